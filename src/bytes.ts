@@ -1,0 +1,119 @@
+/** Small byte helpers: hex/base64, little-endian fields, strict number parsing. */
+import { fail, type ErrorCode } from './errors.js';
+
+const HEX_RE = /^[0-9a-fA-F]*$/;
+
+export function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  return out;
+}
+
+/** Parses hex (an optional 0x prefix is allowed); `expectedLength` is in bytes. */
+export function fromHex(text: string, what: string, expectedLength?: number, code: ErrorCode = 'bad-hex'): Uint8Array {
+  let s = text.trim();
+  if (s.startsWith('0x') || s.startsWith('0X')) s = s.slice(2);
+  if (s.length % 2 !== 0 || !HEX_RE.test(s)) fail(code, `${what}: not a hex string (${describe(text)})`);
+  if (expectedLength !== undefined && s.length !== expectedLength * 2) {
+    fail(code, `${what}: expected ${expectedLength} bytes (${expectedLength * 2} hex digits), got ${s.length / 2} bytes`);
+  }
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+export function toBase64(bytes: Uint8Array, url = false): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const a = bytes[i]!, b = bytes[i + 1], c = bytes[i + 2];
+    const n = (a << 16) | ((b ?? 0) << 8) | (c ?? 0);
+    out += B64[(n >> 18) & 63]! + B64[(n >> 12) & 63]!;
+    out += b === undefined ? '=' : B64[(n >> 6) & 63]!;
+    out += c === undefined ? '=' : B64[n & 63]!;
+  }
+  return url ? out.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') : out;
+}
+
+export function fromBase64(text: string, what: string): Uint8Array {
+  const s = text.trim().replace(/-/g, '+').replace(/_/g, '/');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s)) fail('bad-hex', `${what}: not base64`);
+  const clean = s.replace(/=+$/, '');
+  if (clean.length % 4 === 1) fail('bad-hex', `${what}: base64 has an impossible length`);
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0, acc = 0, j = 0;
+  for (const ch of clean) {
+    acc = (acc << 6) | B64.indexOf(ch);
+    bits += 6;
+    if (bits >= 8) { bits -= 8; out[j++] = (acc >> bits) & 0xff; }
+  }
+  return out;
+}
+
+export function describe(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text);
+}
+
+export function readU16(b: Uint8Array, off: number): number { return b[off]! | (b[off + 1]! << 8); }
+export function readU32(b: Uint8Array, off: number): number {
+  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
+}
+export function readU64(b: Uint8Array, off: number): bigint {
+  return BigInt(readU32(b, off)) | (BigInt(readU32(b, off + 4)) << 32n);
+}
+export function writeU16(b: Uint8Array, off: number, v: number): void { b[off] = v & 0xff; b[off + 1] = (v >>> 8) & 0xff; }
+export function writeU32(b: Uint8Array, off: number, v: number): void {
+  b[off] = v & 0xff; b[off + 1] = (v >>> 8) & 0xff; b[off + 2] = (v >>> 16) & 0xff; b[off + 3] = (v >>> 24) & 0xff;
+}
+export function writeU64(b: Uint8Array, off: number, v: bigint): void {
+  writeU32(b, off, Number(v & 0xffffffffn));
+  writeU32(b, off + 4, Number((v >> 32n) & 0xffffffffn));
+}
+
+export const U64_MAX = (1n << 64n) - 1n;
+
+/**
+ * Parses an unsigned integer written in decimal or with a 0x / 0o / 0b prefix (the forms
+ * Python's int(x, 0) accepts, which the reference CLI uses), as a bigint so 64-bit values
+ * keep every bit. Underscores between digits are accepted for the same reason.
+ */
+export function parseUnsigned(text: string | number | bigint, what: string, max: bigint = U64_MAX): bigint {
+  let value: bigint;
+  if (typeof text === 'bigint') value = text;
+  else if (typeof text === 'number') {
+    if (!Number.isSafeInteger(text)) fail('bad-number', `${what}: ${text} is not an exact integer (write numbers above 2^53 as hex strings)`);
+    value = BigInt(text);
+  } else {
+    const s = text.trim().toLowerCase();
+    const m = /^(0x[0-9a-f](?:_?[0-9a-f])*|0o[0-7](?:_?[0-7])*|0b[01](?:_?[01])*|[0-9](?:_?[0-9])*)$/.exec(s);
+    if (!m) fail('bad-number', `${what}: ${describe(text)} is not an unsigned integer (decimal or 0x-prefixed hex)`);
+    if (/^0[0-9]/.test(s) && !/^0+$/.test(s.replace(/_/g, ''))) {
+      fail('bad-number', `${what}: ${describe(text)} has a leading zero; write octal as 0o...`);
+    }
+    value = BigInt(s.replace(/_/g, ''));
+  }
+  if (value < 0n || value > max) fail('bad-number', `${what}: ${text} is out of range (0 to 0x${max.toString(16)})`);
+  return value;
+}
+
+export function parseSmallUnsigned(text: string | number | bigint, what: string, max: number): number {
+  return Number(parseUnsigned(text, what, BigInt(max)));
+}
+
+export function hex64(v: bigint | number): string { return `0x${v.toString(16)}`; }
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,22 @@
+/** What a command may touch: output streams and the directory relative paths resolve against. */
+export interface CliIO {
+  readonly cwd: string;
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const processIO: CliIO = {
+  cwd: process.cwd(),
+  out: (t) => { process.stdout.write(t); },
+  err: (t) => { process.stderr.write(t); },
+};
+
+/** An IO that records everything, for running the CLI in process (tests, conformance runner). */
+export function captureIO(cwd: string): CliIO & { stdout: string; stderr: string } {
+  const io = {
+    cwd, stdout: '', stderr: '',
+    out(t: string) { io.stdout += t; },
+    err(t: string) { io.stderr += t; },
+  };
+  return io;
+}

@@ -1,0 +1,62 @@
+/**
+ * Every failure the library reports is a MeasureError with a stable code. The CLI prints
+ * `error[CODE]: message` and maps the code's category to an exit status, so scripts can
+ * depend on codes while messages stay free to improve.
+ */
+export type ErrorCategory = 'usage' | 'input' | 'mismatch' | 'internal';
+
+export interface ErrorCodeInfo {
+  readonly category: ErrorCategory;
+  readonly meaning: string;
+  readonly fix: string;
+}
+
+export const ERROR_CODES = {
+  'usage': { category: 'usage', meaning: 'The command line is malformed (unknown option, missing value, conflicting options).', fix: 'Check `vmfw-measure <command> --help`.' },
+  'bad-number': { category: 'usage', meaning: 'A numeric value could not be parsed or is out of range.', fix: 'Use decimal or 0x-prefixed hex within the field\'s width.' },
+  'bad-hex': { category: 'input', meaning: 'A hex or base64 value is malformed or has the wrong length.', fix: 'Pass the exact number of bytes the field needs, as hex.' },
+  'file-missing': { category: 'input', meaning: 'A named file does not exist or is not a regular file.', fix: 'Check the path.' },
+  'file-read': { category: 'input', meaning: 'A file could not be read.', fix: 'Check permissions and that the path is a file.' },
+  'firmware-size': { category: 'input', meaning: 'The firmware image is empty, larger than 4 GiB, or not a multiple of 4096 bytes.', fix: 'Pass the combined OVMF.fd exactly as QEMU loads it.' },
+  'footer-table': { category: 'input', meaning: 'The OVMF footer GUID table is malformed (an entry length points outside the table).', fix: 'The image is damaged or not an OVMF build.' },
+  'footer-duplicate': { category: 'input', meaning: 'The OVMF footer table lists the same GUID twice.', fix: 'The image is damaged; real OVMF builds never repeat a GUID.' },
+  'footer-entry': { category: 'input', meaning: 'An OVMF footer table entry is too short for the data it must hold.', fix: 'The image is damaged or not an OVMF build.' },
+  'no-reset-block': { category: 'input', meaning: 'The firmware has no SEV-ES reset block, so the AP start address is unknown.', fix: 'Pass the combined OVMF.fd (not OVMF_VARS.fd or a split CODE file), or an explicit AP reset EIP.' },
+  'no-ap-eip': { category: 'input', meaning: 'More than one vCPU but the AP reset EIP is 0 or absent.', fix: 'Use a firmware with an SEV-ES reset block or give the EIP explicitly.' },
+  'sev-metadata': { category: 'input', meaning: 'The SEV metadata ("ASEV") block is malformed: bad signature, version, size or count, or outside the file.', fix: 'The image is damaged or not an SEV-capable OVMF build.' },
+  'unknown-section': { category: 'input', meaning: 'The SEV metadata has a section type this tool does not know.', fix: 'Pass --unknown-sections zero to measure it as ZERO pages the way upstream QEMU does.' },
+  'section-range': { category: 'input', meaning: 'A metadata section is empty, unaligned, or too large.', fix: 'The image is damaged.' },
+  'no-kernel-hashes-section': { category: 'input', meaning: 'A kernel was given but the firmware has no SNP_KERNEL_HASHES metadata section (OvmfPkgX64 builds have none).', fix: 'Use an AmdSevX64 OVMF build for measured direct boot, or drop --kernel.' },
+  'kernel-hashes-unsupported': { category: 'input', meaning: 'A kernel was given but the firmware has no (or a zero) kernel-hashes table address.', fix: 'Use an AmdSevX64 OVMF build, or drop --kernel.' },
+  'kernel-hashes-layout': { category: 'input', meaning: 'The kernel-hashes section is not one page, or the table does not fit in its page.', fix: 'The image is damaged or uses an unsupported layout.' },
+  'no-svsm-info': { category: 'input', meaning: 'The SVSM image has no SVSM_INFO entry in its footer table.', fix: 'Pass a legacy COCONUT-SVSM svsm.bin.' },
+  'svsm-layout': { category: 'input', meaning: 'The SVSM image does not fit below the firmware and variable store.', fix: 'Check --vars-size and the images.' },
+  'vcpus': { category: 'input', meaning: 'The vCPU count is out of range.', fix: 'Give a count from 0 (1 for region lists) to 65536.' },
+  'vcpu-type': { category: 'usage', meaning: 'Unknown vCPU type name.', fix: 'Use a QEMU model name (EPYC-v4, EPYC-Milan, ...) or --vcpu-sig / --vcpu-family.' },
+  'profile': { category: 'usage', meaning: 'Unknown VMM profile or era.', fix: 'Use qemu, ec2 or gce (any case) and an era the profile knows.' },
+  'seed': { category: 'input', meaning: 'The precomputed firmware digest (seed) is not 48 bytes of hex.', fix: 'Pass the 96-hex-digit output of --mode snp:ovmf-hash.' },
+  'metadata-json': { category: 'input', meaning: 'The metadata-only JSON file is malformed.', fix: 'Use {"MetadataItems":[{"GPA","Size","SectionTypeInt"}],"ResetEIP","OVMFHash"}.' },
+  'plan': { category: 'internal', meaning: 'A launch plan step is malformed (unaligned GPA, wrong contents length).', fix: 'A bug in a front-end; please report it.' },
+  'output': { category: 'input', meaning: 'An output file could not be written.', fix: 'Check the directory exists and is writable.' },
+  'mismatch': { category: 'mismatch', meaning: 'A measured value differs from the expected one.', fix: 'Compare the launch logs with `vmfw-measure diff` to find the first differing step.' },
+  'conformance': { category: 'input', meaning: 'A conformance vector file is malformed or of an unknown schema.', fix: 'Pass one of the vector files of shared/conformance.' },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class MeasureError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'MeasureError';
+    this.code = code;
+  }
+}
+
+export function fail(code: ErrorCode, message: string): never {
+  throw new MeasureError(code, message);
+}
+
+export function isMeasureError(e: unknown): e is MeasureError {
+  return e instanceof MeasureError;
+}

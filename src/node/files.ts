@@ -1,0 +1,72 @@
+/** File access for the CLI: clear errors, bounded reads, atomic writes. Node only. */
+import { closeSync, fstatSync, openSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { dirname, basename, join, resolve } from 'node:path';
+import { fail } from '../errors.js';
+import { defaultSuite, type HashSuite } from '../hash/suite.js';
+
+const CHUNK = 1 << 20;
+
+function checkRegularFile(path: string, what: string): number {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return fail('file-missing', `${what}: ${path} does not exist`);
+  }
+  if (st.isDirectory()) fail('file-read', `${what}: ${path} is a directory, not a file`);
+  return st.size;
+}
+
+/** Reads a whole input file (firmware images are a few MiB). `-` reads standard input. */
+export function readInputFile(path: string, what: string, cwd = process.cwd()): Uint8Array {
+  try {
+    if (path === '-') return new Uint8Array(readFileSync(0));
+    const full = resolve(cwd, path);
+    checkRegularFile(full, what);
+    const b = readFileSync(full);
+    return new Uint8Array(b.buffer, b.byteOffset, b.length);
+  } catch (e) {
+    if (e instanceof Error && e.name === 'MeasureError') throw e;
+    return fail('file-read', `${what}: cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+export function fileSize(path: string, what: string, cwd = process.cwd()): number {
+  return checkRegularFile(resolve(cwd, path), what);
+}
+
+/** SHA-256 of a file read in 1 MiB chunks: a kernel or initrd is never held in memory whole. */
+export function sha256File(path: string, what: string, cwd = process.cwd(), hashes: HashSuite = defaultSuite): Uint8Array {
+  if (path === '-') return hashes.sha256(readInputFile('-', what));
+  const full = resolve(cwd, path);
+  checkRegularFile(full, what);
+  let fd: number;
+  try { fd = openSync(full, 'r'); } catch (e) { return fail('file-read', `${what}: cannot open ${path}: ${(e as Error).message}`); }
+  try {
+    const h = hashes.createSha256();
+    const buf = new Uint8Array(Math.min(CHUNK, Math.max(1, fstatSync(fd).size)));
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      h.update(buf.subarray(0, n));
+    }
+    return h.digest();
+  } catch (e) {
+    return fail('file-read', `${what}: cannot read ${path}: ${(e as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes to a temporary file beside the target, then renames: an error never leaves a truncated file. */
+export function writeFileAtomic(path: string, data: string | Uint8Array, cwd = process.cwd()): void {
+  const full = resolve(cwd, path);
+  const tmp = join(dirname(full), `.${basename(full)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, full);
+  } catch (e) {
+    try { unlinkSync(tmp); } catch { /* nothing to clean */ }
+    fail('output', `cannot write ${path}: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * A launch plan is the ordered list of SNP_LAUNCH_UPDATE steps a VMM issues. Every front-end
+ * (OVMF, region list, IGVM) produces one; one engine (engine.ts) measures any plan.
+ *
+ * Steps are grouped in runs: consecutive pages of one type at ascending GPAs from one origin.
+ * A run is only a compact spelling; the engine and the log always work page by page.
+ */
+import type { PageType } from './snp/page-info.js';
+
+/** Where a step came from, for logs and diffs: a firmware page, metadata section, VMSA, region... */
+export interface StepOrigin {
+  /** 'firmware' | 'svsm' | 'metadata' | 'kernel-hashes' | 'vmsa' | 'region' | 'igvm' ... */
+  readonly kind: string;
+  /** Section, vCPU, region or directive index, where the kind has one. */
+  readonly index?: number;
+  /** Human detail, e.g. the section type name or 'BSP'. */
+  readonly detail?: string;
+}
+
+/** Reads pages of a streamed source: `count` pages starting at page `first` of the run, into `into`. */
+export type PageReader = (first: number, count: number, into: Uint8Array) => void;
+
+export type RunContents =
+  /** ZERO, UNMEASURED, SECRETS and CPUID pages: the CONTENTS field is 48 zero bytes. */
+  | { readonly kind: 'none' }
+  /** Exactly pages x 4096 bytes held in memory. */
+  | { readonly kind: 'bytes'; readonly data: Uint8Array }
+  /** NORMAL pages of 4096 zero bytes (the IGVM convention); their digest is a constant. */
+  | { readonly kind: 'zero-pages' }
+  /** Bytes streamed from a file or memory image, page by page. */
+  | { readonly kind: 'reader'; readonly read: PageReader; readonly describe?: string };
+
+export interface LaunchRun {
+  readonly pageType: PageType;
+  /** GPA of the first page; page i is at gpa + i * 4096. */
+  readonly gpa: bigint;
+  readonly pages: number;
+  readonly contents: RunContents;
+  readonly origin: StepOrigin;
+}
+
+export interface LaunchPlan {
+  /** Digest the chain starts from (48 bytes); 48 zero bytes when absent. */
+  readonly seed?: Uint8Array;
+  readonly runs: readonly LaunchRun[];
+}
+
+export function countSteps(plan: LaunchPlan): number {
+  let n = 0;
+  for (const r of plan.runs) n += r.pages;
+  return n;
+}
+
+export function describeOrigin(o: StepOrigin): string {
+  const idx = o.index === undefined ? '' : ` ${o.index}`;
+  return `${o.kind}${idx}${o.detail ? ` (${o.detail})` : ''}`;
+}

@@ -1,0 +1,88 @@
+/**
+ * SNP_LAUNCH_UPDATE as the launch digest sees it: a 0x70-byte PAGE_INFO record folded into
+ * a SHA-384 chain (snp-launch-digest.md sections 2 and 3).
+ */
+import { fail } from '../errors.js';
+import { writeU16, writeU64 } from '../bytes.js';
+import { defaultSuite, type HashSuite } from '../hash/suite.js';
+
+export const PAGE_SIZE = 4096;
+export const DIGEST_SIZE = 48;
+export const PAGE_INFO_SIZE = 0x70;
+export const GPA_MAX = (1n << 64n) - 1n;
+
+export enum PageType {
+  Normal = 1,
+  Vmsa = 2,
+  Zero = 3,
+  Unmeasured = 4,
+  Secrets = 5,
+  Cpuid = 6,
+}
+
+export const PAGE_TYPE_NAMES: Record<PageType, string> = {
+  [PageType.Normal]: 'NORMAL',
+  [PageType.Vmsa]: 'VMSA',
+  [PageType.Zero]: 'ZERO',
+  [PageType.Unmeasured]: 'UNMEASURED',
+  [PageType.Secrets]: 'SECRETS',
+  [PageType.Cpuid]: 'CPUID',
+};
+
+/** Page types whose CONTENTS field is the SHA-384 of the page; the others carry 48 zero bytes. */
+export function hasMeasuredContents(t: PageType): boolean {
+  return t === PageType.Normal || t === PageType.Vmsa;
+}
+
+export const ZERO_DIGEST = new Uint8Array(DIGEST_SIZE);
+
+/**
+ * Writes a PAGE_INFO record. Bytes 0x63..0x67 (IMI flag, reserved, VMPL1..3 permissions) stay
+ * zero: every launch flow this tool models uses zero permissions, where all known layouts agree.
+ */
+export function encodePageInfo(
+  current: Uint8Array, contents: Uint8Array, pageType: PageType, gpa: bigint,
+  out: Uint8Array = new Uint8Array(PAGE_INFO_SIZE),
+): Uint8Array {
+  if (current.length !== DIGEST_SIZE) fail('plan', `PAGE_INFO: current digest must be 48 bytes, got ${current.length}`);
+  if (contents.length !== DIGEST_SIZE) fail('plan', `PAGE_INFO: contents digest must be 48 bytes, got ${contents.length}`);
+  if (gpa < 0n || gpa > GPA_MAX) fail('plan', `PAGE_INFO: GPA 0x${gpa.toString(16)} does not fit in 64 bits`);
+  out.set(current, 0);
+  out.set(contents, 0x30);
+  writeU16(out, 0x60, PAGE_INFO_SIZE);
+  out[0x62] = pageType;
+  out.fill(0, 0x63, 0x68);
+  writeU64(out, 0x68, gpa);
+  return out;
+}
+
+/** The running launch digest (GCTX.LD). Starts from 48 zero bytes or from a seed. */
+export class LaunchDigest {
+  private ld: Uint8Array;
+  private readonly record = new Uint8Array(PAGE_INFO_SIZE);
+  private readonly hashes: HashSuite;
+
+  constructor(seed?: Uint8Array, hashes: HashSuite = defaultSuite) {
+    if (seed !== undefined && seed.length !== DIGEST_SIZE) fail('seed', `seed must be 48 bytes, got ${seed.length}`);
+    this.ld = seed ? Uint8Array.from(seed) : new Uint8Array(DIGEST_SIZE);
+    this.hashes = hashes;
+  }
+
+  get digest(): Uint8Array { return Uint8Array.from(this.ld); }
+
+  /** Folds one page update with an already computed CONTENTS field. Returns the new digest (do not mutate). */
+  update(pageType: PageType, gpa: bigint, contents: Uint8Array): Uint8Array {
+    encodePageInfo(this.ld, contents, pageType, gpa, this.record);
+    this.ld = this.hashes.sha384(this.record);
+    return this.ld;
+  }
+
+  /** Convenience: measures a page's bytes as NORMAL or VMSA, or the 48 zero bytes for other types. */
+  updatePage(pageType: PageType, gpa: bigint, page?: Uint8Array): Uint8Array {
+    if (hasMeasuredContents(pageType)) {
+      if (!page || page.length !== PAGE_SIZE) fail('plan', `a ${PAGE_TYPE_NAMES[pageType]} page needs 4096 bytes of contents`);
+      return this.update(pageType, gpa, this.hashes.sha384(page));
+    }
+    return this.update(pageType, gpa, ZERO_DIGEST);
+  }
+}
