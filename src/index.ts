@@ -1,0 +1,24 @@
+/** vmfw-measure library entry point. */
+export { MeasureError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { toHex, fromHex, toBase64, fromBase64, parseUnsigned } from './bytes.js';
+export { defaultSuite, nobleSuite, nodeSuite, type HashSuite, type Hasher } from './hash/suite.js';
+export { PageType, PAGE_TYPE_NAMES, LaunchDigest, encodePageInfo, PAGE_SIZE, DIGEST_SIZE, PAGE_INFO_SIZE } from './snp/page-info.js';
+export { encodeVmsa, VMSA_OFFSETS, type VmsaRegisters } from './snp/vmsa.js';
+export { measurePlan, type LogRecord, type MeasureOptions, type MeasureResult } from './engine.js';
+export { countSteps, describeOrigin, type LaunchPlan, type LaunchRun, type RunContents, type StepOrigin } from './plan.js';
+export {
+  PROFILES, PROFILE_NAMES, LEGACY_SVSM_VMSA, KVM_VMSA_GPA, RESET_VECTOR_EIP, resolveProfile, resolveVmsaGpa,
+  buildVmsaPage, vmsaRegisters, type VmmProfile, type VmsaTemplate,
+} from './profiles.js';
+export { cpuSignature, resolveVcpuType, VCPU_TYPES, VCPU_TYPE_NAMES } from './cpu.js';
+export {
+  parseFirmware, parseFooterTable, parseSevMetadata, firmwareGpa, SectionType, sectionTypeName,
+  type FirmwareInfo, type FirmwareLayout, type MetadataSection,
+} from './ovmf/firmware.js';
+export { buildHashTable, buildHashesPage, cmdlineHash, type DirectBootHashes } from './ovmf/kernel-hashes.js';
+export {
+  buildSnpOvmfPlan, buildOvmfHashPlan, buildLegacySvsmPlan, sevLaunchDigest, sevEsLaunchDigest, metadataRuns,
+  type FirmwareImage, type SnpOvmfLaunch, type BuiltPlan,
+} from './ovmf/launch.js';
+export { parseMetadataJson, formatMetadataJson } from './ovmf/metadata-json.js';
+export { guidToBytes, guidFromBytes, GUIDS } from './ovmf/guid.js';
