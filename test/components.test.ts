@@ -7,7 +7,7 @@ import { LEGACY_SVSM_VMSA, buildVmsaPage, resolveProfile } from '../src/profiles
 import { resolveVcpuType, cpuSignature } from '../src/cpu.js';
 import { buildHashTable, buildHashesPage, cmdlineHash } from '../src/ovmf/kernel-hashes.js';
 import { parseFirmware, sectionTypeName, svsmEntryOffset, firmwareGpa } from '../src/ovmf/firmware.js';
-import { loadVectors, SHARED } from './helpers.js';
+import { loadVectors, noteSkippedWithoutShared, SHARED } from './helpers.js';
 
 interface VmsaVector { mode: string; vmm: string; role: string; eip: string; vcpu_sig: string; sev_features: string; sha384: string; page_hex: string }
 interface HashesVector { append: string | null; kernel_sha256: string; initrd_sha256: string; cmdline_sha256: string; table_hex: string; page_offset: string; page_sha384: string }
@@ -71,6 +71,8 @@ function fixturePath(p: string): string {
     .replace(/^ovmf-deb\/usr\/share\/(ovmf|OVMF)\//, 'fixtures/debian-bookworm/')
     .replace(/^inputs\//, 'fixtures/inputs/');
 }
+
+noteSkippedWithoutShared('firmware-table checks of the fixture files');
 
 describe.skipIf(!SHARED)('firmware tables of the fixture files (needs ../shared/conformance)', () => {
   const all = { ...v.firmware, ...v.svsm };

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { runVectorFile } from '../src/conformance/runner.js';
-import { SHARED } from './helpers.js';
+import { noteSkippedWithoutShared, SHARED } from './helpers.js';
+
+noteSkippedWithoutShared('fixture-vectors and fixture-error-vectors');
 
 describe.skipIf(!SHARED)('fixture vectors through the CLI parser (needs ../shared/conformance)', () => {
   it('fixture-vectors.json: every invocation gives the reference digest', async () => {

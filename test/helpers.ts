@@ -15,7 +15,8 @@ export function loadVectors<T = unknown>(name: string): T {
 }
 
 export const SHARED = sharedConformanceDir();
-if (!SHARED) {
-  // Said once per test file that needs it, so a fresh clone shows why some suites were skipped.
-  console.warn('conformance fixtures not found (../shared/conformance): fixture-file suites are SKIPPED; vector suites that need no binaries still run');
+
+/** Says why fixture-file suites are skipped on a fresh clone outside the workspace. */
+export function noteSkippedWithoutShared(what: string): void {
+  if (!SHARED) console.warn(`SKIPPED ${what}: ../shared/conformance not found (set VMFW_CONFORMANCE_DIR to run it)`);
 }
