@@ -44,6 +44,21 @@ export interface FirmwareLayout {
   readonly hashTable?: { readonly gpa: number; readonly size: number };
 }
 
+/** Random access to an image too large to hold whole (a firmware region read from guest memory). */
+export interface ByteSource {
+  readonly length: number;
+  /** Returns bytes [offset, offset + length); the caller keeps within bounds. */
+  read(offset: number, length: number): Uint8Array;
+}
+
+export function bytesSource(data: Uint8Array): ByteSource {
+  return { length: data.length, read: (o, n) => data.subarray(o, o + n) };
+}
+
+function asSource(data: Uint8Array | ByteSource): ByteSource {
+  return data instanceof Uint8Array ? bytesSource(data) : data;
+}
+
 export interface FirmwareInfo extends FirmwareLayout {
   readonly size: number;
   readonly hasFooterTable: boolean;
@@ -52,12 +67,14 @@ export interface FirmwareInfo extends FirmwareLayout {
 }
 
 /** Walks the footer GUID table. A file without the footer GUID simply has no table. */
-export function parseFooterTable(data: Uint8Array, what = 'firmware'): { found: boolean; entries: Map<string, { offset: number; data: Uint8Array }> } {
+export function parseFooterTable(image: Uint8Array | ByteSource, what = 'firmware'): { found: boolean; entries: Map<string, { offset: number; data: Uint8Array }> } {
+  const src = asSource(image);
   const entries = new Map<string, { offset: number; data: Uint8Array }>();
-  const footer = data.length - RESET_VECTOR_AREA - ENTRY_HEADER;
+  const footer = src.length - RESET_VECTOR_AREA - ENTRY_HEADER;
   if (footer < 0) return { found: false, entries };
-  if (guidFromBytes(data.subarray(footer + 2, footer + 18)) !== GUIDS.ovmfTableFooter) return { found: false, entries };
-  const tableSize = readU16(data, footer);
+  const footerEntry = src.read(footer, ENTRY_HEADER);
+  if (guidFromBytes(footerEntry.subarray(2, 18)) !== GUIDS.ovmfTableFooter) return { found: false, entries };
+  const tableSize = readU16(footerEntry, 0);
   if (tableSize < ENTRY_HEADER) {
     fail('footer-table', `${what}: footer table length ${tableSize} at offset 0x${footer.toString(16)} is smaller than its own 18-byte header`);
   }
@@ -65,18 +82,21 @@ export function parseFooterTable(data: Uint8Array, what = 'firmware'): { found: 
   if (bodyStart < 0) {
     fail('footer-table', `${what}: footer table length ${tableSize} at offset 0x${footer.toString(16)} reaches before the start of the file`);
   }
+  // The table is at most 64 KiB (its length is a u16): read it once, walk it in memory.
+  const body = src.read(bodyStart, footer - bodyStart);
+  const rel = (offset: number): number => offset - bodyStart;
   // Entries are laid out first-to-last but must be walked backwards from the footer.
   const found: [string, { offset: number; data: Uint8Array }][] = [];
   let end = footer;
   while (end - bodyStart >= ENTRY_HEADER) {
     const hdr = end - ENTRY_HEADER;
-    const len = readU16(data, hdr);
-    const guid = guidFromBytes(data.subarray(hdr + 2, hdr + 18));
+    const len = readU16(body, rel(hdr));
+    const guid = guidFromBytes(body.subarray(rel(hdr) + 2, rel(hdr) + 18));
     if (len < ENTRY_HEADER || len > end - bodyStart) {
       fail('footer-table', `${what}: footer table entry ${GUID_NAMES[guid] ?? guid} at offset 0x${hdr.toString(16)} has length ${len}, outside 18..${end - bodyStart}`);
     }
     const start = end - len;
-    found.push([guid, { offset: start, data: data.subarray(start, hdr) }]);
+    found.push([guid, { offset: start, data: body.subarray(rel(start), rel(hdr)) }]);
     end = start;
   }
   found.reverse();
@@ -97,30 +117,34 @@ function entryU32(entries: ReadonlyMap<string, { offset: number; data: Uint8Arra
 }
 
 /** Parses the ASEV block that starts `offsetFromEnd` bytes before the end of the file. */
-export function parseSevMetadata(data: Uint8Array, offsetFromEnd: number, what = 'firmware'): MetadataSection[] {
-  const start = data.length - offsetFromEnd;
+export function parseSevMetadata(image: Uint8Array | ByteSource, offsetFromEnd: number, what = 'firmware'): MetadataSection[] {
+  const src = asSource(image);
+  const start = src.length - offsetFromEnd;
   const where = `${what}: SEV metadata at offset 0x${start.toString(16)} (0x${offsetFromEnd.toString(16)} from the end)`;
-  if (offsetFromEnd === 0 || start < 0 || start + 16 > data.length) fail('sev-metadata', `${where} lies outside the ${data.length}-byte file`);
-  const sig = String.fromCharCode(...data.subarray(start, start + 4));
+  if (offsetFromEnd === 0 || start < 0 || start + 16 > src.length) fail('sev-metadata', `${where} lies outside the ${src.length}-byte file`);
+  const header = src.read(start, 16);
+  const sig = String.fromCharCode(...header.subarray(0, 4));
   if (sig !== 'ASEV') fail('sev-metadata', `${where}: signature is ${JSON.stringify(sig)}, expected "ASEV"`);
-  const size = readU32(data, start + 4);
-  const version = readU32(data, start + 8);
-  const count = readU32(data, start + 12);
+  const size = readU32(header, 4);
+  const version = readU32(header, 8);
+  const count = readU32(header, 12);
   if (version !== 1) fail('sev-metadata', `${where}: version ${version}, expected 1`);
-  const available = Math.min(size, data.length - start);
-  if (count > Math.floor((available - 16) / 12) || available < 16) {
-    fail('sev-metadata', `${where}: ${count} sections of 12 bytes do not fit in the block (size field ${size}, ${data.length - start} bytes to the end of the file)`);
+  const available = Math.min(size, src.length - start);
+  if (available < 16 || count > Math.floor((available - 16) / 12)) {
+    fail('sev-metadata', `${where}: ${count} sections of 12 bytes do not fit in the block (size field ${size}, ${src.length - start} bytes to the end of the file)`);
   }
+  const items = src.read(start + 16, 12 * count);
   const sections: MetadataSection[] = [];
   for (let i = 0; i < count; i++) {
-    const o = start + 16 + 12 * i;
-    sections.push({ index: i, gpa: readU32(data, o), size: readU32(data, o + 4), type: readU32(data, o + 8) });
+    const o = 12 * i;
+    sections.push({ index: i, gpa: readU32(items, o), size: readU32(items, o + 4), type: readU32(items, o + 8) });
   }
   return sections;
 }
 
 /** Everything the measurement needs from an OVMF (or legacy SVSM) image's tables. */
-export function parseFirmware(data: Uint8Array, what = 'firmware'): FirmwareInfo {
+export function parseFirmware(image: Uint8Array | ByteSource, what = 'firmware'): FirmwareInfo {
+  const data = asSource(image);
   const { found, entries } = parseFooterTable(data, what);
   const metaOffset = entryU32(entries, GUIDS.ovmfSevMetadata, 0, what);
   const sections = metaOffset === undefined ? null : parseSevMetadata(data, metaOffset, what);
