@@ -39,22 +39,59 @@ export const ERROR_CODES = {
   'plan': { category: 'internal', meaning: 'A launch plan step is malformed (unaligned GPA, wrong contents length).', fix: 'A bug in a front-end; please report it.' },
   'output': { category: 'input', meaning: 'An output file could not be written.', fix: 'Check the directory exists and is writable.' },
   'mismatch': { category: 'mismatch', meaning: 'A measured value differs from the expected one.', fix: 'Compare the launch logs with `vmfw-measure diff` to find the first differing step.' },
+  // vmfwupdate region lists (codes fixed by shared/conformance/regions/README.md)
+  'reserved-flag': { category: 'input', meaning: 'A region sets a flag bit other than COPY 0, ZERO 1, MEASURE 2, VALIDATE 3, IGVM_IMAGE 8, IGVM_PARAM 9, SEV_CPUID 16, SEV_SECRETS 17.', fix: 'Clear the reserved bits.' },
+  'size-zero': { category: 'input', meaning: 'A region that enters the launch has size 0.', fix: 'Give the region a size of at least one page, or drop it.' },
+  'unaligned': { category: 'input', meaning: 'A region that enters the launch has a size or destination that is not a multiple of 4096.', fix: 'Align dst and size to 4 KiB.' },
+  'gpa-range': { category: 'input', meaning: 'dst + size overflows 64 bits or ends above 2^52.', fix: 'Keep regions inside the 52-bit guest physical address space.' },
+  'copy-and-zero': { category: 'input', meaning: 'A region has both COPY and ZERO.', fix: 'Choose one source for the region contents.' },
+  'measure-without-source': { category: 'input', meaning: 'A region has MEASURE without COPY or ZERO, so nothing defines its contents.', fix: 'Add COPY (with a source) or ZERO.' },
+  'cpuid-and-secrets': { category: 'input', meaning: 'A region has both SEV_CPUID and SEV_SECRETS.', fix: 'Use one region per special page.' },
+  'special-with-measure': { category: 'input', meaning: 'SEV_CPUID or SEV_SECRETS together with MEASURE.', fix: 'Special pages are never measured; drop MEASURE.' },
+  'special-with-zero': { category: 'input', meaning: 'SEV_CPUID or SEV_SECRETS together with ZERO (the rules allow COPY or nothing).', fix: 'Drop ZERO.' },
+  'special-size': { category: 'input', meaning: 'A SEV_CPUID or SEV_SECRETS region is not exactly 4096 bytes.', fix: 'Make the special region one page.' },
+  'igvm-flags': { category: 'input', meaning: 'An IGVM_IMAGE or IGVM_PARAM region has a flag other than COPY, or lacks COPY.', fix: 'IGVM regions take COPY and nothing else.' },
+  'igvm-param-orphan': { category: 'input', meaning: 'An IGVM_PARAM region comes before any IGVM_IMAGE region.', fix: 'Put the IGVM image region first.' },
+  'igvm-capability': { category: 'input', meaning: 'An IGVM_IMAGE region while the struct capabilities lack IGVM_IMAGES (bit 1).', fix: 'The VMM does not accept IGVM images; use plain regions.' },
+  'igvm-unsupported': { category: 'input', meaning: 'The region list contains an IGVM image, which this version cannot execute yet.', fix: 'Measure the IGVM file directly once IGVM support lands.' },
+  'overlap': { category: 'input', meaning: 'Two regions that enter the launch share a page (SNP launch-updates a page only once).', fix: 'Make the launched regions disjoint.' },
+  'vmsa-overlap': { category: 'input', meaning: 'A region that enters the launch covers the VMSA page 0xFFFFFFFFF000.', fix: 'Move the region off the VMSA page.' },
+  'source-missing': { category: 'input', meaning: 'A COPY region\'s source bytes are not all available in the supplied memory.', fix: 'Supply the memory image or extents that hold [src, src + size), or pad: "zero" in a manifest.' },
+  'disabled': { category: 'input', meaning: 'The struct\'s control has DISABLE set: the VMM ignores the update and the next launch is unchanged (an outcome, not a digest).', fix: 'Nothing to measure; clear DISABLE to request an update.' },
+  'too-many-regions': { category: 'input', meaning: 'More than 65535 regions.', fix: 'Merge regions.' },
+  'region-array-range': { category: 'input', meaning: 'The region array runs past the available memory.', fix: 'Supply the memory that holds the array at regions_addr.' },
+  'struct-size': { category: 'input', meaning: 'The struct vmfwupdate bytes are neither 40 (natural) nor 36 (packed) bytes long.', fix: 'Capture the whole struct.' },
+  'struct-range': { category: 'input', meaning: 'The struct vmfwupdate is not available in memory at the given GPA.', fix: 'Check --struct-at and the memory image.' },
+  'metadata-overlap': { category: 'input', meaning: 'With firmwareMetadata "ovmf", a firmware metadata section overlaps a page a region already launched.', fix: 'Drop the region or use firmwareMetadata "none" and list the pages explicitly.' },
+  'no-firmware-region': { category: 'input', meaning: 'firmwareMetadata "ovmf" needs a firmware region (COPY + MEASURE ending exactly at 4 GiB).', fix: 'Add the firmware region or use firmwareMetadata "none".' },
+  'manifest': { category: 'input', meaning: 'The region-list manifest is malformed (names the key or region index).', fix: 'See docs/regions.md for the manifest format.' },
+  'memory': { category: 'input', meaning: 'A guest-memory source is malformed (overlapping extents, bad extent syntax).', fix: 'Give extents as GPA=FILE that do not overlap.' },
   'conformance': { category: 'input', meaning: 'A conformance vector file is malformed or of an unknown schema.', fix: 'Pass one of the vector files of shared/conformance.' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** Machine-readable context of an error: the region index (or overlapping pair) it concerns. */
+export interface ErrorDetails {
+  readonly region?: number;
+  readonly regions?: readonly [number, number];
+  readonly field?: string;
+  readonly offset?: number;
+}
+
 export class MeasureError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string) {
+  readonly details: ErrorDetails;
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
     super(message);
     this.name = 'MeasureError';
     this.code = code;
+    this.details = details;
   }
 }
 
-export function fail(code: ErrorCode, message: string): never {
-  throw new MeasureError(code, message);
+export function fail(code: ErrorCode, message: string, details?: ErrorDetails): never {
+  throw new MeasureError(code, message, details);
 }
 
 export function isMeasureError(e: unknown): e is MeasureError {

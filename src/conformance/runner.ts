@@ -13,6 +13,7 @@ import { runCli } from '../cli/main.js';
 import { resolveProfile } from '../profiles.js';
 import { checkChain, type PageInfoFile } from './pageinfo.js';
 import { measureSyntheticCase, SyntheticInputs, type SyntheticFile } from './synthetic.js';
+import { describeRegionResult, regionVectorMatches, runRegionVector, type RegionVector } from './regions.js';
 
 export interface Failure { id: string; expected: string; got: string }
 export interface RunReport {
@@ -122,6 +123,14 @@ function runSynthetic(doc: SyntheticFile, report: RunReport): void {
   }
 }
 
+function runRegions(doc: { vectors: RegionVector[] }, report: RunReport): void {
+  for (const v of doc.vectors) {
+    const got = runRegionVector(v);
+    if (regionVectorMatches(v, got)) report.passed++;
+    else report.failed.push({ id: v.id, expected: describeRegionResult(v.expected), got: describeRegionResult(got) });
+  }
+}
+
 export type ExtraSchemaRunner = (doc: unknown, dir: string, report: RunReport) => Promise<void> | void;
 const extraRunners = new Map<string, ExtraSchemaRunner>();
 
@@ -143,6 +152,7 @@ export async function runVectorFile(path: string): Promise<RunReport> {
     case 'fixture-cli-error': await runFixtureErrorVectors(doc as FixtureErrorVector[], dir, report); break;
     case 'pageinfo': runPageInfo(doc as PageInfoFile, report); break;
     case 'sev-synthetic-vectors/1': runSynthetic(doc as SyntheticFile, report); break;
+    case 'vmfwupdate-regions-vectors/1': runRegions(doc as { vectors: RegionVector[] }, report); break;
     default: {
       const extra = extraRunners.get(schema);
       if (!extra) fail('conformance', `${path}: unknown vector schema ${JSON.stringify(schema)}`);
