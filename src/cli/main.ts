@@ -7,6 +7,7 @@ import yargs, { type Argv } from 'yargs';
 import { ERROR_CODES, MeasureError, isMeasureError } from '../errors.js';
 import { captureIO, processIO, type CliIO } from './io.js';
 import { ovmfOptions, runOvmf, OVMF_PROFILES_HELP, type OvmfArgs } from './ovmf-command.js';
+import { regionsCommand, runRegionsCommand } from './regions-command.js';
 
 export const VERSION = '0.1.0';
 
@@ -30,6 +31,12 @@ const COMMANDS: readonly CommandSpec[] = [
     describe: 'launch digest of a classic OVMF launch (sev-snp-measure compatible options)',
     options: (y) => ovmfOptions(y).epilog(`Profiles: ${OVMF_PROFILES_HELP}`),
     run: (a, io) => runOvmf(a as unknown as OvmfArgs, io),
+  },
+  {
+    name: 'regions',
+    describe: 'launch digest after a vmfwupdate region-list update (rules vmfwupdate-snp/1); from-ovmf, encode, decode',
+    options: regionsCommand,
+    run: runRegionsCommand,
   },
 ];
 

@@ -83,9 +83,9 @@ export function ovmfOptions(y: Argv): Argv<OvmfArgs> {
     .conflicts('ovmf', 'metadata') as unknown as Argv<OvmfArgs>;
 }
 
-interface ResolvedVcpu { signature: bigint; source: string; name?: string }
+export interface ResolvedVcpu { signature: bigint; source: string; name?: string }
 
-function resolveSignature(a: OvmfArgs, profile: VmmProfile, mode: Mode): ResolvedVcpu | undefined {
+export function resolveSignature(a: OvmfArgs, profile: VmmProfile, mode: Mode): ResolvedVcpu | undefined {
   if (a['vcpu-family'] !== undefined) {
     if (a['vcpu-model'] === undefined || a['vcpu-stepping'] === undefined) {
       fail('usage', '--vcpu-family needs --vcpu-model and --vcpu-stepping');
@@ -108,7 +108,7 @@ function resolveSignature(a: OvmfArgs, profile: VmmProfile, mode: Mode): Resolve
   return undefined;
 }
 
-function directBootHashes(a: OvmfArgs, io: CliIO): DirectBootHashes | undefined {
+export function directBootHashes(a: OvmfArgs, io: CliIO): DirectBootHashes | undefined {
   const hasKernel = a.kernel !== undefined || a['kernel-sha256'] !== undefined;
   if (a.kernel !== undefined && a['kernel-sha256'] !== undefined) fail('usage', '--kernel and --kernel-sha256 are alternatives');
   if (a.initrd !== undefined && a['initrd-sha256'] !== undefined) fail('usage', '--initrd and --initrd-sha256 are alternatives');
@@ -127,7 +127,7 @@ function directBootHashes(a: OvmfArgs, io: CliIO): DirectBootHashes | undefined 
   return { kernel, initrd, cmdline };
 }
 
-function loadFirmware(path: string, what: string, io: CliIO): FirmwareImage {
+export function loadFirmware(path: string, what: string, io: CliIO): FirmwareImage {
   const bytes = readInputFile(path, what, io.cwd);
   return { bytes, info: parseFirmware(bytes, what) };
 }

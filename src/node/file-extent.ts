@@ -1,0 +1,49 @@
+/** Guest-memory extents and region data backed by files, read on demand (never whole). */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fail } from '../errors.js';
+import type { MemoryExtent } from '../regions/memory.js';
+import type { RegionData } from '../regions/replay.js';
+
+/** A readable window [offset, offset + length) of a file. */
+export function fileWindow(path: string, what: string, cwd: string, offset = 0, length?: number): RegionData {
+  const full = resolve(cwd, path);
+  let size: number;
+  try {
+    const st = statSync(full);
+    if (st.isDirectory()) fail('file-read', `${what}: ${path} is a directory, not a file`);
+    size = st.size;
+  } catch (e) {
+    if ((e as Error).name === 'MeasureError') throw e;
+    return fail('file-missing', `${what}: ${path} does not exist`);
+  }
+  if (offset > size) fail('manifest', `${what}: offset 0x${offset.toString(16)} is past the end of ${path} (${size} bytes)`);
+  const len = length ?? size - offset;
+  if (offset + len > size) fail('manifest', `${what}: ${path} has ${size} bytes; offset 0x${offset.toString(16)} + length 0x${len.toString(16)} runs past its end`);
+  return {
+    length: len,
+    describe: `${path}${offset ? `@0x${offset.toString(16)}` : ''}`,
+    read(o, into) {
+      let fd: number | undefined;
+      try {
+        fd = openSync(full, 'r');
+        let done = 0;
+        while (done < into.length) {
+          const n = readSync(fd, into, done, into.length - done, offset + o + done);
+          if (n === 0) fail('file-read', `${what}: ${path} ended early (was it truncated while reading?)`);
+          done += n;
+        }
+      } catch (e) {
+        if ((e as Error).name === 'MeasureError') throw e;
+        fail('file-read', `${what}: cannot read ${path}: ${(e as Error).message}`);
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+    },
+  };
+}
+
+export function fileExtent(gpa: bigint, path: string, what: string, cwd: string, offset = 0, length?: number): MemoryExtent {
+  const w = fileWindow(path, what, cwd, offset, length);
+  return { gpa, length: w.length, describe: w.describe, read: (o, into) => w.read(o, into) };
+}

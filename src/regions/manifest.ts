@@ -1,0 +1,276 @@
+/**
+ * The region-list manifest: the JSON users write by hand or from a build pipeline.
+ *
+ *   { "rules": "vmfwupdate-snp/1",
+ *     "launch": { "vcpus": 4, "profile": "qemu", "vcpuType": "EPYC-v4", "guestFeatures": "0x1",
+ *                 "apResetEip": "0x80b004", "measuredZero": "native", "firmwareMetadata": "none" },
+ *     "struct": { "capabilities": "0x2" },                                   (optional)
+ *     "regions": [ { "dst": "0xffe00000", "size": "0x200000", "flags": ["COPY","MEASURE"],
+ *                    "source": { "file": "OVMF.fd" } }, ... ] }
+ *
+ * Numbers are JSON numbers or strings (decimal or 0x-hex), exact to 64 bits. Flags are names,
+ * one number, or a hex string. A source is a file (optional offset/length), inline hex or base64,
+ * or absent; `src` keeps the guest staging address for encoding.
+ */
+import { fail } from '../errors.js';
+import { fromBase64, fromHex, hex64, parseUnsigned, toHex } from '../bytes.js';
+import { parseJsonExact } from '../json-exact.js';
+import { resolveVcpuType } from '../cpu.js';
+import { resolveProfile } from '../profiles.js';
+import { MAX_VCPUS } from '../ovmf/launch.js';
+import { REGION_FLAGS, RULES_VERSION, flagNames, type RegionFlagName } from './format.js';
+import type { FirmwareMetadataMode, MeasuredZero, RegionData, RegionSpec, ReplayLaunch } from './replay.js';
+
+export type ManifestSource =
+  | { readonly file: string; readonly offset?: bigint; readonly length?: bigint }
+  | { readonly hex: string }
+  | { readonly base64: string };
+
+export interface ManifestRegion {
+  readonly dst: bigint;
+  readonly size: bigint;
+  readonly flags: bigint;
+  readonly src?: bigint;
+  readonly source?: ManifestSource;
+  readonly pad?: 'zero';
+}
+
+/** Launch settings as written (every key optional; CLI options override them). */
+export interface LaunchSettings {
+  vcpus?: number;
+  profile?: string;
+  era?: string;
+  vcpuType?: string;
+  vcpuSignature?: bigint;
+  guestFeatures?: bigint;
+  apResetEip?: number | null;
+  measuredZero?: MeasuredZero;
+  firmwareMetadata?: FirmwareMetadataMode;
+}
+
+export interface StructSettings {
+  capabilities?: bigint;
+  firmwareSize?: bigint;
+  opaqueAddr?: bigint;
+  control?: number;
+}
+
+export interface Manifest {
+  readonly rules: string;
+  readonly launch: LaunchSettings;
+  readonly struct?: StructSettings;
+  readonly regions: readonly ManifestRegion[];
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function num(v: unknown, what: string, max?: bigint): bigint {
+  if (typeof v !== 'string' && typeof v !== 'number') fail('manifest', `${what}: expected a number or a 0x-hex string, got ${JSON.stringify(v)}`);
+  try {
+    return parseUnsigned(v, what, max);
+  } catch (e) {
+    return fail('manifest', (e as Error).message);
+  }
+}
+
+function onlyKeys(o: Obj, allowed: readonly string[], what: string): void {
+  for (const k of Object.keys(o)) if (!allowed.includes(k)) fail('manifest', `${what}: unknown key ${JSON.stringify(k)} (known: ${allowed.join(', ')})`);
+}
+
+export function parseFlags(v: unknown, what: string): bigint {
+  if (Array.isArray(v)) {
+    let flags = 0n;
+    for (const name of v) {
+      if (typeof name !== 'string') fail('manifest', `${what}: flag names must be strings`);
+      const key = (Object.keys(REGION_FLAGS) as RegionFlagName[]).find((k) => k === name.toUpperCase());
+      if (!key) fail('manifest', `${what}: unknown flag ${JSON.stringify(name)} (known: ${Object.keys(REGION_FLAGS).join(', ')})`);
+      flags |= REGION_FLAGS[key];
+    }
+    return flags;
+  }
+  return num(v, what);
+}
+
+function parseSource(v: unknown, what: string): ManifestSource {
+  if (!isObj(v)) fail('manifest', `${what}: expected an object with file, hex or base64`);
+  const kinds = ['file', 'hex', 'base64'].filter((k) => k in v);
+  if (kinds.length !== 1) fail('manifest', `${what}: give exactly one of file, hex, base64`);
+  if ('file' in v) {
+    onlyKeys(v, ['file', 'offset', 'length'], what);
+    if (typeof v['file'] !== 'string' || v['file'] === '') fail('manifest', `${what}.file: expected a path`);
+    return {
+      file: v['file'],
+      ...(v['offset'] !== undefined ? { offset: num(v['offset'], `${what}.offset`) } : {}),
+      ...(v['length'] !== undefined ? { length: num(v['length'], `${what}.length`) } : {}),
+    };
+  }
+  onlyKeys(v, [kinds[0]!], what);
+  const text = v[kinds[0]!];
+  if (typeof text !== 'string') fail('manifest', `${what}.${kinds[0]}: expected a string`);
+  return kinds[0] === 'hex' ? { hex: text } : { base64: text };
+}
+
+function parseLaunch(v: unknown): LaunchSettings {
+  if (v === undefined) return {};
+  if (!isObj(v)) fail('manifest', 'launch: expected an object');
+  onlyKeys(v, ['vcpus', 'profile', 'era', 'vcpuType', 'vcpuSignature', 'guestFeatures', 'apResetEip', 'measuredZero', 'firmwareMetadata'], 'launch');
+  const s: LaunchSettings = {};
+  if (v['vcpus'] !== undefined) s.vcpus = Number(num(v['vcpus'], 'launch.vcpus', BigInt(MAX_VCPUS)));
+  for (const k of ['profile', 'era', 'vcpuType'] as const) {
+    if (v[k] !== undefined) {
+      if (typeof v[k] !== 'string') fail('manifest', `launch.${k}: expected a string`);
+      s[k] = v[k] as string;
+    }
+  }
+  if (v['vcpuSignature'] !== undefined) s.vcpuSignature = num(v['vcpuSignature'], 'launch.vcpuSignature');
+  if (v['guestFeatures'] !== undefined) s.guestFeatures = num(v['guestFeatures'], 'launch.guestFeatures');
+  if (v['apResetEip'] !== undefined) s.apResetEip = v['apResetEip'] === null ? null : Number(num(v['apResetEip'], 'launch.apResetEip', 0xffffffffn));
+  if (v['measuredZero'] !== undefined) s.measuredZero = parseMeasuredZero(v['measuredZero'], 'launch.measuredZero');
+  if (v['firmwareMetadata'] !== undefined) s.firmwareMetadata = parseFirmwareMetadata(v['firmwareMetadata'], 'launch.firmwareMetadata');
+  return s;
+}
+
+export function parseMeasuredZero(v: unknown, what: string): MeasuredZero {
+  if (v !== 'native' && v !== 'normal') fail('manifest', `${what}: expected "native" or "normal", got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function parseFirmwareMetadata(v: unknown, what: string): FirmwareMetadataMode {
+  if (v !== 'none' && v !== 'ovmf') fail('manifest', `${what}: expected "none" or "ovmf", got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function parseStruct(v: unknown): StructSettings | undefined {
+  if (v === undefined) return undefined;
+  if (!isObj(v)) fail('manifest', 'struct: expected an object');
+  onlyKeys(v, ['capabilities', 'firmwareSize', 'opaqueAddr', 'control'], 'struct');
+  const s: StructSettings = {};
+  if (v['capabilities'] !== undefined) s.capabilities = num(v['capabilities'], 'struct.capabilities');
+  if (v['firmwareSize'] !== undefined) s.firmwareSize = num(v['firmwareSize'], 'struct.firmwareSize');
+  if (v['opaqueAddr'] !== undefined) s.opaqueAddr = num(v['opaqueAddr'], 'struct.opaqueAddr');
+  if (v['control'] !== undefined) s.control = Number(num(v['control'], 'struct.control', 0xffffn));
+  return s;
+}
+
+export function parseManifest(text: string, what = 'manifest'): Manifest {
+  const doc = parseJsonExact(text, what);
+  if (!isObj(doc)) fail('manifest', `${what}: expected a JSON object`);
+  onlyKeys(doc, ['rules', 'launch', 'struct', 'regions', 'comment'], what);
+  const rules = doc['rules'] ?? RULES_VERSION;
+  if (rules !== RULES_VERSION) fail('manifest', `${what}: rules ${JSON.stringify(rules)} are not supported; this version implements ${RULES_VERSION}`);
+  const regionsJson = doc['regions'];
+  if (!Array.isArray(regionsJson)) fail('manifest', `${what}: regions must be an array`);
+  if (regionsJson.length > 65535) fail('too-many-regions', `${what}: ${regionsJson.length} regions; at most 65535`);
+  const regions = regionsJson.map((r: unknown, i): ManifestRegion => {
+    const w = `regions[${i}]`;
+    if (!isObj(r)) fail('manifest', `${w}: expected an object`, { region: i });
+    onlyKeys(r, ['dst', 'size', 'flags', 'src', 'source', 'pad', 'comment'], w);
+    if (r['dst'] === undefined) fail('manifest', `${w}: missing dst`, { region: i });
+    if (r['flags'] === undefined) fail('manifest', `${w}: missing flags`, { region: i });
+    const source = r['source'] === undefined ? undefined : parseSource(r['source'], `${w}.source`);
+    let size: bigint;
+    if (r['size'] !== undefined) size = num(r['size'], `${w}.size`);
+    else if (source) size = sourceLengthHint(source, w);
+    else return fail('manifest', `${w}: missing size`, { region: i });
+    if (r['pad'] !== undefined && r['pad'] !== 'zero') fail('manifest', `${w}.pad: the only value is "zero"`, { region: i });
+    return {
+      dst: num(r['dst'], `${w}.dst`), size, flags: parseFlags(r['flags'], `${w}.flags`),
+      ...(r['src'] !== undefined ? { src: num(r['src'], `${w}.src`) } : {}),
+      ...(source ? { source } : {}),
+      ...(r['pad'] === 'zero' ? { pad: 'zero' as const } : {}),
+    };
+  });
+  const struct = parseStruct(doc['struct']);
+  return { rules: RULES_VERSION, launch: parseLaunch(doc['launch']), ...(struct ? { struct } : {}), regions };
+}
+
+function sourceLengthHint(s: ManifestSource, w: string): bigint {
+  if ('hex' in s) return BigInt(s.hex.replace(/^0x/i, '').length / 2);
+  if ('base64' in s) return BigInt(fromBase64(s.base64, `${w}.source.base64`).length);
+  if (s.length !== undefined) return s.length;
+  return fail('manifest', `${w}: size is required with a file source (or give source.length)`);
+}
+
+/** Opens a file source; the Node layer supplies this so the module stays environment-free. */
+export type FileOpener = (path: string, what: string, offset: number, length?: number) => RegionData;
+
+export function regionData(s: ManifestSource, what: string, openFile: FileOpener): RegionData {
+  if ('file' in s) {
+    return openFile(s.file, what, Number(s.offset ?? 0n), s.length === undefined ? undefined : Number(s.length));
+  }
+  const bytes = 'hex' in s ? fromHex(s.hex, what) : fromBase64(s.base64, what);
+  return { length: bytes.length, describe: `inline ${'hex' in s ? 'hex' : 'base64'}`, read: (o, into) => into.set(bytes.subarray(o, o + into.length)) };
+}
+
+/** Region specs for the replay: manifest sources become region data; others read guest memory at src. */
+export function manifestRegionSpecs(m: Manifest, openFile: FileOpener): RegionSpec[] {
+  return m.regions.map((r, i) => ({
+    size: r.size, src: r.src ?? 0n, dst: r.dst, flags: r.flags,
+    ...(r.source ? { data: regionData(r.source, `regions[${i}].source`, openFile) } : {}),
+    ...(r.pad === 'zero' ? { padZero: true } : {}),
+  }));
+}
+
+/** Resolves launch settings (manifest values overridden by `over`) into replay inputs. */
+export function resolveLaunch(base: LaunchSettings, over: LaunchSettings = {}): { launch: ReplayLaunch; settings: LaunchSettings } {
+  const s: LaunchSettings = { ...base };
+  for (const [k, v] of Object.entries(over)) if (v !== undefined) (s as Record<string, unknown>)[k] = v;
+  if (over.vcpuType !== undefined) delete s.vcpuSignature;
+  if (over.vcpuSignature !== undefined) delete s.vcpuType;
+  if (s.vcpus === undefined) fail('usage', 'the launch needs a vCPU count (launch.vcpus or --vcpus)');
+  const profile = resolveProfile(s.profile ?? 'qemu', s.era);
+  let vcpuSignature = 0n;
+  if (s.vcpuSignature !== undefined) vcpuSignature = s.vcpuSignature;
+  else if (s.vcpuType !== undefined) vcpuSignature = BigInt(resolveVcpuType(s.vcpuType).signature);
+  else if (profile.usesVcpuSignature) fail('usage', `profile ${profile.name} needs the vCPU model: launch.vcpuType / launch.vcpuSignature or --vcpu-type / --vcpu-sig`);
+  return {
+    settings: s,
+    launch: {
+      vcpus: s.vcpus, profile, vcpuSignature, guestFeatures: s.guestFeatures ?? 0x1n, apResetEip: s.apResetEip ?? null,
+      measuredZero: s.measuredZero ?? 'native', firmwareMetadata: s.firmwareMetadata ?? 'none',
+    },
+  };
+}
+
+/** Writes a manifest with every number as a 0x-hex string and flags as names. */
+export function formatManifest(m: Manifest): string {
+  const l = m.launch;
+  const launch: Obj = {};
+  if (l.vcpus !== undefined) launch['vcpus'] = l.vcpus;
+  if (l.profile !== undefined) launch['profile'] = l.profile;
+  if (l.era !== undefined) launch['era'] = l.era;
+  if (l.vcpuType !== undefined) launch['vcpuType'] = l.vcpuType;
+  if (l.vcpuSignature !== undefined) launch['vcpuSignature'] = hex64(l.vcpuSignature);
+  if (l.guestFeatures !== undefined) launch['guestFeatures'] = hex64(l.guestFeatures);
+  if (l.apResetEip !== undefined) launch['apResetEip'] = l.apResetEip === null ? null : hex64(l.apResetEip);
+  if (l.measuredZero !== undefined) launch['measuredZero'] = l.measuredZero;
+  if (l.firmwareMetadata !== undefined) launch['firmwareMetadata'] = l.firmwareMetadata;
+  const doc: Obj = { rules: m.rules, launch };
+  if (m.struct) {
+    const s: Obj = {};
+    if (m.struct.capabilities !== undefined) s['capabilities'] = hex64(m.struct.capabilities);
+    if (m.struct.firmwareSize !== undefined) s['firmwareSize'] = hex64(m.struct.firmwareSize);
+    if (m.struct.opaqueAddr !== undefined) s['opaqueAddr'] = hex64(m.struct.opaqueAddr);
+    if (m.struct.control !== undefined) s['control'] = m.struct.control;
+    doc['struct'] = s;
+  }
+  doc['regions'] = m.regions.map((r) => {
+    const names = flagNames(r.flags);
+    const o: Obj = {
+      dst: hex64(r.dst), size: hex64(r.size),
+      flags: names.some((n) => n.startsWith('bit')) ? hex64(r.flags) : names,
+    };
+    if (r.src !== undefined) o['src'] = hex64(r.src);
+    if (r.source) {
+      o['source'] = 'file' in r.source
+        ? { file: r.source.file, ...(r.source.offset !== undefined ? { offset: hex64(r.source.offset) } : {}), ...(r.source.length !== undefined ? { length: hex64(r.source.length) } : {}) }
+        : r.source;
+    }
+    if (r.pad) o['pad'] = r.pad;
+    return o;
+  });
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+export function inlineHex(bytes: Uint8Array): ManifestSource { return { hex: toHex(bytes) }; }
