@@ -3,7 +3,7 @@
  * `error[CODE]: message` and maps the code's category to an exit status, so scripts can
  * depend on codes while messages stay free to improve.
  */
-export type ErrorCategory = 'usage' | 'input' | 'mismatch' | 'internal';
+export type ErrorCategory = 'usage' | 'input' | 'mismatch' | 'outcome' | 'internal';
 
 export interface ErrorCodeInfo {
   readonly category: ErrorCategory;
@@ -57,7 +57,7 @@ export const ERROR_CODES = {
   'overlap': { category: 'input', meaning: 'Two regions that enter the launch share a page (SNP launch-updates a page only once).', fix: 'Make the launched regions disjoint.' },
   'vmsa-overlap': { category: 'input', meaning: 'A region that enters the launch covers the VMSA page 0xFFFFFFFFF000.', fix: 'Move the region off the VMSA page.' },
   'source-missing': { category: 'input', meaning: 'A COPY region\'s source bytes are not all available in the supplied memory.', fix: 'Supply the memory image or extents that hold [src, src + size), or pad: "zero" in a manifest.' },
-  'disabled': { category: 'input', meaning: 'The struct\'s control has DISABLE set: the VMM ignores the update and the next launch is unchanged (an outcome, not a digest).', fix: 'Nothing to measure; clear DISABLE to request an update.' },
+  'disabled': { category: 'outcome', meaning: 'The struct\'s control has DISABLE set: the VMM ignores the update and the next launch is unchanged (an outcome, not a digest).', fix: 'Nothing to measure; clear DISABLE to request an update.' },
   'too-many-regions': { category: 'input', meaning: 'More than 65535 regions.', fix: 'Merge regions.' },
   'region-array-range': { category: 'input', meaning: 'The region array runs past the available memory.', fix: 'Supply the memory that holds the array at regions_addr.' },
   'struct-size': { category: 'input', meaning: 'The struct vmfwupdate bytes are neither 40 (natural) nor 36 (packed) bytes long.', fix: 'Capture the whole struct.' },

@@ -11,10 +11,9 @@ import { regionsCommand, runRegionsCommand } from './regions-command.js';
 
 export const VERSION = '0.1.0';
 
-export const EXIT_OK = 0;
-export const EXIT_MISMATCH = 1;
-export const EXIT_INPUT = 2;
-export const EXIT_INTERNAL = 3;
+import { EXIT_OK, EXIT_MISMATCH, EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_DIGEST } from './exit-codes.js';
+
+export { EXIT_OK, EXIT_MISMATCH, EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_DIGEST };
 
 type Handler = (args: Record<string, unknown>, io: CliIO) => number | Promise<number>;
 
@@ -90,7 +89,7 @@ export function reportError(e: unknown, io: CliIO, debug: boolean): number {
     io.err(`error[${e.code}]: ${e.message}\n`);
     if (debug && e.stack) io.err(`${e.stack}\n`);
     const category = ERROR_CODES[e.code].category;
-    return category === 'mismatch' ? EXIT_MISMATCH : category === 'internal' ? EXIT_INTERNAL : EXIT_INPUT;
+    return category === 'mismatch' ? EXIT_MISMATCH : category === 'internal' ? EXIT_INTERNAL : category === 'outcome' ? EXIT_NO_DIGEST : EXIT_INPUT;
   }
   const err = e as Error;
   // yargs reports its own usage problems as plain errors from .fail(); they are usage errors.

@@ -26,7 +26,7 @@ import { directBootHashes, loadFirmware, ovmfOptions, parseMode, resolveSignatur
 import { resolveProfile } from '../profiles.js';
 import type { CliIO } from './io.js';
 
-export const EXIT_DISABLED = 4;
+import { EXIT_NO_DIGEST } from './exit-codes.js';
 
 interface LaunchArgs {
   vcpus?: string; 'vmm-type'?: string; 'vmm-era'?: string; 'vcpu-type'?: string; 'vcpu-sig'?: string;
@@ -134,7 +134,7 @@ export function runRegions(a: RegionsArgs, io: CliIO): number {
   if (outcome.outcome === 'disabled') {
     if (a.json) io.out(toJson({ rules: RULES_VERSION, outcome: 'disabled' }));
     io.err('update disabled: control.DISABLE is set, so the VMM ignores the update and the next launch is unchanged (no digest)\n');
-    return EXIT_DISABLED;
+    return EXIT_NO_DIGEST;
   }
   const log = a.log !== undefined ? new LogCollector() : undefined;
   const r = measurePlan(outcome.plan, log ? { onStep: log.onStep } : {});
