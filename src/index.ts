@@ -22,3 +22,14 @@ export {
 } from './ovmf/launch.js';
 export { parseMetadataJson, formatMetadataJson } from './ovmf/metadata-json.js';
 export { guidToBytes, guidFromBytes, GUIDS } from './ovmf/guid.js';
+export {
+  REGION_FLAGS, RULES_VERSION, decodeStruct, encodeStruct, decodeRegionArray, encodeRegionArray, flagNames,
+  type VmfwupdateStruct, type RegionDescriptor,
+} from './regions/format.js';
+export { ExtentMemory, bytesExtent, EMPTY_MEMORY, type GuestMemory, type MemoryExtent } from './regions/memory.js';
+export {
+  replayRegions, replayUpdate, entersLaunch, findFirmwareRegion, REPLAY_VMSA_GPA,
+  type ReplayInput, type ReplayLaunch, type ReplayOutcome, type RegionSpec, type RegionData,
+} from './regions/replay.js';
+export { parseManifest, formatManifest, manifestRegionSpecs, resolveLaunch, type Manifest, type ManifestRegion } from './regions/manifest.js';
+export { ovmfRegionList } from './regions/from-ovmf.js';
