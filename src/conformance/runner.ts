@@ -13,6 +13,7 @@ import { runCli } from '../cli/main.js';
 import { resolveProfile } from '../profiles.js';
 import { checkChain, type PageInfoFile } from './pageinfo.js';
 import { measureSyntheticCase, SyntheticInputs, type SyntheticFile } from './synthetic.js';
+import { runIgvmVectors, type IgvmVectorFile } from './igvm.js';
 import { describeRegionResult, regionVectorMatches, runRegionVector, type RegionVector } from './regions.js';
 
 export interface Failure { id: string; expected: string; got: string }
@@ -39,6 +40,7 @@ export function detectSchema(doc: unknown): string {
   if (isObject(doc)) {
     if (typeof doc['format'] === 'string') return doc['format'];
     if (Array.isArray(doc['chains']) || Array.isArray(doc['single_updates'])) return 'pageinfo';
+    if (isObject(doc['profiles']) && Array.isArray(doc['vectors'])) return 'igvm-vectors';
   }
   return 'unknown';
 }
@@ -153,6 +155,12 @@ export async function runVectorFile(path: string): Promise<RunReport> {
     case 'pageinfo': runPageInfo(doc as PageInfoFile, report); break;
     case 'sev-synthetic-vectors/1': runSynthetic(doc as SyntheticFile, report); break;
     case 'vmfwupdate-regions-vectors/1': runRegions(doc as { vectors: RegionVector[] }, report); break;
+    case 'igvm-vectors':
+      for (const c of runIgvmVectors(doc as IgvmVectorFile, dir)) {
+        if (c.ok) report.passed++;
+        else report.failed.push({ id: `${c.id} [${c.profile}]`, expected: c.expected, got: c.got });
+      }
+      break;
     default: {
       const extra = extraRunners.get(schema);
       if (!extra) fail('conformance', `${path}: unknown vector schema ${JSON.stringify(schema)}`);
