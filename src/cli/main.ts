@@ -8,6 +8,7 @@ import { ERROR_CODES, MeasureError, isMeasureError } from '../errors.js';
 import { captureIO, processIO, type CliIO } from './io.js';
 import { ovmfOptions, runOvmf, OVMF_PROFILES_HELP, type OvmfArgs } from './ovmf-command.js';
 import { regionsCommand, runRegionsCommand } from './regions-command.js';
+import { igvmCommand, runIgvmCommand } from './igvm-command.js';
 
 export const VERSION = '0.1.0';
 
@@ -36,6 +37,12 @@ const COMMANDS: readonly CommandSpec[] = [
     describe: 'launch digest after a vmfwupdate region-list update (rules vmfwupdate-snp/1); from-ovmf, encode, decode',
     options: regionsCommand,
     run: runRegionsCommand,
+  },
+  {
+    name: 'igvm',
+    describe: 'SNP launch digest of an IGVM image (qemu, igvm-crate or igvmmeasure semantics); igvm inspect',
+    options: igvmCommand,
+    run: runIgvmCommand,
   },
 ];
 
