@@ -53,7 +53,7 @@ export const ERROR_CODES = {
   'igvm-flags': { category: 'input', meaning: 'An IGVM_IMAGE or IGVM_PARAM region has a flag other than COPY, or lacks COPY.', fix: 'IGVM regions take COPY and nothing else.' },
   'igvm-param-orphan': { category: 'input', meaning: 'An IGVM_PARAM region comes before any IGVM_IMAGE region.', fix: 'Put the IGVM image region first.' },
   'igvm-capability': { category: 'input', meaning: 'An IGVM_IMAGE region while the struct capabilities lack IGVM_IMAGES (bit 1).', fix: 'The VMM does not accept IGVM images; use plain regions.' },
-  'igvm-unsupported': { category: 'input', meaning: 'The region list contains an IGVM image, which this version cannot execute yet.', fix: 'Measure the IGVM file directly once IGVM support lands.' },
+  'igvm-unsupported': { category: 'input', meaning: 'The region list has more than one IGVM_IMAGE region, or an image too large for the format.', fix: 'One launch executes one IGVM image.' },
   'overlap': { category: 'input', meaning: 'Two regions that enter the launch share a page (SNP launch-updates a page only once).', fix: 'Make the launched regions disjoint.' },
   'vmsa-overlap': { category: 'input', meaning: 'A region that enters the launch covers the VMSA page 0xFFFFFFFFF000.', fix: 'Move the region off the VMSA page.' },
   'source-missing': { category: 'input', meaning: 'A COPY region\'s source bytes are not all available in the supplied memory.', fix: 'Supply the memory image or extents that hold [src, src + size), or pad: "zero" in a manifest.' },

@@ -9,6 +9,7 @@ import { captureIO, processIO, type CliIO } from './io.js';
 import { ovmfOptions, runOvmf, OVMF_PROFILES_HELP, type OvmfArgs } from './ovmf-command.js';
 import { regionsCommand, runRegionsCommand } from './regions-command.js';
 import { igvmCommand, runIgvmCommand } from './igvm-command.js';
+import { launchUpdateOptions, runLaunchUpdate } from './launch-update-command.js';
 
 export const VERSION = '0.1.0';
 
@@ -43,6 +44,12 @@ const COMMANDS: readonly CommandSpec[] = [
     describe: 'SNP launch digest of an IGVM image (qemu, igvm-crate or igvmmeasure semantics); igvm inspect',
     options: igvmCommand,
     run: runIgvmCommand,
+  },
+  {
+    name: 'launch-update',
+    describe: 'digest of the next launch(es) after a QEMU vm-launch-update write (IGVM image in guest memory)',
+    options: launchUpdateOptions,
+    run: (a, io) => runLaunchUpdate(a as never, io),
   },
 ];
 

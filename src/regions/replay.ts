@@ -15,6 +15,8 @@ import {
   decodeRegionArray, flagNames, type RegionDescriptor, type VmfwupdateStruct,
 } from './format.js';
 import type { GuestMemory } from './memory.js';
+import { parseIgvm } from '../igvm/parse.js';
+import { measureIgvm, type ApVmsaPolicy } from '../igvm/measure.js';
 
 const GPA_LIMIT = 1n << 52n;
 const FOUR_GIB = 1n << 32n;
@@ -47,6 +49,8 @@ export interface ReplayLaunch {
   readonly measuredZero: MeasuredZero;
   readonly firmwareMetadata: FirmwareMetadataMode;
   readonly unknownSections?: UnknownSectionPolicy;
+  /** With an IGVM_IMAGE region: how vCPUs without a VP context are measured (default 'reset'). */
+  readonly igvmApVmsa?: ApVmsaPolicy;
 }
 
 export interface ReplayInput {
@@ -219,8 +223,20 @@ export function replayRegions(input: ReplayInput): ReplayedLaunch {
   if (!Number.isSafeInteger(launch.vcpus) || launch.vcpus < 1 || launch.vcpus > MAX_VCPUS) {
     fail('vcpus', `vcpus ${launch.vcpus} is out of range (1 to ${MAX_VCPUS})`, { field: 'vcpus' });
   }
-  const igvm = regions.findIndex((r) => has(r.flags, F.IGVM_IMAGE));
-  if (igvm >= 0) fail('igvm-unsupported', `region ${igvm}: IGVM images in region lists are not supported by this version`, { region: igvm });
+  const images = regions.flatMap((r, i) => (has(r.flags, F.IGVM_IMAGE) ? [i] : []));
+  if (images.length > 1) fail('igvm-unsupported', `regions ${images[0]} and ${images[1]}: one launch executes one IGVM image`, { region: images[1]! });
+  const igvmIndex = images[0];
+  let igvm: ReturnType<typeof measureIgvm> | undefined;
+  if (igvmIndex !== undefined) {
+    if (launch.profile.name !== 'qemu') fail('profile', `region ${igvmIndex}: IGVM images are executed by QEMU's loader; use profile qemu, not ${launch.profile.name}`, { region: igvmIndex });
+    const r = regions[igvmIndex]!;
+    if (r.size > 1n << 32n) fail('igvm-unsupported', `region ${igvmIndex}: an IGVM image of ${hex64(r.size)} bytes is larger than the format allows`, { region: igvmIndex });
+    const image = regionSource(r, input.memory).read(0, Number(r.size));
+    igvm = measureIgvm(parseIgvm(image), {
+      semantics: 'qemu', vcpus: launch.vcpus, vcpuSignature: launch.vcpuSignature, apVmsa: launch.igvmApVmsa ?? 'reset',
+      era: launch.profile.era === 'pre-init2' ? 'pre-init2' : 'init2',
+    });
+  }
 
   const fwIndex = findFirmwareRegion(regions);
   let firmware: FirmwareInfo | undefined;
@@ -235,16 +251,19 @@ export function replayRegions(input: ReplayInput): ReplayedLaunch {
   if (launch.apResetEip !== null) {
     apResetEip = launch.apResetEip;
     apResetEipSource = 'explicit';
-  } else if (launch.vcpus > 1) {
+  } else if (launch.vcpus > 1 && !igvm) {
     const eip = firmwareInfo()?.resetEip;
     if (eip) { apResetEip = eip; apResetEipSource = 'firmware'; }
   }
-  if (launch.vcpus > 1 && !apResetEip) {
+  if (launch.vcpus > 1 && !apResetEip && !igvm) {
     const why = fwIndex === undefined ? 'there is no firmware region (COPY + MEASURE ending at 4 GiB)' : `firmware region ${fwIndex} has no SEV-ES reset block (or its EIP is 0)`;
     fail('no-ap-eip', `${launch.vcpus} vCPUs need an AP reset EIP: apResetEip is not given and ${why}`, { field: 'apResetEip' });
   }
 
-  const runs: LaunchRun[] = regions.flatMap((r, i) => (entersLaunch(r.flags) ? [regionRun(i, r, input)] : []));
+  // An IGVM image is executed in place: its page directives at its position in the array; its
+  // VMSAs (KVM measures them at launch finish) replace the profile's.
+  const igvmPages = igvm ? igvm.plan.runs.filter((r) => r.pageType !== PageType.Vmsa).map((r) => ({ ...r, origin: { ...r.origin, detail: `region ${igvmIndex} IGVM ${r.origin.detail ?? ''}`.trim() } })) : [];
+  const runs: LaunchRun[] = regions.flatMap((r, i) => (entersLaunch(r.flags) ? [regionRun(i, r, input)] : i === igvmIndex ? igvmPages : []));
   if (launch.firmwareMetadata === 'ovmf') {
     const info = firmwareInfo();
     if (!info) fail('no-firmware-region', 'firmwareMetadata "ovmf" needs a firmware region (COPY + MEASURE ending exactly at 4 GiB)', { field: 'firmwareMetadata' });
@@ -258,10 +277,16 @@ export function replayRegions(input: ReplayInput): ReplayedLaunch {
     }
     runs.push(...meta);
   }
-  const vmsaPages = vmsaPagesFor(launch.vcpus, {
-    template: launch.profile.vmsa, bspEip: RESET_VECTOR_EIP, apEip: apResetEip, vcpuSignature: launch.vcpuSignature, sevFeatures: launch.guestFeatures,
-  });
-  runs.push(...vmsaRuns(vmsaPages, REPLAY_VMSA_GPA));
+  let vmsaPages: readonly Uint8Array[];
+  if (igvm) {
+    vmsaPages = igvm.vmsaPages;
+    runs.push(...igvm.plan.runs.filter((r) => r.pageType === PageType.Vmsa));
+  } else {
+    vmsaPages = vmsaPagesFor(launch.vcpus, {
+      template: launch.profile.vmsa, bspEip: RESET_VECTOR_EIP, apEip: apResetEip, vcpuSignature: launch.vcpuSignature, sevFeatures: launch.guestFeatures,
+    });
+    runs.push(...vmsaRuns(vmsaPages, REPLAY_VMSA_GPA));
+  }
   const launchSteps = runs.reduce((n, r) => n + r.pages, 0);
   return {
     outcome: 'launch', plan: { runs }, vmsaPages, launchSteps,

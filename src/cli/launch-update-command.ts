@@ -1,0 +1,105 @@
+/** `vmfw-measure launch-update`: the digest of the launch(es) after a vm-launch-update write. */
+import type { Argv } from 'yargs';
+import { fail } from '../errors.js';
+import { hex64, parseUnsigned } from '../bytes.js';
+import { measurePlan } from '../engine.js';
+import { ExtentMemory, type GuestMemory, type MemoryExtent } from '../regions/memory.js';
+import { parseIgvm } from '../igvm/parse.js';
+import { measureIgvm } from '../igvm/measure.js';
+import {
+  STATUS_NAMES, VM_LAUNCHUPDATE_STRUCT_SIZE, decodeVmLaunchUpdate, launchSchedule, type ImageSource,
+} from '../launch-update/model.js';
+import { fileExtent } from '../node/file-extent.js';
+import { readInputFile } from '../node/files.js';
+import { formatDigest, oneOf, optInt, optU64, toJson, type OutputFormat } from './common.js';
+import { igvmMeasureOptions, igvmOptions, type IgvmArgs } from './igvm-command.js';
+import type { CliIO } from './io.js';
+
+interface LaunchUpdateArgs extends Omit<IgvmArgs, 'file' | 'log' | 'check-kvm'> {
+  struct?: string; 'struct-at'?: string; memory?: string; extent?: string[]; 'host-igvm'?: string;
+  'not-igvm-init': boolean; resets: string; 'qemu-same-write-disable': boolean;
+}
+
+export function launchUpdateOptions(y: Argv): Argv {
+  return igvmOptions(y)
+    .option('struct', { type: 'string', describe: 'the 56-byte VMLaunchUpdate struct as the guest wrote it' })
+    .option('struct-at', { type: 'string', describe: 'read the struct from guest memory at this GPA' })
+    .option('memory', { type: 'string', describe: 'raw guest-memory image holding the IGVM image (byte N = GPA N)' })
+    .option('extent', { type: 'string', array: true, describe: 'GPA=FILE: guest memory from FILE at GPA (repeatable)' })
+    .option('host-igvm', { type: 'string', describe: 'the IGVM the host launched the VM from (for launches that revert to it)' })
+    .option('not-igvm-init', { type: 'boolean', default: false, describe: 'the VM was not started from IGVM (QEMU then reports NOT_IGVM_INIT)' })
+    .option('resets', { type: 'string', default: '1', describe: 'how many of the next launches to report' })
+    .option('qemu-same-write-disable', { type: 'boolean', default: false, describe: 'model QEMU\'s code: DISABLE in the same write as an image does not load it' })
+    .option('output-format', { type: 'string', default: 'hex', describe: 'hex | base64' })
+    .option('json', { type: 'boolean', default: false, describe: 'the struct, the control-matrix row and every launch as JSON' })
+    .conflicts('struct', 'struct-at');
+}
+
+function memoryOf(a: LaunchUpdateArgs, io: CliIO): GuestMemory {
+  const extents: MemoryExtent[] = [];
+  if (a.memory !== undefined) extents.push(fileExtent(0n, a.memory, '--memory', io.cwd));
+  for (const spec of a.extent ?? []) {
+    const m = /^([^=]+)=(.+)$/.exec(spec);
+    if (!m) fail('memory', `--extent ${JSON.stringify(spec)}: expected GPA=FILE`);
+    extents.push(fileExtent(parseUnsigned(m[1]!, '--extent GPA'), m[2]!, `--extent ${m[1]}`, io.cwd));
+  }
+  return new ExtentMemory(extents);
+}
+
+export function runLaunchUpdate(a: LaunchUpdateArgs, io: CliIO): number {
+  const format = oneOf(a['output-format'], '--output-format', ['hex', 'base64'] as const) as OutputFormat;
+  const memory = memoryOf(a, io);
+  let raw: Uint8Array;
+  if (a.struct !== undefined) raw = readInputFile(a.struct, '--struct', io.cwd);
+  else if (a['struct-at'] !== undefined) {
+    const gpa = optU64(a['struct-at'], '--struct-at')!;
+    if (!memory.covers(gpa, BigInt(VM_LAUNCHUPDATE_STRUCT_SIZE))) fail('launch-update', `the ${VM_LAUNCHUPDATE_STRUCT_SIZE}-byte struct is not in the supplied memory at ${hex64(gpa)}`);
+    raw = new Uint8Array(VM_LAUNCHUPDATE_STRUCT_SIZE);
+    memory.read(gpa, raw);
+  } else return fail('usage', 'give --struct FILE or --struct-at GPA');
+  const s = decodeVmLaunchUpdate(raw);
+  if (a['not-igvm-init']) {
+    fail('launch-update-not-igvm', 'the VM was not started from IGVM: QEMU sets status NOT_IGVM_INIT (2) and the write has no effect; the next launch is the same firmware launch as before');
+  }
+  const resets = optInt(a.resets, '--resets', 1024)!;
+  if (resets < 1) fail('bad-number', '--resets must be at least 1');
+  const schedule = launchSchedule(s, { resets, qemuSameWriteDisable: a['qemu-same-write-disable'] });
+  const opts = igvmMeasureOptions({ ...a, semantics: 'qemu', 'native-zero': false });
+  const digests = new Map<ImageSource, string>();
+  const digestOf = (src: ImageSource): string => {
+    let d = digests.get(src);
+    if (d) return d;
+    let bytes: Uint8Array;
+    if (src === 'guest') {
+      if (s.imageSize > 0xffffffffn || !memory.covers(s.imageAddr, s.imageSize) || s.imageSize === 0n) {
+        fail('launch-update', `the IGVM image [${hex64(s.imageAddr)}, ${hex64(s.imageAddr + s.imageSize)}) is not in the supplied memory (QEMU: LOAD_FAIL)`);
+      }
+      bytes = new Uint8Array(Number(s.imageSize));
+      memory.read(s.imageAddr, bytes);
+    } else {
+      if (a['host-igvm'] === undefined) fail('usage', 'a launch reverts to the host\'s original IGVM: give it with --host-igvm FILE');
+      bytes = readInputFile(a['host-igvm'], '--host-igvm', io.cwd);
+    }
+    const m = measureIgvm(parseIgvm(bytes), opts);
+    for (const w of m.warnings) io.err(`warning: ${src} IGVM: ${w}\n`);
+    d = formatDigest(measurePlan(m.plan).digest, format);
+    digests.set(src, d);
+    return d;
+  };
+  const launches = schedule.launches.map((src, i) => ({ launch: i + 1, image: src, digest: digestOf(src) }));
+  for (const n of schedule.notes) io.err(`note: ${n}\n`);
+  if (a.json) {
+    io.out(toJson({
+      struct: {
+        version: s.version, status: STATUS_NAMES[s.status] ?? s.status, capabilities: s.capabilities, control: s.control,
+        imageAddr: s.imageAddr, imageSize: s.imageSize, opaqueAddr: s.opaqueAddr, opaqueSize: s.opaqueSize,
+      },
+      row: schedule.row, updatesLocked: schedule.updatesLocked, vcpus: opts.vcpus, launches, notes: schedule.notes,
+    }));
+  } else if (resets === 1) {
+    io.out(`${launches[0]!.digest}\n`);
+  } else {
+    for (const l of launches) io.out(`launch ${l.launch}: ${l.image} ${l.digest}\n`);
+  }
+  return 0;
+}
