@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSyntheticImage, stream } from '../dist/conformance/recipes.js';
 import { buildHashTable, buildHashesPage, cmdlineHash, defaultSuite } from '../dist/index.js';
+import { buildIgvm } from '../dist/igvm/build.js';
+import { encodeVmsa, emptyRegisters, segment } from '../dist/snp/vmsa.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const vectors = JSON.parse(readFileSync(join(root, 'vectors', 'synthetic-vectors.json'), 'utf8'));
@@ -49,4 +51,47 @@ write('uki-update.json', {
     { dst: '0x911000', size: '0xf000', flags: ['ZERO', 'MEASURE'], comment: 'SNP_SEC_MEM' },
   ],
 });
-console.log('wrote examples/ovmf and examples/regions');
+// An IGVM image as a COCONUT-style builder would lay it out: parameter area and insert first, then
+// the pages, then the boot vCPU's VMSA (protected mode, entering at the top of the image).
+const SNP = 1;
+const vmsa = (() => {
+  const r = emptyRegisters();
+  const flat = (sel, attrib) => segment(sel, attrib, 0xffffffff, 0n);
+  Object.assign(r, { es: flat(0x10, 0xc93), cs: flat(0x08, 0xc9b), ss: flat(0x10, 0xc93), ds: flat(0x10, 0xc93), fs: flat(0x10, 0xc93), gs: flat(0x10, 0xc93) });
+  r.gdtr = segment(0, 0, 0xffff); r.idtr = segment(0, 0, 0xffff); r.ldtr = segment(0, 0x82, 0xffff); r.tr = segment(0, 0x8b, 0xffff);
+  Object.assign(r, { efer: 0x1000n, cr0: 0x31n, cr4: 0x40n, dr6: 0xffff0ff0n, dr7: 0x400n, rflags: 2n, rip: 0xfffe0000n, g_pat: 0x0007040600070406n, xcr0: 1n, sev_features: 1n, mxcsr: 0x1f80, x87_fcw: 0x37f });
+  return encodeVmsa(r);
+})();
+const igvmDir = join(root, 'examples', 'igvm');
+mkdirSync(igvmDir, { recursive: true });
+const code = Array.from({ length: 8 }, (_, i) => ({ kind: 'page-data', gpa: 0xfffe0000n + BigInt(i) * 0x1000n, mask: SNP, data: stream(`example-igvm-code:${i}`, 4096) }));
+const igvm = buildIgvm([
+  { kind: 'platform', mask: SNP, platformType: 2, sharedGpaBoundary: 1n << 46n },
+  { kind: 'guest-policy', policy: 0x30000n, mask: SNP },
+  { kind: 'parameter-area', index: 0, size: 0x1000n },
+  { kind: 'parameter-usage', type: 0x307, index: 0, byteOffset: 0 },
+  { kind: 'parameter-usage', type: 0x313, index: 0, byteOffset: 4 },
+  { kind: 'parameter-insert', gpa: 0x10000n, mask: SNP, index: 0 },
+  { kind: 'page-data', gpa: 0x20000n, mask: SNP, dataType: 1 },
+  { kind: 'page-data', gpa: 0x21000n, mask: SNP, dataType: 2 },
+  { kind: 'page-data', gpa: 0x30000n, mask: SNP },
+  { kind: 'page-data', gpa: 0x31000n, mask: SNP },
+  ...code,
+  { kind: 'vp-context', gpa: 0xfffffffff000n, mask: SNP, vpIndex: 0, data: vmsa },
+]);
+writeFileSync(join(igvmDir, 'example.igvm'), igvm);
+
+// A vm-launch-update capture: guest memory with the VMLaunchUpdate struct at 0x1000 (FORMAT_IGVM,
+// HOST_IGVM: a one-reset trial of the new image) and the image at 0x2000.
+const struct = new Uint8Array(56);
+const dv = new DataView(struct.buffer);
+dv.setUint16(0, 1, true);
+dv.setBigUint64(0x08, 1n << 32n, true);
+dv.setBigUint64(0x10, (1n << 32n) | 2n, true);
+dv.setBigUint64(0x18, 0x2000n, true);
+dv.setBigUint64(0x20, BigInt(igvm.length), true);
+const memory = new Uint8Array(0x2000 + igvm.length);
+memory.set(struct, 0x1000);
+memory.set(igvm, 0x2000);
+writeFileSync(join(igvmDir, 'launch-update-guest.img'), memory);
+console.log('wrote examples/ovmf, examples/regions and examples/igvm');

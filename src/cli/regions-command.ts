@@ -232,7 +232,7 @@ export function runEncode(a: EncodeArgs, io: CliIO): number {
     const spec = specs[i]!;
     let src = r.src;
     if (spec.data) {
-      src ??= (() => { const s = next; next = alignUp(next + r.size, 0x1000n); return s; })();
+      src ??= (() => { const s = next; next = alignUp(next + spec.size, 0x1000n); return s; })();
       const data = spec.data;
       const at = src;
       placed.push({
@@ -249,7 +249,7 @@ export function runEncode(a: EncodeArgs, io: CliIO): number {
     } else if ((r.flags & REGION_FLAGS.COPY) !== 0n && a['memory-out']) {
       fail('manifest', `regions[${i}]: COPY without a source cannot be encoded into a memory image`, { region: i });
     }
-    return { size: r.size, src: src ?? 0n, dst: r.dst, flags: r.flags };
+    return { size: spec.size, src: src ?? 0n, dst: r.dst, flags: r.flags };
   });
   const hasIgvm = manifest.regions.some((r) => (r.flags & REGION_FLAGS.IGVM_IMAGE) !== 0n);
   const struct: VmfwupdateStruct = {

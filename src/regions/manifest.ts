@@ -28,7 +28,8 @@ export type ManifestSource =
 
 export interface ManifestRegion {
   readonly dst: bigint;
-  readonly size: bigint;
+  /** Absent only with a file source: then the file's length (from its offset). */
+  readonly size?: bigint;
   readonly flags: bigint;
   readonly src?: bigint;
   readonly source?: ManifestSource;
@@ -169,13 +170,13 @@ export function parseManifest(text: string, what = 'manifest'): Manifest {
     if (r['dst'] === undefined) fail('manifest', `${w}: missing dst`, { region: i });
     if (r['flags'] === undefined) fail('manifest', `${w}: missing flags`, { region: i });
     const source = r['source'] === undefined ? undefined : parseSource(r['source'], `${w}.source`);
-    let size: bigint;
+    let size: bigint | undefined;
     if (r['size'] !== undefined) size = num(r['size'], `${w}.size`);
-    else if (source) size = sourceLengthHint(source, w);
+    else if (source) size = sourceLengthHint(source);
     else return fail('manifest', `${w}: missing size`, { region: i });
     if (r['pad'] !== undefined && r['pad'] !== 'zero') fail('manifest', `${w}.pad: the only value is "zero"`, { region: i });
     return {
-      dst: num(r['dst'], `${w}.dst`), size, flags: parseFlags(r['flags'], `${w}.flags`),
+      dst: num(r['dst'], `${w}.dst`), ...(size !== undefined ? { size } : {}), flags: parseFlags(r['flags'], `${w}.flags`),
       ...(r['src'] !== undefined ? { src: num(r['src'], `${w}.src`) } : {}),
       ...(source ? { source } : {}),
       ...(r['pad'] === 'zero' ? { pad: 'zero' as const } : {}),
@@ -185,11 +186,11 @@ export function parseManifest(text: string, what = 'manifest'): Manifest {
   return { rules: RULES_VERSION, launch: parseLaunch(doc['launch']), ...(struct ? { struct } : {}), regions };
 }
 
-function sourceLengthHint(s: ManifestSource, w: string): bigint {
+/** The size a region takes from its source when it gives none (a file's is known only when opened). */
+function sourceLengthHint(s: ManifestSource): bigint | undefined {
   if ('hex' in s) return BigInt(s.hex.replace(/^0x/i, '').length / 2);
-  if ('base64' in s) return BigInt(fromBase64(s.base64, `${w}.source.base64`).length);
-  if (s.length !== undefined) return s.length;
-  return fail('manifest', `${w}: size is required with a file source (or give source.length)`);
+  if ('base64' in s) return BigInt(fromBase64(s.base64, 'source.base64').length);
+  return s.length;
 }
 
 /** Opens a file source; the Node layer supplies this so the module stays environment-free. */
@@ -205,11 +206,15 @@ export function regionData(s: ManifestSource, what: string, openFile: FileOpener
 
 /** Region specs for the replay: manifest sources become region data; others read guest memory at src. */
 export function manifestRegionSpecs(m: Manifest, openFile: FileOpener): RegionSpec[] {
-  return m.regions.map((r, i) => ({
-    size: r.size, src: r.src ?? 0n, dst: r.dst, flags: r.flags,
-    ...(r.source ? { data: regionData(r.source, `regions[${i}].source`, openFile) } : {}),
-    ...(r.pad === 'zero' ? { padZero: true } : {}),
-  }));
+  return m.regions.map((r, i) => {
+    const data = r.source ? regionData(r.source, `regions[${i}].source`, openFile) : undefined;
+    const size = r.size ?? (data ? BigInt(data.length) : fail('manifest', `regions[${i}]: missing size`, { region: i }));
+    return {
+      size, src: r.src ?? 0n, dst: r.dst, flags: r.flags,
+      ...(data ? { data } : {}),
+      ...(r.pad === 'zero' ? { padZero: true } : {}),
+    };
+  });
 }
 
 /** Resolves launch settings (manifest values overridden by `over`) into replay inputs. */
@@ -257,10 +262,9 @@ export function formatManifest(m: Manifest): string {
   }
   doc['regions'] = m.regions.map((r) => {
     const names = flagNames(r.flags);
-    const o: Obj = {
-      dst: hex64(r.dst), size: hex64(r.size),
-      flags: names.some((n) => n.startsWith('bit')) ? hex64(r.flags) : names,
-    };
+    const o: Obj = { dst: hex64(r.dst) };
+    if (r.size !== undefined) o['size'] = hex64(r.size);
+    o['flags'] = names.some((n) => n.startsWith('bit')) ? hex64(r.flags) : names;
     if (r.src !== undefined) o['src'] = hex64(r.src);
     if (r.source) {
       o['source'] = 'file' in r.source
