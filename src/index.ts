@@ -33,3 +33,9 @@ export {
 } from './regions/replay.js';
 export { parseManifest, formatManifest, manifestRegionSpecs, resolveLaunch, type Manifest, type ManifestRegion } from './regions/manifest.js';
 export { ovmfRegionList } from './regions/from-ovmf.js';
+export { parseIgvm, type IgvmFile, type IgvmHeader } from './igvm/parse.js';
+export { measureIgvm, igvmmeasureCheckKvm, IGVM_SEMANTICS, type IgvmMeasureOptions, type IgvmSemantics, type ApVmsaPolicy } from './igvm/measure.js';
+export { buildIgvm, type IgvmBuildHeader } from './igvm/build.js';
+export { describeIgvm } from './igvm/inspect.js';
+export { decodePolicy, type DecodedPolicy } from './snp/policy.js';
+export { decodeVmLaunchUpdate, launchSchedule, type VmLaunchUpdate, type LaunchSchedule } from './launch-update/model.js';
