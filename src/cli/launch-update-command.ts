@@ -1,15 +1,14 @@
 /** `vmfw-measure launch-update`: the digest of the launch(es) after a vm-launch-update write. */
 import type { Argv } from 'yargs';
 import { fail } from '../errors.js';
-import { hex64, parseUnsigned } from '../bytes.js';
+import { hex64 } from '../bytes.js';
 import { measurePlan } from '../engine.js';
-import { ExtentMemory, type GuestMemory, type MemoryExtent } from '../regions/memory.js';
 import { parseIgvm } from '../igvm/parse.js';
 import { measureIgvm } from '../igvm/measure.js';
 import {
   STATUS_NAMES, VM_LAUNCHUPDATE_STRUCT_SIZE, decodeVmLaunchUpdate, launchSchedule, type ImageSource,
 } from '../launch-update/model.js';
-import { fileExtent } from '../node/file-extent.js';
+import { guestMemoryFromFiles } from '../node/file-extent.js';
 import { readInputFile } from '../node/files.js';
 import { formatDigest, oneOf, optInt, optU64, toJson, type OutputFormat } from './common.js';
 import { igvmMeasureOptions, igvmOptions, type IgvmArgs } from './igvm-command.js';
@@ -35,20 +34,10 @@ export function launchUpdateOptions(y: Argv): Argv {
     .conflicts('struct', 'struct-at');
 }
 
-function memoryOf(a: LaunchUpdateArgs, io: CliIO): GuestMemory {
-  const extents: MemoryExtent[] = [];
-  if (a.memory !== undefined) extents.push(fileExtent(0n, a.memory, '--memory', io.cwd));
-  for (const spec of a.extent ?? []) {
-    const m = /^([^=]+)=(.+)$/.exec(spec);
-    if (!m) fail('memory', `--extent ${JSON.stringify(spec)}: expected GPA=FILE`);
-    extents.push(fileExtent(parseUnsigned(m[1]!, '--extent GPA'), m[2]!, `--extent ${m[1]}`, io.cwd));
-  }
-  return new ExtentMemory(extents);
-}
 
 export function runLaunchUpdate(a: LaunchUpdateArgs, io: CliIO): number {
   const format = oneOf(a['output-format'], '--output-format', ['hex', 'base64'] as const) as OutputFormat;
-  const memory = memoryOf(a, io);
+  const memory = guestMemoryFromFiles(a.memory, a.extent, io.cwd);
   let raw: Uint8Array;
   if (a.struct !== undefined) raw = readInputFile(a.struct, '--struct', io.cwd);
   else if (a['struct-at'] !== undefined) {

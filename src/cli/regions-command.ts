@@ -6,20 +6,20 @@ import type { Argv } from 'yargs';
 import { closeSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fail } from '../errors.js';
-import { hex64, parseUnsigned, toHex } from '../bytes.js';
+import { hex64, toHex } from '../bytes.js';
 import { measurePlan } from '../engine.js';
 import {
   CAPABILITY_IGVM_IMAGES, REGION_FLAGS, RULES_VERSION, decodeRegionArray, decodeStruct, encodeRegionArray, encodeStruct,
   STRUCT_SIZE_NATURAL, STRUCT_SIZE_PACKED, type RegionDescriptor, type VmfwupdateStruct,
 } from '../regions/format.js';
-import { ExtentMemory, EMPTY_MEMORY, type GuestMemory, type MemoryExtent } from '../regions/memory.js';
+import type { GuestMemory } from '../regions/memory.js';
 import {
   formatManifest, manifestRegionSpecs, parseFirmwareMetadata, parseManifest, parseMeasuredZero, resolveLaunch,
   type LaunchSettings, type Manifest, type ManifestRegion, type ManifestSource,
 } from '../regions/manifest.js';
 import { replayRegions, replayUpdate, type ReplayOutcome } from '../regions/replay.js';
 import { ovmfRegionList } from '../regions/from-ovmf.js';
-import { fileExtent, fileWindow } from '../node/file-extent.js';
+import { fileWindow, guestMemoryFromFiles } from '../node/file-extent.js';
 import { readInputFile, writeFileAtomic } from '../node/files.js';
 import { formatDigest, LogCollector, oneOf, optInt, optU64, toJson, type OutputFormat } from './common.js';
 import { directBootHashes, loadFirmware, ovmfOptions, parseMode, resolveSignature, type OvmfArgs } from './ovmf-command.js';
@@ -75,14 +75,7 @@ function launchOverrides(a: LaunchArgs): LaunchSettings {
 }
 
 function guestMemory(a: MemoryArgs, io: CliIO): GuestMemory {
-  const extents: MemoryExtent[] = [];
-  if (a.memory !== undefined) extents.push(fileExtent(0n, a.memory, '--memory', io.cwd));
-  for (const spec of a.extent ?? []) {
-    const m = /^([^=]+)=(.+)$/.exec(spec);
-    if (!m) fail('memory', `--extent ${JSON.stringify(spec)}: expected GPA=FILE`);
-    extents.push(fileExtent(parseUnsigned(m[1]!, '--extent GPA'), m[2]!, `--extent ${m[1]}`, io.cwd));
-  }
-  return extents.length ? new ExtentMemory(extents) : EMPTY_MEMORY;
+  return guestMemoryFromFiles(a.memory, a.extent, io.cwd);
 }
 
 function structSize(a: MemoryArgs): 40 | 36 {

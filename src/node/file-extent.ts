@@ -2,7 +2,8 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fail } from '../errors.js';
-import type { MemoryExtent } from '../regions/memory.js';
+import { EMPTY_MEMORY, ExtentMemory, type GuestMemory, type MemoryExtent } from '../regions/memory.js';
+import { parseUnsigned } from '../bytes.js';
 import type { RegionData } from '../regions/replay.js';
 
 /** A readable window [offset, offset + length) of a file. */
@@ -46,4 +47,16 @@ export function fileWindow(path: string, what: string, cwd: string, offset = 0, 
 export function fileExtent(gpa: bigint, path: string, what: string, cwd: string, offset = 0, length?: number): MemoryExtent {
   const w = fileWindow(path, what, cwd, offset, length);
   return { gpa, length: w.length, describe: w.describe, read: (o, into) => w.read(o, into) };
+}
+
+/** Guest memory from the CLI's --memory IMG (a raw image at GPA 0) and --extent GPA=FILE options. */
+export function guestMemoryFromFiles(memory: string | undefined, extents: readonly string[] | undefined, cwd: string): GuestMemory {
+  const list: MemoryExtent[] = [];
+  if (memory !== undefined) list.push(fileExtent(0n, memory, '--memory', cwd));
+  for (const spec of extents ?? []) {
+    const m = /^([^=]+)=(.+)$/.exec(spec);
+    if (!m) fail('memory', `--extent ${JSON.stringify(spec)}: expected GPA=FILE`);
+    list.push(fileExtent(parseUnsigned(m[1]!, '--extent GPA'), m[2]!, `--extent ${m[1]}`, cwd));
+  }
+  return list.length ? new ExtentMemory(list) : EMPTY_MEMORY;
 }
