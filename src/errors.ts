@@ -106,6 +106,11 @@ export const ERROR_CODES = {
   'igvm-igvmmeasure-2mb-data': { category: 'input', meaning: "igvmmeasure aborts on a 2 MiB PAGE_DATA that carries file data.", fix: "Use the qemu semantics, or 4 KiB pages." },
   'launch-update': { category: 'input', meaning: "The vm-launch-update struct is malformed or cannot be acted on (version, FORMAT_IGVM, image range).", fix: "See docs/igvm.md, section vm-launch-update." },
   'launch-update-not-igvm': { category: 'input', meaning: "The VM was not started from IGVM, so QEMU reports NOT_IGVM_INIT and ignores the update.", fix: "Give --host-igvm: the VM must be launched from an IGVM file." },
+  // attestation workflows
+  'report': { category: 'input', meaning: 'An attestation report is malformed: wrong size, unknown version, undecodable text.', fix: 'Pass the 1184-byte report (binary, hex or base64) the guest obtained.' },
+  'log-format': { category: 'input', meaning: 'A launch log is not JSON Lines of launch steps.', fix: 'Pass a log written by --log.' },
+  'reference-values': { category: 'input', meaning: 'A reference-values or matrix file is malformed.', fix: 'See docs/attestation.md for the formats.' },
+  'key': { category: 'input', meaning: 'A signing key is not an ECDSA P-384 private key in PEM.', fix: 'Generate one with: openssl ecparam -name secp384r1 -genkey -noout -out id.pem' },
   'conformance': { category: 'input', meaning: 'A conformance vector file is malformed or of an unknown schema.', fix: 'Pass one of the vector files of shared/conformance.' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -10,6 +10,10 @@ import { ovmfOptions, runOvmf, OVMF_PROFILES_HELP, type OvmfArgs } from './ovmf-
 import { regionsCommand, runRegionsCommand } from './regions-command.js';
 import { igvmCommand, runIgvmCommand } from './igvm-command.js';
 import { launchUpdateOptions, runLaunchUpdate } from './launch-update-command.js';
+import {
+  diffOptions, idBlockOptions, identifyOptions, referenceValuesOptions, reportOptions, runDiff, runIdBlock, runIdentify,
+  runReferenceValues, runReport, runVerify, verifyOptions,
+} from './attest-commands.js';
 
 export const VERSION = '0.1.0';
 
@@ -51,6 +55,12 @@ const COMMANDS: readonly CommandSpec[] = [
     options: launchUpdateOptions,
     run: (a, io) => runLaunchUpdate(a as never, io),
   },
+  { name: 'report <file>', describe: 'decode an SEV-SNP attestation report (signature not checked)', options: reportOptions, run: (a, io) => runReport(a as never, io) },
+  { name: 'verify', describe: 'check a report\'s measurement (and HOST_DATA, policy, key digests) against expected values or launch inputs', options: verifyOptions, run: (a, io) => runVerify(a as never, io) },
+  { name: 'identify', describe: 'find the configurations (vCPUs, vCPU type, features, profile) that explain a measurement', options: identifyOptions, run: (a, io) => runIdentify(a as never, io) },
+  { name: 'diff <a> <b>', describe: 'first step where two launch logs diverge', options: diffOptions, run: (a, io) => runDiff(a as never, io) },
+  { name: 'reference-values', describe: 'reference values over a configuration matrix (json, trustee, go-sev-guest, contrast)', options: referenceValuesOptions, run: (a, io) => runReferenceValues(a as never, io) },
+  { name: 'id-block', describe: 'build and sign the SNP ID block and ID auth for a digest', options: idBlockOptions, run: (a, io) => runIdBlock(a as never, io) },
 ];
 
 function buildParser(argv: readonly string[]): Argv {
@@ -90,7 +100,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
       return EXIT_OK;
     }
     const name = String((args['_'] as unknown[])[0]);
-    const cmd = COMMANDS.find((c) => c.name === name);
+    const cmd = COMMANDS.find((c) => c.name.split(' ')[0] === name);
     if (!cmd) throw new MeasureError('usage', `unknown command ${JSON.stringify(name)}`);
     return await cmd.run(args, io);
   } catch (e) {

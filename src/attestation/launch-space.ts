@@ -1,0 +1,237 @@
+/**
+ * Launches as functions of their configuration (vCPU count, VMM profile and era, vCPU signature,
+ * guest features), and searches over many configurations that reuse shared work: the digest up to
+ * the VMSAs is computed once per distinct prefix, and each further vCPU count costs one VMSA step
+ * (snp-launch-digest.md section 12, per-vCPU-count extension).
+ */
+import { fail, isMeasureError } from '../errors.js';
+import { hex64, toHex } from '../bytes.js';
+import { defaultSuite, type HashSuite } from '../hash/suite.js';
+import { measurePlan } from '../engine.js';
+import { LaunchDigest, PageType } from '../snp/page-info.js';
+import type { LaunchPlan, LaunchRun } from '../plan.js';
+import { PROFILES, resolveProfile, resolveVmsaGpa, type VmmProfile } from '../profiles.js';
+import { VCPU_TYPES, cpuSignature, resolveVcpuType } from '../cpu.js';
+import { buildSnpOvmfPlan, type FirmwareImage, type UnknownSectionPolicy } from '../ovmf/launch.js';
+import type { FirmwareLayout } from '../ovmf/firmware.js';
+import type { DirectBootHashes } from '../ovmf/kernel-hashes.js';
+import { replayRegions, type RegionSpec } from '../regions/replay.js';
+import type { GuestMemory } from '../regions/memory.js';
+import type { LaunchSettings } from '../regions/manifest.js';
+import { measureIgvm, type ApVmsaPolicy, type IgvmSemantics } from '../igvm/measure.js';
+import type { IgvmFile } from '../igvm/parse.js';
+
+export interface LaunchConfig {
+  readonly vcpus: number;
+  readonly profile: VmmProfile;
+  /** Undefined only where no step depends on it (an IGVM whose vCPUs all have VP contexts). */
+  readonly vcpuSignature?: bigint;
+  readonly vcpuType?: string;
+  readonly guestFeatures: bigint;
+}
+
+export interface ConfigurableLaunch {
+  readonly kind: 'ovmf' | 'regions' | 'igvm';
+  plan(c: LaunchConfig): LaunchPlan;
+  /** Equal keys mean the plans agree on everything before the VMSAs. */
+  prefixKey(c: LaunchConfig): string;
+  /** Profiles this launch can run under. */
+  readonly profiles: readonly VmmProfile[];
+  /** Whether guest features reach the digest (an IGVM file brings its own). */
+  readonly usesGuestFeatures: boolean;
+  /** Configuration the input itself names (a manifest's launch settings). */
+  readonly defaults?: Partial<LaunchConfig>;
+}
+
+export const ALL_PROFILES: readonly VmmProfile[] = Object.values(PROFILES).flatMap((f) => Object.values(f.eras));
+
+export interface OvmfLaunchInputs {
+  readonly firmware: FirmwareImage | null;
+  readonly layout: FirmwareLayout;
+  readonly seed?: Uint8Array;
+  readonly directBoot?: DirectBootHashes;
+  readonly unknownSections?: UnknownSectionPolicy;
+  readonly product?: string;
+}
+
+export function ovmfLaunch(i: OvmfLaunchInputs): ConfigurableLaunch {
+  return {
+    kind: 'ovmf', profiles: ALL_PROFILES, usesGuestFeatures: true,
+    plan: (c) => buildSnpOvmfPlan({
+      firmware: i.firmware, layout: i.layout, ...(i.seed ? { seed: i.seed } : {}), vcpus: c.vcpus, profile: c.profile,
+      vcpuSignature: c.vcpuSignature ?? 0n, guestFeatures: c.guestFeatures, ...(i.directBoot ? { directBoot: i.directBoot } : {}),
+      unknownSections: i.unknownSections ?? 'error', vmsaGpa: resolveVmsaGpa(c.profile, c.profile.name === 'gce' ? i.product : undefined),
+    }).plan,
+    prefixKey: (c) => `${c.profile.secMemPageType}:${c.profile.deferCpuidSections}`,
+  };
+}
+
+export interface RegionsLaunchInputs {
+  readonly regions: readonly RegionSpec[];
+  readonly memory: GuestMemory;
+  readonly capabilities?: bigint;
+  readonly settings: LaunchSettings;
+}
+
+export function regionsLaunch(i: RegionsLaunchInputs): ConfigurableLaunch {
+  const s = i.settings;
+  const sig = s.vcpuSignature ?? (s.vcpuType !== undefined ? BigInt(resolveVcpuType(s.vcpuType).signature) : undefined);
+  const defaults: Partial<LaunchConfig> = {
+    ...(s.vcpus !== undefined ? { vcpus: s.vcpus } : {}),
+    ...(s.profile !== undefined || s.era !== undefined ? { profile: resolveProfile(s.profile ?? 'qemu', s.era) } : {}),
+    ...(sig !== undefined ? { vcpuSignature: sig } : {}),
+    ...(s.vcpuType !== undefined ? { vcpuType: resolveVcpuType(s.vcpuType).name } : {}),
+    ...(s.guestFeatures !== undefined ? { guestFeatures: s.guestFeatures } : {}),
+  };
+  return {
+    kind: 'regions', profiles: ALL_PROFILES, usesGuestFeatures: true, defaults,
+    plan: (c) => replayRegions({
+      ...(i.capabilities !== undefined ? { capabilities: i.capabilities } : {}), regions: i.regions, memory: i.memory,
+      launch: {
+        vcpus: c.vcpus, profile: c.profile, vcpuSignature: c.vcpuSignature ?? 0n, guestFeatures: c.guestFeatures,
+        apResetEip: s.apResetEip ?? null, measuredZero: s.measuredZero ?? 'native', firmwareMetadata: s.firmwareMetadata ?? 'none',
+      },
+    }).plan,
+    prefixKey: (c) => ((s.firmwareMetadata ?? 'none') === 'ovmf' ? c.profile.name : 'regions'),
+  };
+}
+
+export function igvmLaunch(file: IgvmFile, o: { semantics?: IgvmSemantics; apVmsa?: ApVmsaPolicy; deferRegions?: boolean; nativeZero?: boolean }): ConfigurableLaunch {
+  const semantics = o.semantics ?? 'qemu';
+  return {
+    kind: 'igvm', usesGuestFeatures: false,
+    profiles: semantics === 'qemu' ? Object.values(PROFILES.qemu.eras) : [resolveProfile('qemu')],
+    plan: (c) => measureIgvm(file, {
+      semantics, vcpus: c.vcpus, ...(c.vcpuSignature !== undefined ? { vcpuSignature: c.vcpuSignature } : {}), apVmsa: o.apVmsa ?? 'reset',
+      deferRegions: o.deferRegions ?? true, era: c.profile.era === 'pre-init2' ? 'pre-init2' : 'init2', nativeZero: o.nativeZero ?? false,
+    }).plan,
+    prefixKey: () => 'igvm',
+  };
+}
+
+export interface VcpuTypeChoice { readonly name: string; readonly signature: bigint; readonly aliases: readonly string[] }
+
+/** One entry per distinct signature among the known QEMU models (aliases listed). */
+export function distinctVcpuTypes(): VcpuTypeChoice[] {
+  const bySig = new Map<bigint, { name: string; aliases: string[] }>();
+  for (const [name, fms] of Object.entries(VCPU_TYPES)) {
+    const sig = BigInt(cpuSignature(fms));
+    const e = bySig.get(sig);
+    if (e) e.aliases.push(name); else bySig.set(sig, { name, aliases: [] });
+  }
+  return [...bySig].map(([signature, e]) => ({ name: e.name, signature, aliases: e.aliases }));
+}
+
+export interface SearchSpace {
+  readonly vcpus: readonly number[];
+  readonly vcpuTypes: readonly VcpuTypeChoice[];
+  readonly guestFeatures: readonly bigint[];
+  readonly profiles: readonly VmmProfile[];
+}
+
+export interface ConfigResult {
+  readonly vcpus: number;
+  readonly profile: string;
+  readonly era: string;
+  readonly vcpuType: string | null;
+  readonly vcpuSignature: bigint | null;
+  readonly guestFeatures: bigint | null;
+  readonly digest: Uint8Array;
+}
+
+export interface SweepReport {
+  readonly results: ConfigResult[];
+  /** Configurations that cannot launch (e.g. more than one vCPU without an AP reset EIP), with why. */
+  readonly skipped: { readonly config: string; readonly reason: string }[];
+  readonly evaluated: number;
+}
+
+/** Digests for every configuration of the space: each prefix measured once, each vCPU count one step. */
+export function sweep(launch: ConfigurableLaunch, space: SearchSpace, hashes: HashSuite = defaultSuite): SweepReport {
+  const prefixCache = new Map<string, Uint8Array>();
+  const pageDigests = new WeakMap<Uint8Array, Uint8Array>();
+  const results: ConfigResult[] = [];
+  const skipped: SweepReport['skipped'] = [];
+  const counts = [...new Set(space.vcpus)].sort((a, b) => a - b);
+  if (counts.length === 0) fail('usage', 'the vCPU range is empty');
+  const wanted = new Set(counts);
+  const maxN = counts[counts.length - 1]!;
+  const profiles = space.profiles.filter((p) => launch.profiles.some((q) => q.name === p.name && q.era === p.era));
+  let evaluated = 0;
+  for (const profile of profiles) {
+    const types: (VcpuTypeChoice | null)[] = profile.usesVcpuSignature || launch.kind === 'igvm' ? [...space.vcpuTypes] : [null];
+    const features: (bigint | null)[] = launch.usesGuestFeatures ? [...space.guestFeatures] : [null];
+    for (const type of types) {
+      for (const gf of features) {
+        const base = { profile, vcpuSignature: type?.signature ?? 0n, guestFeatures: gf ?? 0x1n, ...(type ? { vcpuType: type.name } : {}) };
+        const label = `${profile.name}/${profile.era}${type ? ` ${type.name}` : ''}${gf !== null ? ` features ${hex64(gf)}` : ''}`;
+        const record = (vcpus: number, digest: Uint8Array): void => {
+          results.push({ vcpus, profile: profile.name, era: profile.era, vcpuType: type?.name ?? null, vcpuSignature: type?.signature ?? null, guestFeatures: gf, digest });
+        };
+        let plan: LaunchPlan | undefined;
+        try {
+          plan = launch.plan({ ...base, vcpus: maxN });
+        } catch (e) {
+          if (!isMeasureError(e)) throw e;
+          // The largest count cannot launch (typically: no AP reset EIP); try each count alone.
+          for (const n of counts) {
+            try {
+              record(n, measurePlan(launch.plan({ ...base, vcpus: n }), { hashes }).digest);
+              evaluated++;
+            } catch (e2) {
+              if (!isMeasureError(e2)) throw e2;
+              skipped.push({ config: `${label} vcpus ${n}`, reason: `${e2.code}: ${e2.message}` });
+            }
+          }
+          continue;
+        }
+        const firstVmsa = plan.runs.findIndex((r) => r.pageType === PageType.Vmsa);
+        const prefix: LaunchRun[] = firstVmsa < 0 ? [...plan.runs] : plan.runs.slice(0, firstVmsa);
+        const vmsas = firstVmsa < 0 ? [] : plan.runs.slice(firstVmsa);
+        if (vmsas.some((r) => r.pageType !== PageType.Vmsa || r.contents.kind !== 'bytes' || r.pages !== 1)) {
+          fail('plan', `${label}: VMSA steps are not the last steps of the plan, so counts cannot be extended`);
+        }
+        const key = `${launch.prefixKey({ ...base, vcpus: maxN })}`;
+        let start = prefixCache.get(key);
+        if (!start) {
+          start = measurePlan({ ...(plan.seed ? { seed: plan.seed } : {}), runs: prefix }, { hashes }).digest;
+          prefixCache.set(key, start);
+        }
+        const ld = new LaunchDigest(start, hashes);
+        vmsas.forEach((r, i) => {
+          const data = (r.contents as { data: Uint8Array }).data;
+          let d = pageDigests.get(data);
+          if (!d) { d = hashes.sha384(data); pageDigests.set(data, d); }
+          ld.update(PageType.Vmsa, r.gpa, d);
+          if (wanted.has(i + 1)) { record(i + 1, ld.digest); evaluated++; }
+        });
+        if (vmsas.length < maxN) skipped.push({ config: label, reason: `the launch has ${vmsas.length} VMSAs for ${maxN} vCPUs (--ap-vmsa none)` });
+      }
+    }
+  }
+  return { results, skipped, evaluated };
+}
+
+/** Orders vCPU models so that the one matching the report's host CPU generation comes first. */
+export function orderByHostCpu(types: readonly VcpuTypeChoice[], cpuid?: { family: number; model: number }): { types: VcpuTypeChoice[]; note?: string } {
+  if (!cpuid) return { types: [...types] };
+  const gen = (f: number, m: number): string | undefined => {
+    if (f === 0x17) return m >= 0x30 ? 'Rome' : 'EPYC';
+    if (f === 0x19) return m >= 0x10 && m < 0x20 ? 'Genoa' : m < 0x10 ? 'Milan' : undefined;
+    if (f === 0x1a) return 'Turin';
+    return undefined;
+  };
+  const host = gen(cpuid.family, cpuid.model);
+  if (!host) return { types: [...types], note: `host CPU family 0x${cpuid.family.toString(16)} model 0x${cpuid.model.toString(16)} is not a known EPYC generation` };
+  const first = types.filter((t) => (host === 'EPYC' ? t.name === 'EPYC' : t.name.includes(host)));
+  return {
+    types: [...first, ...types.filter((t) => !first.includes(t))],
+    note: `the report's host CPU (family 0x${cpuid.family.toString(16)} model 0x${cpuid.model.toString(16)}: ${host}) orders the search: ${first.map((t) => t.name).join(', ') || 'none'} first; the guest vCPU model can still be any other`,
+  };
+}
+
+export function resultKey(r: ConfigResult): string {
+  return `${r.profile}/${r.era} vcpus=${r.vcpus} type=${r.vcpuType ?? '-'} features=${r.guestFeatures === null ? '-' : hex64(r.guestFeatures)}`;
+}
+
+export { toHex };

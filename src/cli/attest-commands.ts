@@ -1,0 +1,372 @@
+/** Attestation workflows: report, verify, identify, diff, reference-values and id-block. */
+import type { Argv } from 'yargs';
+import { fail } from '../errors.js';
+import { bytesEqual, fromBase64, fromHex, hex64, parseUnsigned, toBase64, toHex } from '../bytes.js';
+import { measurePlan } from '../engine.js';
+import { parseReport, type AttestationReport, type TcbVersion } from '../attestation/report.js';
+import { compareLogs, formatComparison, parseLog } from '../attestation/log-diff.js';
+import { orderByHostCpu, resultKey, sweep, type ConfigResult } from '../attestation/launch-space.js';
+import {
+  contrastEntries, encodeDigest, goSevGuestPolicies, measurementSet, trusteeMessage, type DigestEncoding,
+} from '../attestation/reference-values.js';
+import { loadP384PrivateKey, signIdBlock } from '../node/id-sign.js';
+import { readInputFile, writeFileAtomic } from '../node/files.js';
+import { parseJsonExact } from '../json-exact.js';
+import { EXIT_MISMATCH } from './exit-codes.js';
+import { LogCollector, oneOf, toJson } from './common.js';
+import { featuresFrom, hasLaunchInput, launchInputOptions, loadLaunch, parseCounts, searchSpace, singleConfig, type LaunchInputArgs } from './launch-inputs.js';
+import type { CliIO } from './io.js';
+
+// ---- report ----
+
+function tcbJson(t: TcbVersion): Record<string, unknown> {
+  return { raw: hex64(t.raw), ...(t.fmc !== undefined ? { fmc: t.fmc } : {}), bootloader: t.bootloader, tee: t.tee, snp: t.snp, microcode: t.microcode };
+}
+
+export function reportJson(r: AttestationReport): Record<string, unknown> {
+  const { warnings, ...policy } = r.policy;
+  return {
+    version: r.version, guestSvn: r.guestSvn,
+    policy: { ...policy, value: hex64(r.policy.value), unknownBits: hex64(r.policy.unknownBits), warnings },
+    familyId: toHex(r.familyId), imageId: toHex(r.imageId), vmpl: r.vmpl, signatureAlgo: r.signatureAlgo,
+    currentTcb: tcbJson(r.currentTcb), platformInfo: hex64(r.platformInfo),
+    authorKeyEnabled: r.authorKeyEnabled, maskChipKey: r.maskChipKey, signingKey: r.signingKey === 0 ? 'VCEK' : r.signingKey === 1 ? 'VLEK' : r.signingKey,
+    reportData: toHex(r.reportData), measurement: toHex(r.measurement), hostData: toHex(r.hostData),
+    idKeyDigest: toHex(r.idKeyDigest), authorKeyDigest: toHex(r.authorKeyDigest), reportId: toHex(r.reportId), reportIdMa: toHex(r.reportIdMa),
+    reportedTcb: tcbJson(r.reportedTcb), cpuid: r.cpuid ?? null, chipId: toHex(r.chipId),
+    committedTcb: tcbJson(r.committedTcb), launchTcb: tcbJson(r.launchTcb),
+    ...(r.launchMitigationVector !== undefined ? { launchMitigationVector: hex64(r.launchMitigationVector), currentMitigationVector: hex64(r.currentMitigationVector!) } : {}),
+    signature: { r: toHex(r.signature.r), s: toHex(r.signature.s), checked: false, note: 'the signature is not checked: verify it against the VCEK/VLEK chain with your verifier' },
+  };
+}
+
+function loadReport(path: string, io: CliIO): AttestationReport {
+  return parseReport(readInputFile(path, 'report', io.cwd), `report ${path}`);
+}
+
+export function runReport(a: { file: string; json: boolean }, io: CliIO): number {
+  const r = loadReport(a.file, io);
+  if (a.json) { io.out(toJson(reportJson(r))); return 0; }
+  const p = r.policy;
+  const flags = [p.smt && 'SMT', p.migrateMa && 'MIGRATE_MA', p.debug && 'DEBUG', p.singleSocket && 'SINGLE_SOCKET', p.cxlAllow && 'CXL_ALLOW', p.memAes256Xts && 'AES_256_XTS', p.raplDis && 'RAPL_DIS', p.ciphertextHiding && 'CIPHERTEXT_HIDING'].filter(Boolean).join(' ');
+  const tcb = (t: TcbVersion): string => `${t.fmc !== undefined ? `fmc ${t.fmc} ` : ''}bootloader ${t.bootloader} tee ${t.tee} snp ${t.snp} microcode ${t.microcode} (${hex64(t.raw)})`;
+  io.out([
+    `version:            ${r.version}`,
+    `measurement:        ${toHex(r.measurement)}`,
+    `policy:             ${hex64(p.value)} (ABI ${p.abiMajor}.${p.abiMinor}${flags ? `, ${flags}` : ''})`,
+    `guest SVN:          ${r.guestSvn}`,
+    `VMPL:               ${r.vmpl}`,
+    `family ID:          ${toHex(r.familyId)}`,
+    `image ID:           ${toHex(r.imageId)}`,
+    `report data:        ${toHex(r.reportData)}`,
+    `host data:          ${toHex(r.hostData)}`,
+    `ID key digest:      ${toHex(r.idKeyDigest)}`,
+    `author key digest:  ${toHex(r.authorKeyDigest)}${r.authorKeyEnabled ? '' : ' (author key not enabled)'}`,
+    `signing key:        ${r.signingKey === 0 ? 'VCEK' : r.signingKey === 1 ? 'VLEK' : r.signingKey}`,
+    `reported TCB:       ${tcb(r.reportedTcb)}`,
+    `current TCB:        ${tcb(r.currentTcb)}`,
+    `launch TCB:         ${tcb(r.launchTcb)}`,
+    `host CPUID:         ${r.cpuid ? `family 0x${r.cpuid.family.toString(16)} model 0x${r.cpuid.model.toString(16)} stepping ${r.cpuid.stepping}` : 'not in this report version'}`,
+    `chip ID:            ${toHex(r.chipId)}`,
+    `signature:          not checked (verify it against the VCEK/VLEK certificate chain with your verifier)`,
+    ...p.warnings.map((w) => `warning:            ${w}`),
+  ].join('\n') + '\n');
+  return 0;
+}
+
+// ---- digest strings in any encoding we emit ----
+
+export function parseDigestString(s: string, what: string): Uint8Array {
+  const t = s.trim();
+  if (/^(0x)?[0-9a-fA-F]{96}$/.test(t)) return fromHex(t, what, 48);
+  const b = fromBase64(t, what);
+  if (b.length !== 48) fail('bad-hex', `${what}: ${JSON.stringify(t.slice(0, 20))}… is not a 48-byte digest in hex or base64`);
+  return b;
+}
+
+/** Digests from our measurement set, a Trustee registration message, or a plain JSON list. */
+export function referenceDigests(text: string, what: string): Uint8Array[] {
+  const doc = parseJsonExact(text, what, 'reference-values');
+  const fromList = (v: unknown): Uint8Array[] => {
+    if (!Array.isArray(v)) fail('reference-values', `${what}: expected a list of digests`);
+    return v.map((d, i) => parseDigestString(String(d), `${what}[${i}]`));
+  };
+  if (Array.isArray(doc)) return fromList(doc);
+  const o = doc as Record<string, unknown>;
+  if (o && Array.isArray(o['measurements'])) return fromList((o['measurements'] as { digest: unknown }[]).map((m) => m.digest));
+  if (o && typeof o['payload'] === 'string') {
+    const inner = parseJsonExact(new TextDecoder().decode(fromBase64(o['payload'], `${what} payload`)), `${what} payload`, 'reference-values') as Record<string, unknown>;
+    return fromList(inner['snp_launch_measurement']);
+  }
+  if (o && Array.isArray(o['snp_launch_measurement'])) return fromList(o['snp_launch_measurement']);
+  return fail('reference-values', `${what}: not a measurement set, a Trustee message or a list of digests`);
+}
+
+// ---- verify ----
+
+interface VerifyArgs extends LaunchInputArgs {
+  report: string; expected?: string[]; 'reference-values'?: string; 'host-data'?: string; policy?: string;
+  'forbid-debug': boolean; 'id-key-digest'?: string; 'author-key-digest'?: string; 'report-data'?: string;
+  'expected-log'?: string; log?: string; json: boolean;
+}
+
+interface Check { check: string; ok: boolean; expected: string; actual: string }
+
+export function runVerify(a: VerifyArgs, io: CliIO): number {
+  const report = loadReport(a.report, io);
+  const sources = [a.expected !== undefined, a['reference-values'] !== undefined, hasLaunchInput(a)].filter(Boolean).length;
+  if (sources !== 1) fail('usage', 'give the expected measurement one way: --expected HEX..., --reference-values FILE, or launch inputs (--ovmf, --manifest or --igvm)');
+  let expected: Uint8Array[];
+  let computedLog: LogCollector | undefined;
+  let config: Record<string, unknown> | undefined;
+  if (a.expected !== undefined) expected = a.expected.map((e, i) => parseDigestString(e, `--expected[${i}]`));
+  else if (a['reference-values'] !== undefined) {
+    const path = a['reference-values'];
+    expected = referenceDigests(new TextDecoder().decode(readInputFile(path, '--reference-values', io.cwd)), `--reference-values ${path}`);
+  } else {
+    const launch = loadLaunch(a, io);
+    const c = singleConfig(a, launch);
+    computedLog = a.log !== undefined || a['expected-log'] !== undefined ? new LogCollector() : undefined;
+    expected = [measurePlan(launch.plan(c), computedLog ? { onStep: computedLog.onStep } : {}).digest];
+    if (computedLog && a.log !== undefined) computedLog.write(a.log, io);
+    config = { kind: launch.kind, vcpus: c.vcpus, profile: c.profile.name, era: c.profile.era, vcpuType: c.vcpuType ?? null, vcpuSignature: c.vcpuSignature ?? null, guestFeatures: c.guestFeatures };
+  }
+  if (expected.length === 0) fail('reference-values', 'no expected measurement was given');
+  const match = expected.find((e) => bytesEqual(e, report.measurement));
+  const checks: Check[] = [{
+    check: 'measurement', ok: match !== undefined,
+    expected: match ? toHex(match) : expected.map(toHex).join(' | '), actual: toHex(report.measurement),
+  }];
+  const exact = (name: string, given: string | undefined, actual: Uint8Array, len: number): void => {
+    if (given === undefined) return;
+    const want = fromHex(given, `--${name}`, len);
+    checks.push({ check: name, ok: bytesEqual(want, actual), expected: toHex(want), actual: toHex(actual) });
+  };
+  exact('host-data', a['host-data'], report.hostData, 32);
+  exact('id-key-digest', a['id-key-digest'], report.idKeyDigest, 48);
+  exact('author-key-digest', a['author-key-digest'], report.authorKeyDigest, 48);
+  exact('report-data', a['report-data'], report.reportData, 64);
+  if (a.policy !== undefined) {
+    const want = parseUnsigned(a.policy, '--policy');
+    checks.push({ check: 'policy', ok: want === report.policy.value, expected: hex64(want), actual: hex64(report.policy.value) });
+  }
+  if (a['forbid-debug']) checks.push({ check: 'policy DEBUG clear', ok: !report.policy.debug, expected: 'DEBUG=0', actual: `DEBUG=${report.policy.debug ? 1 : 0}` });
+  const ok = checks.every((c) => c.ok);
+  let diff: string | undefined;
+  if (!ok && a['expected-log'] !== undefined && computedLog) {
+    const want = parseLog(new TextDecoder().decode(readInputFile(a['expected-log'], '--expected-log', io.cwd)), a['expected-log']);
+    const have = parseLog(computedLog.lines.join('\n'), 'computed launch');
+    diff = formatComparison(compareLogs(want, have), 'expected log', 'these inputs');
+  }
+  if (a.json) {
+    io.out(toJson({ result: ok ? 'match' : 'mismatch', checks, ...(config ? { config } : {}), ...(diff ? { logDiff: diff } : {}), signatureChecked: false }));
+  } else {
+    for (const c of checks) {
+      io.out(c.ok ? `${c.check}: match (${c.actual})\n` : `${c.check}: MISMATCH\n  expected: ${c.expected}\n  actual:   ${c.actual}\n`);
+    }
+    if (diff) io.out(diff);
+    io.err('note: the report signature is not checked here; verify it against the VCEK/VLEK chain\n');
+  }
+  return ok ? 0 : EXIT_MISMATCH;
+}
+
+// ---- identify ----
+
+interface IdentifyArgs extends LaunchInputArgs { report?: string; measurement?: string; json: boolean }
+
+function resultJson(r: ConfigResult): Record<string, unknown> {
+  return {
+    vcpus: r.vcpus, vcpuType: r.vcpuType, vcpuSignature: r.vcpuSignature === null ? null : hex64(r.vcpuSignature),
+    guestFeatures: r.guestFeatures === null ? null : hex64(r.guestFeatures), profile: r.profile, era: r.era,
+  };
+}
+
+export function runIdentify(a: IdentifyArgs, io: CliIO): number {
+  if ((a.report === undefined) === (a.measurement === undefined)) fail('usage', 'give --report FILE or --measurement HEX');
+  const report = a.report !== undefined ? loadReport(a.report, io) : undefined;
+  const target = report ? report.measurement : parseDigestString(a.measurement!, '--measurement');
+  const launch = loadLaunch(a, io);
+  const space0 = searchSpace(a, { vcpus: parseCounts('1-256', 'vcpus'), features: [0x1n, 0x21n] });
+  const ordered = orderByHostCpu(space0.vcpuTypes, report?.cpuid);
+  const space = { ...space0, vcpuTypes: ordered.types };
+  const started = Date.now();
+  const sw = sweep(launch, space);
+  const matches = sw.results.filter((r) => bytesEqual(r.digest, target));
+  const searched = {
+    launch: launch.kind,
+    vcpus: `${Math.min(...space.vcpus)}..${Math.max(...space.vcpus)} (${new Set(space.vcpus).size} counts)`,
+    vcpuTypes: space.vcpuTypes.map((t) => (t.aliases.length ? `${t.name} (= ${t.aliases.join(', ')})` : t.name)),
+    guestFeatures: launch.usesGuestFeatures ? space.guestFeatures.map(hex64) : ['taken from the IGVM file'],
+    profiles: space.profiles.map((p) => `${p.name}:${p.era}`),
+    configurations: sw.evaluated,
+    skipped: sw.skipped,
+    ...(ordered.note ? { order: ordered.note } : {}),
+    milliseconds: Date.now() - started,
+  };
+  if (a.json) {
+    io.out(toJson({ measurement: toHex(target), matches: matches.map(resultJson), searched }));
+  } else if (matches.length) {
+    io.out(`${matches.length} matching configuration${matches.length === 1 ? '' : 's'} for ${toHex(target)}:\n`);
+    for (const m of matches) io.out(`  ${resultKey(m)}${m.vcpuSignature !== null ? ` sig ${hex64(m.vcpuSignature)}` : ''}\n`);
+    if (ordered.note) io.err(`note: ${ordered.note}\n`);
+  } else {
+    io.out(`no configuration in the searched space matches ${toHex(target)}\n`);
+    io.out(`searched ${sw.evaluated} configurations: vCPUs ${searched.vcpus}; vCPU types ${space.vcpuTypes.map((t) => t.name).join(', ')}; guest features ${searched.guestFeatures.join(', ')}; profiles ${searched.profiles.join(', ')}\n`);
+    if (sw.skipped.length) io.out(`skipped ${sw.skipped.length} (e.g. ${sw.skipped[0]!.config}: ${sw.skipped[0]!.reason})\n`);
+  }
+  return matches.length ? 0 : EXIT_MISMATCH;
+}
+
+// ---- diff ----
+
+export function runDiff(a: { a: string; b: string; json: boolean }, io: CliIO): number {
+  const la = parseLog(new TextDecoder().decode(readInputFile(a.a, 'log A', io.cwd)), a.a);
+  const lb = parseLog(new TextDecoder().decode(readInputFile(a.b, 'log B', io.cwd)), a.b);
+  const c = compareLogs(la, lb);
+  io.out(a.json ? toJson(c) : formatComparison(c, a.a, a.b));
+  return c.identical ? 0 : EXIT_MISMATCH;
+}
+
+// ---- reference-values ----
+
+interface RefArgs extends LaunchInputArgs { format: string; encoding: string; matrix?: string; out?: string; 'out-dir'?: string; policy?: string }
+
+function applyMatrix(a: RefArgs, io: CliIO): RefArgs {
+  if (a.matrix === undefined) return a;
+  const doc = parseJsonExact(new TextDecoder().decode(readInputFile(a.matrix, '--matrix', io.cwd)), `--matrix ${a.matrix}`, 'reference-values') as Record<string, unknown>;
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('reference-values', `--matrix ${a.matrix}: expected an object`);
+  const known = ['vcpus', 'vcpuTypes', 'vcpuSignatures', 'guestFeatures', 'profiles'];
+  for (const k of Object.keys(doc)) if (!known.includes(k)) fail('reference-values', `--matrix ${a.matrix}: unknown key ${JSON.stringify(k)} (known: ${known.join(', ')})`);
+  const join = (v: unknown, key: string): string | undefined => {
+    if (v === undefined) return undefined;
+    if (typeof v === 'string' || typeof v === 'number') return String(v);
+    if (Array.isArray(v)) return v.map(String).join(',');
+    return fail('reference-values', `--matrix ${a.matrix}: ${key} must be a list or a string`);
+  };
+  const out: RefArgs = { ...a };
+  const set = (flag: keyof RefArgs, v: string | undefined): void => { if (v !== undefined && out[flag] === undefined) (out as unknown as Record<string, unknown>)[flag] = v; };
+  set('vcpus', join(doc['vcpus'], 'vcpus'));
+  set('vcpu-type', join(doc['vcpuTypes'], 'vcpuTypes'));
+  set('vcpu-sig', join(doc['vcpuSignatures'], 'vcpuSignatures'));
+  set('guest-features', join(doc['guestFeatures'], 'guestFeatures'));
+  set('vmm-type', join(doc['profiles'], 'profiles'));
+  return out;
+}
+
+export function runReferenceValues(a0: RefArgs, io: CliIO): number {
+  const a = applyMatrix(a0, io);
+  const format = oneOf(a.format, '--format', ['json', 'trustee', 'go-sev-guest', 'contrast'] as const);
+  if (a.vcpus === undefined) fail('usage', 'missing --vcpus (a count, a list or ranges such as 1-8,16) or a --matrix with vcpus');
+  const launch = loadLaunch(a, io);
+  const space = searchSpace(a, { vcpus: [], features: [] });
+  const guestFeatures = featuresFrom(a) ?? [0x1n];
+  const profiles = a['vmm-type'] === undefined ? [launch.profiles[0]!] : space.profiles;
+  if (profiles.some((p) => p.usesVcpuSignature) && a['vcpu-type'] === undefined && a['vcpu-sig'] === undefined && a['vcpu-family'] === undefined && launch.kind !== 'igvm') {
+    fail('usage', 'the qemu profile measures the vCPU model: give --vcpu-type (or --vcpu-sig), lists allowed');
+  }
+  const sw = sweep(launch, { ...space, guestFeatures, profiles });
+  if (sw.skipped.length) for (const s of sw.skipped) io.err(`warning: skipped ${s.config}: ${s.reason}\n`);
+  if (sw.results.length === 0) fail('usage', 'no configuration of the matrix can launch');
+  const source = { launch: launch.kind, tool: 'vmfw-measure' };
+  let text: string;
+  switch (format) {
+    case 'json': text = toJson(measurementSet(sw.results, oneOf(a.encoding, '--encoding', ['hex', '0xhex', 'base64', 'base64url'] as const) as DigestEncoding, source)); break;
+    case 'trustee': text = `${JSON.stringify(trusteeMessage(sw.results, oneOf(a.encoding, '--encoding', ['hex', 'base64'] as const)))}\n`; break;
+    case 'go-sev-guest': {
+      const policy = a.policy !== undefined ? parseUnsigned(a.policy, '--policy') : undefined;
+      if (a['out-dir'] !== undefined) {
+        sw.results.forEach((r) => writeFileAtomic(`${a['out-dir']}/${r.profile}-${r.era}-${r.vcpuType ?? 'any'}-gf${r.guestFeatures === null ? 'file' : r.guestFeatures.toString(16)}-v${r.vcpus}.textproto`, goSevGuestPolicies([r], policy), io.cwd));
+        io.out(`wrote ${sw.results.length} policies to ${a['out-dir']}\n`);
+        return 0;
+      }
+      text = goSevGuestPolicies(sw.results, policy);
+      break;
+    }
+    case 'contrast': text = toJson({ snp: contrastEntries(sw.results) }); break;
+  }
+  if (a.out !== undefined) writeFileAtomic(a.out, text, io.cwd);
+  else io.out(text);
+  return 0;
+}
+
+// ---- id-block ----
+
+interface IdBlockArgs { measurement: string; 'id-key': string; 'author-key'?: string; 'family-id'?: string; 'image-id'?: string; 'guest-svn': string; policy: string; json: boolean }
+
+export function runIdBlock(a: IdBlockArgs, io: CliIO): number {
+  const ld = parseDigestString(a.measurement, '--measurement');
+  const idKey = loadP384PrivateKey(readInputFile(a['id-key'], '--id-key', io.cwd), `--id-key ${a['id-key']}`);
+  const authorKey = a['author-key'] !== undefined ? loadP384PrivateKey(readInputFile(a['author-key'], '--author-key', io.cwd), `--author-key ${a['author-key']}`) : undefined;
+  const signed = signIdBlock({
+    ld, ...(a['family-id'] ? { familyId: fromHex(a['family-id'], '--family-id', 16) } : {}),
+    ...(a['image-id'] ? { imageId: fromHex(a['image-id'], '--image-id', 16) } : {}),
+    guestSvn: Number(parseUnsigned(a['guest-svn'], '--guest-svn', 0xffffffffn)), policy: parseUnsigned(a.policy, '--policy'),
+  }, idKey, authorKey);
+  const out = {
+    idBlock: toBase64(signed.idBlock), idAuth: toBase64(signed.idAuth),
+    idKeyDigest: toHex(signed.idKeyDigest), idKeyDigestBase64: toBase64(signed.idKeyDigest),
+    ...(signed.authorKeyDigest ? { authorKeyDigest: toHex(signed.authorKeyDigest), authorKeyDigestBase64: toBase64(signed.authorKeyDigest) } : {}),
+  };
+  if (a.json) io.out(toJson(out));
+  else {
+    io.out(`id-block: ${out.idBlock}\nid-auth: ${out.idAuth}\nid-key-digest: ${out.idKeyDigest}\n${signed.authorKeyDigest ? `author-key-digest: ${out.authorKeyDigest}\n` : ''}`);
+    io.err(`use with QEMU: -object sev-snp-guest,...,id-block=<id-block>,id-auth=<id-auth>${authorKey ? ',author-key-enabled=on' : ''}\n`);
+  }
+  return 0;
+}
+
+// ---- registration ----
+
+export function reportOptions(y: Argv): Argv {
+  return y.positional('file', { type: 'string', describe: 'report: binary, hex or base64 (or - for stdin)' })
+    .option('json', { type: 'boolean', default: false, describe: 'as JSON (measurement as lowercase hex)' });
+}
+
+export function verifyOptions(y: Argv): Argv {
+  return launchInputOptions(y)
+    .option('report', { type: 'string', demandOption: true, describe: 'the attestation report (binary, hex or base64)' })
+    .option('expected', { type: 'string', array: true, describe: 'accepted measurement(s), hex or base64' })
+    .option('reference-values', { type: 'string', describe: 'a measurement set (reference-values --format json), a Trustee message, or a JSON list' })
+    .option('host-data', { type: 'string', describe: 'also require this HOST_DATA (32 bytes hex)' })
+    .option('policy', { type: 'string', describe: 'also require exactly this guest policy' })
+    .option('forbid-debug', { type: 'boolean', default: false, describe: 'also require the policy DEBUG bit clear' })
+    .option('id-key-digest', { type: 'string', describe: 'also require this ID key digest (48 bytes hex)' })
+    .option('author-key-digest', { type: 'string', describe: 'also require this author key digest' })
+    .option('report-data', { type: 'string', describe: 'also require this REPORT_DATA (64 bytes hex)' })
+    .option('expected-log', { type: 'string', describe: 'on a mismatch, diff the launch these inputs give against this expected log' })
+    .option('log', { type: 'string', describe: 'write the launch log of the given inputs' })
+    .option('json', { type: 'boolean', default: false });
+}
+
+export function identifyOptions(y: Argv): Argv {
+  return launchInputOptions(y)
+    .option('report', { type: 'string', describe: 'the attestation report whose measurement to explain' })
+    .option('measurement', { type: 'string', describe: 'the measurement (hex or base64) instead of a report' })
+    .option('json', { type: 'boolean', default: false });
+}
+
+export function referenceValuesOptions(y: Argv): Argv {
+  return launchInputOptions(y)
+    .option('format', { type: 'string', default: 'json', describe: 'json | trustee | go-sev-guest | contrast' })
+    .option('encoding', { type: 'string', default: 'hex', describe: 'digest encoding: json: hex | 0xhex | base64 | base64url; trustee: hex | base64' })
+    .option('matrix', { type: 'string', describe: 'JSON {"vcpus","vcpuTypes","vcpuSignatures","guestFeatures","profiles"} (flags win)' })
+    .option('policy', { type: 'string', describe: 'go-sev-guest: also require this guest policy' })
+    .option('out', { type: 'string', describe: 'write to FILE (atomically) instead of stdout' })
+    .option('out-dir', { type: 'string', describe: 'go-sev-guest: one textproto file per configuration in DIR' });
+}
+
+export function idBlockOptions(y: Argv): Argv {
+  return y
+    .option('measurement', { type: 'string', demandOption: true, describe: 'the launch digest the ID block vouches for (hex or base64)' })
+    .option('id-key', { type: 'string', demandOption: true, describe: 'ECDSA P-384 private key (PEM)' })
+    .option('author-key', { type: 'string', describe: 'ECDSA P-384 author key (PEM): signs the ID key' })
+    .option('family-id', { type: 'string', describe: '16 bytes hex' })
+    .option('image-id', { type: 'string', describe: '16 bytes hex' })
+    .option('guest-svn', { type: 'string', default: '0' })
+    .option('policy', { type: 'string', default: '0x30000', describe: 'must equal the launch policy' })
+    .option('json', { type: 'boolean', default: false });
+}
+
+export function diffOptions(y: Argv): Argv {
+  return y.positional('a', { type: 'string' }).positional('b', { type: 'string' }).option('json', { type: 'boolean', default: false });
+}
