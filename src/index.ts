@@ -39,3 +39,11 @@ export { buildIgvm, type IgvmBuildHeader } from './igvm/build.js';
 export { describeIgvm } from './igvm/inspect.js';
 export { decodePolicy, type DecodedPolicy } from './snp/policy.js';
 export { decodeVmLaunchUpdate, launchSchedule, type VmLaunchUpdate, type LaunchSchedule } from './launch-update/model.js';
+export { parseReport, buildReport, decodeTcb, type AttestationReport } from './attestation/report.js';
+export { parseLog, compareLogs, formatComparison, type LogStep, type LogComparison } from './attestation/log-diff.js';
+export {
+  ovmfLaunch, regionsLaunch, igvmLaunch, sweep, distinctVcpuTypes, ALL_PROFILES,
+  type ConfigurableLaunch, type LaunchConfig, type SearchSpace, type ConfigResult,
+} from './attestation/launch-space.js';
+export { measurementSet, trusteeMessage, goSevGuestPolicies, contrastEntries, encodeDigest } from './attestation/reference-values.js';
+export { encodeIdBlock, encodeIdAuth, encodePublicKey, encodeSignature } from './snp/id-block.js';

@@ -84,6 +84,6 @@ export function formatComparison(c: LogComparison, nameA = 'A', nameB = 'B'): st
     `first difference at step ${d.step}: ${what}`,
     `  ${nameA}: ${side(d.a)}`,
     `  ${nameB}: ${side(d.b)}`,
-    `  (${nameA} has ${c.stepsA} steps, ${nameB} has ${c.stepsB})`,
+    `  (steps: ${nameA} ${c.stepsA}, ${nameB} ${c.stepsB})`,
   ].join('\n') + '\n';
 }

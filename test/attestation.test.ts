@@ -1,0 +1,232 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { generateKeyPairSync, verify as ecVerify } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { captureIO, runCli } from '../src/cli/main.js';
+import { buildReport, parseReport, decodeTcb, REPORT_SIZE } from '../src/attestation/report.js';
+import { encodeIdBlock, fromLe72 } from '../src/snp/id-block.js';
+import { buildSyntheticImage } from '../src/conformance/recipes.js';
+import { fromBase64, fromHex, toBase64, toHex } from '../src/bytes.js';
+import { defaultSuite } from '../src/hash/suite.js';
+import { isMeasureError } from '../src/errors.js';
+import { REPO, loadVectors } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vmfw-attest-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const synth = loadVectors<{ images: Record<string, Parameters<typeof buildSyntheticImage>[0]> }>('synthetic-vectors.json');
+writeFileSync(join(dir, 'fw.fd'), buildSyntheticImage(synth.images['amdsev-1m']!));
+writeFileSync(join(dir, 'nometa.fd'), buildSyntheticImage(synth.images['ovmfx64-1m']!));
+
+async function run(...args: string[]): Promise<{ rc: number; out: string; err: string }> {
+  const io = captureIO(dir);
+  const rc = await runCli(args, io);
+  return { rc, out: io.stdout, err: io.stderr };
+}
+async function digestOf(...ovmfArgs: string[]): Promise<string> {
+  const r = await run('ovmf', '--mode=snp', '--ovmf=fw.fd', ...ovmfArgs);
+  expect(r.rc, r.err).toBe(0);
+  return r.out.trim();
+}
+function writeReport(name: string, fields: Parameters<typeof buildReport>[0]): string {
+  writeFileSync(join(dir, name), buildReport(fields));
+  return name;
+}
+const codeOf = (f: () => unknown): string => { try { f(); return 'ok'; } catch (e) { if (isMeasureError(e)) return e.code; throw e; } };
+
+describe('attestation reports', () => {
+  const m = fromHex('ab'.repeat(48), 'm');
+  it('parses every field at its offset (version 3, host CPUID)', () => {
+    const r = parseReport(buildReport({ measurement: m, policy: 0xb0000n, guestSvn: 7, vmpl: 1, hostData: new Uint8Array(32).fill(5), cpuid: { family: 0x19, model: 0x11, stepping: 1 }, reportedTcb: 0xdb18000000000304n }));
+    expect(toHex(r.measurement)).toBe('ab'.repeat(48));
+    expect(r).toMatchObject({ version: 3, guestSvn: 7, vmpl: 1, cpuid: { family: 0x19, model: 0x11, stepping: 1 } });
+    expect(r.policy).toMatchObject({ value: 0xb0000n, smt: true, reservedBit17: true, debug: true });
+    expect(r.reportedTcb).toMatchObject({ bootloader: 4, tee: 3, snp: 0x18, microcode: 0xdb });
+    expect(toHex(r.hostData)).toBe('05'.repeat(32));
+  });
+  it('accepts hex and base64 text', () => {
+    const bin = buildReport({ measurement: m, version: 2 });
+    expect(toHex(parseReport(new TextEncoder().encode(toHex(bin))).measurement)).toBe(toHex(m));
+    expect(toHex(parseReport(new TextEncoder().encode(`${toBase64(bin)}\n`)).measurement)).toBe(toHex(m));
+    expect(parseReport(bin).cpuid).toBeUndefined();
+  });
+  it('version 5 carries mitigation vectors; Turin TCBs have an FMC byte', () => {
+    const r = parseReport(buildReport({ measurement: m, version: 5, cpuid: { family: 0x1a, model: 0x02, stepping: 1 } }));
+    expect(r.launchMitigationVector).toBe(0n);
+    expect(decodeTcb(0x0a00000003020105n, 0x1a)).toMatchObject({ fmc: 5, bootloader: 1, tee: 2, snp: 3, microcode: 10 });
+  });
+  it('refuses wrong sizes and unknown versions', () => {
+    expect(codeOf(() => parseReport(new Uint8Array(100)))).toBe('report');
+    const bad = buildReport({ measurement: m });
+    bad[0] = 9;
+    expect(codeOf(() => parseReport(bad))).toBe('report');
+    expect(REPORT_SIZE).toBe(1184);
+  });
+  it('report --json gives the measurement as lowercase hex and says the signature is unchecked', async () => {
+    const j = JSON.parse((await run('report', writeReport('r0.bin', { measurement: m }), '--json')).out);
+    expect(j.measurement).toBe('ab'.repeat(48));
+    expect(j.signature.checked).toBe(false);
+  });
+});
+
+describe('verify', () => {
+  const args = ['--vcpus=4', '--vcpu-type=EPYC-Milan', '--guest-features=0x21'];
+  it('matches the launch the inputs describe (exit 0) and fails a different one (exit 1)', async () => {
+    const d = await digestOf(...args);
+    writeReport('r1.bin', { measurement: fromHex(d, 'd'), hostData: new Uint8Array(32).fill(1) });
+    const ok = await run('verify', '--report=r1.bin', '--ovmf=fw.fd', ...args, `--host-data=${'01'.repeat(32)}`);
+    expect(ok.rc).toBe(0);
+    expect(ok.out).toMatch(/^measurement: match/);
+    const bad = await run('verify', '--report=r1.bin', '--ovmf=fw.fd', '--vcpus=4', '--vcpu-type=EPYC-Milan');
+    expect(bad.rc).toBe(1);
+    expect(bad.out).toContain(`actual:   ${d}`);
+    const host = await run('verify', '--report=r1.bin', `--expected=${d}`, `--host-data=${'02'.repeat(32)}`, '--json');
+    expect(host.rc).toBe(1);
+    expect(JSON.parse(host.out).checks.map((c: { check: string; ok: boolean }) => [c.check, c.ok])).toEqual([['measurement', true], ['host-data', false]]);
+  });
+  it('accepts reference values in its own and Trustee formats', async () => {
+    const d = await digestOf(...args);
+    for (const format of ['json', 'trustee']) {
+      const rv = await run('reference-values', '--ovmf=fw.fd', '--vcpus=1-8', '--vcpu-type=EPYC-Milan', '--guest-features=0x21', `--format=${format}`, `--out=rv-${format}.json`);
+      expect(rv.rc, rv.err).toBe(0);
+      expect((await run('verify', '--report=r1.bin', `--reference-values=rv-${format}.json`)).rc).toBe(0);
+    }
+  });
+  it('--expected-log shows the first step where the inputs differ from the expected launch', async () => {
+    await run('ovmf', '--mode=snp', '--ovmf=fw.fd', '--vcpus=4', '--vcpu-type=EPYC-Milan', '--guest-features=0x21', '--log=expected.jsonl');
+    const r = await run('verify', '--report=r1.bin', '--ovmf=fw.fd', '--vcpus=4', '--vcpu-type=EPYC-Milan', '--guest-features=0x1', '--expected-log=expected.jsonl');
+    expect(r.rc).toBe(1);
+    expect(r.out).toMatch(/first difference at step 287: contents digest/);
+    expect(r.out).toMatch(/vmsa 0 \(BSP\)/);
+  });
+  it('needs exactly one source of expected values', async () => {
+    expect((await run('verify', '--report=r1.bin')).err).toMatch(/^error\[usage\]/);
+  });
+});
+
+describe('identify', () => {
+  it('finds the planted configuration among thousands', async () => {
+    const d = await digestOf('--vcpus=37', '--vcpu-type=EPYC-Rome', '--guest-features=0x21', '--vmm-era=pre-init2');
+    writeReport('r2.bin', { measurement: fromHex(d, 'd'), cpuid: { family: 0x17, model: 0x31, stepping: 0 } });
+    const r = await run('identify', '--report=r2.bin', '--ovmf=fw.fd', '--json');
+    expect(r.rc).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.matches).toEqual([{ vcpus: 37, vcpuType: 'EPYC-Rome', vcpuSignature: '0x830f10', guestFeatures: '0x21', profile: 'qemu', era: 'pre-init2' }]);
+    expect(j.searched.configurations).toBeGreaterThan(5000);
+    expect(j.searched.order).toMatch(/Rome/);
+  });
+  it('says clearly when nothing in the space matches (exit 1)', async () => {
+    const r = await run('identify', `--measurement=${'00'.repeat(48)}`, '--ovmf=fw.fd', '--vcpus=1-4');
+    expect(r.rc).toBe(1);
+    expect(r.out).toMatch(/^no configuration in the searched space matches/);
+    expect(r.out).toMatch(/vCPUs 1\.\.4/);
+  });
+  it('extra guest features join the default ones', async () => {
+    const d = await digestOf('--vcpus=3', '--vmm-type=gce', '--guest-features=0x8000000000000021');
+    const r = await run('identify', `--measurement=${d}`, '--ovmf=fw.fd', '--guest-features=0x8000000000000021', '--json');
+    expect(JSON.parse(r.out).matches).toEqual([{ vcpus: 3, vcpuType: null, vcpuSignature: null, guestFeatures: '0x8000000000000021', profile: 'gce', era: 'default' }]);
+  });
+  it('works on IGVM files and region lists', async () => {
+    const igvm = join(REPO, 'vectors', 'igvm', 'snp-minimal.igvm');
+    const d = (await run('igvm', igvm, '--vcpus=4', '--vcpu-type=EPYC-Milan')).out.trim();
+    const r = JSON.parse((await run('identify', `--measurement=${d}`, `--igvm=${igvm}`, '--vcpus=1-16', '--json')).out);
+    expect(r.matches).toEqual([{ vcpus: 4, vcpuType: 'EPYC-Milan', vcpuSignature: '0xa00f11', guestFeatures: null, profile: 'qemu', era: 'init2' }]);
+    const manifest = join(REPO, 'examples', 'regions', 'uki-update.json');
+    const dm = (await run('regions', manifest, '--vcpus=6')).out.trim();
+    const rm = JSON.parse((await run('identify', `--measurement=${dm}`, `--manifest=${manifest}`, '--vcpus=1-8', '--json')).out);
+    expect(rm.matches).toContainEqual({ vcpus: 6, vcpuType: 'EPYC', vcpuSignature: '0x800f12', guestFeatures: '0x1', profile: 'qemu', era: 'init2' });
+  });
+});
+
+describe('diff', () => {
+  it('names the first differing step, what differs and the origin on each side', async () => {
+    await run('ovmf', '--mode=snp', '--ovmf=fw.fd', '--vcpus=2', '--vcpu-type=EPYC-v4', '--log=qemu.jsonl');
+    await run('ovmf', '--mode=snp', '--ovmf=fw.fd', '--vcpus=2', '--vmm-type=gce', '--log=gce.jsonl');
+    await run('ovmf', '--mode=snp', '--ovmf=fw.fd', '--vcpus=1', '--vcpu-type=EPYC-v4', '--log=qemu1.jsonl');
+    const r = await run('diff', 'qemu.jsonl', 'gce.jsonl', '--json');
+    expect(r.rc).toBe(1);
+    const j = JSON.parse(r.out);
+    expect(j.first).toMatchObject({ step: 256, fields: ['pageType'], a: { pageType: 'ZERO', gpa: '0x800000', origin: { kind: 'metadata', index: 0 } }, b: { pageType: 'UNMEASURED' } });
+    const missing = JSON.parse((await run('diff', 'qemu.jsonl', 'qemu1.jsonl', '--json')).out);
+    expect(missing.first).toMatchObject({ fields: ['missing-in-b'], a: { pageType: 'VMSA', origin: { kind: 'vmsa', index: 1 } } });
+    expect((await run('diff', 'qemu.jsonl', 'qemu.jsonl')).rc).toBe(0);
+    writeFileSync(join(dir, 'junk.jsonl'), 'not json\n');
+    expect((await run('diff', 'qemu.jsonl', 'junk.jsonl')).err).toMatch(/^error\[log-format\]: junk\.jsonl line 1/);
+  });
+});
+
+describe('reference-values', () => {
+  it('json: one entry per configuration, each equal to the ovmf digest', async () => {
+    const j = JSON.parse((await run('reference-values', '--ovmf=fw.fd', '--vcpus=1,4', '--vcpu-type=EPYC-v4,EPYC-Genoa', '--guest-features=0x1,0x21', '--encoding=base64')).out);
+    expect(j.measurements).toHaveLength(8);
+    const e = j.measurements.find((m: { vcpus: number; vcpuType: string; guestFeatures: string }) => m.vcpus === 4 && m.vcpuType === 'EPYC-Genoa' && m.guestFeatures === '0x21');
+    expect(toHex(fromBase64(e.digest, 'd'))).toBe(await digestOf('--vcpus=4', '--vcpu-type=EPYC-Genoa', '--guest-features=0x21'));
+  });
+  it('trustee: exactly one registration message with the whole list', async () => {
+    const r = await run('reference-values', '--ovmf=fw.fd', '--vcpus=1-3', '--vcpu-type=EPYC-v4', '--format=trustee');
+    const lines = r.out.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const msg = JSON.parse(lines[0]!);
+    expect(msg).toMatchObject({ version: '0.1.0', type: 'sample' });
+    const payload = JSON.parse(new TextDecoder().decode(fromBase64(msg.payload, 'p')));
+    expect(payload.snp_launch_measurement).toEqual([await digestOf('--vcpus=1', '--vcpu-type=EPYC-v4'), await digestOf('--vcpus=2', '--vcpu-type=EPYC-v4'), await digestOf('--vcpus=3', '--vcpu-type=EPYC-v4')]);
+  });
+  it('go-sev-guest: a check policy per configuration with the measurement bytes', async () => {
+    const r = await run('reference-values', '--ovmf=fw.fd', '--vcpus=2', '--vmm-type=ec2', '--format=go-sev-guest', '--policy=0x30000');
+    const m = /measurement: "((?:\\x[0-9a-f]{2})+)"/.exec(r.out)!;
+    expect(m[1]!.replace(/\\x/g, '')).toBe(await digestOf('--vcpus=2', '--vmm-type=ec2'));
+    expect(r.out).toContain('policy: 196608');
+  });
+  it('contrast: ReferenceValues.snp entries', async () => {
+    const j = JSON.parse((await run('reference-values', '--ovmf=fw.fd', '--vcpus=1', '--vcpu-type=EPYC-Genoa', '--format=contrast')).out);
+    expect(j.snp).toEqual([{ ProductName: 'Genoa', TrustedMeasurement: await digestOf('--vcpus=1', '--vcpu-type=EPYC-Genoa') }]);
+  });
+  it('a matrix file fills what flags leave out', async () => {
+    writeFileSync(join(dir, 'matrix.json'), JSON.stringify({ vcpus: '1-2', vcpuTypes: ['EPYC-Milan'], guestFeatures: ['0x1', '0x21'], profiles: ['qemu', 'qemu:pre-init2'] }));
+    const j = JSON.parse((await run('reference-values', '--ovmf=fw.fd', '--matrix=matrix.json')).out);
+    expect(j.measurements).toHaveLength(8);
+    writeFileSync(join(dir, 'badmatrix.json'), JSON.stringify({ cpus: 1 }));
+    expect((await run('reference-values', '--ovmf=fw.fd', '--matrix=badmatrix.json')).err).toMatch(/^error\[reference-values\]: .*unknown key "cpus"/);
+  });
+});
+
+describe('id-block', () => {
+  it('lays out the ID block as the reference tools do (snp-launch-digest.md 17.5)', () => {
+    const ld = fromBase64('B28FLQi9p6cAqipgjFyqawDrrSl7bWioWkWx5mmlWLZ+G5HShKMB/mPE+gdQRn7t', 'ld');
+    expect(toBase64(encodeIdBlock({ ld }))).toBe('B28FLQi9p6cAqipgjFyqawDrrSl7bWioWkWx5mmlWLZ+G5HShKMB/mPE+gdQRn7tAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAwAAAAAA');
+    const ld2 = fromHex('a14d638341e5674628fe1e02fbedebe5e5ab4faf1dd72d8966068e615bb99efd13d214b35c231715b38e263dc6059745', 'ld');
+    expect(toBase64(encodeIdBlock({ ld: ld2 }))).toBe('oU1jg0HlZ0Yo/h4C++3r5eWrT68d1y2JZgaOYVu5nv0T0hSzXCMXFbOOJj3GBZdFAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAwAAAAAA');
+  });
+  it('signs with fixed-width little-endian r and s that an independent verifier accepts', async () => {
+    const id = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
+    const author = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
+    writeFileSync(join(dir, 'id.pem'), id.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    writeFileSync(join(dir, 'author.pem'), author.privateKey.export({ format: 'pem', type: 'sec1' }));
+    const ld = 'cd'.repeat(48);
+    const j = JSON.parse((await run('id-block', `--measurement=${ld}`, '--id-key=id.pem', '--author-key=author.pem', '--policy=0x30000', '--guest-svn=3', '--family-id', '11'.repeat(16), '--json')).out);
+    const block = fromBase64(j.idBlock, 'b');
+    const auth = fromBase64(j.idAuth, 'a');
+    expect(block).toHaveLength(96);
+    expect(auth).toHaveLength(4096);
+    expect(toHex(block.subarray(0, 48))).toBe(ld);
+    expect(toHex(block.subarray(0x30, 0x40))).toBe('11'.repeat(16));
+    expect(Buffer.from(block).readUInt32LE(0x54)).toBe(3);
+    const rs = (off: number): Buffer => Buffer.concat([fromLe72(auth.subarray(off, off + 72)), fromLe72(auth.subarray(off + 72, off + 144))]);
+    // The ID key signs the ID block; the author key signs the ID public key structure.
+    expect(ecVerify('sha384', block, { key: id.publicKey, dsaEncoding: 'ieee-p1363' }, rs(0x40))).toBe(true);
+    expect(ecVerify('sha384', auth.subarray(0x240, 0x240 + 1028), { key: author.publicKey, dsaEncoding: 'ieee-p1363' }, rs(0x680))).toBe(true);
+    // The public key structure holds Qx, Qy little-endian, and the digest is its SHA-384.
+    const jwk = id.publicKey.export({ format: 'jwk' });
+    expect(toHex(fromLe72(auth.subarray(0x244, 0x244 + 72)))).toBe(toHex(fromBase64(jwk.x!, 'x')));
+    expect(j.idKeyDigest).toBe(toHex(defaultSuite.sha384(auth.subarray(0x240, 0x240 + 1028))));
+    expect(j.authorKeyDigest).toBe(toHex(defaultSuite.sha384(auth.subarray(0x880, 0x880 + 1028))));
+  });
+  it('rejects keys that are not P-384', async () => {
+    const k = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    writeFileSync(join(dir, 'p256.pem'), k.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    const r = await run('id-block', `--measurement=${'cd'.repeat(48)}`, '--id-key=p256.pem');
+    expect(r.rc).toBe(2);
+    expect(r.err).toMatch(/^error\[key\]: .*P-384/);
+    expect(readFileSync(join(dir, 'p256.pem'), 'utf8')).toMatch(/PRIVATE KEY/);
+  });
+});
