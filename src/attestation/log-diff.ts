@@ -22,6 +22,7 @@ export function parseLog(text: string, what = 'launch log'): LogStep[] {
     if (line.length > MAX_LOG_LINE) fail('log-format', `${what} line ${i + 1}: longer than ${MAX_LOG_LINE} characters`);
     let r: unknown;
     try { r = JSON.parse(line); } catch { return fail('log-format', `${what} line ${i + 1}: not JSON`); }
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) fail('log-format', `${what} line ${i + 1}: not a JSON object`);
     const o = r as Record<string, unknown>;
     for (const k of ['pageType', 'gpa', 'contents', 'digest']) {
       if (typeof o[k] !== 'string') fail('log-format', `${what} line ${i + 1}: missing string field ${k}`);

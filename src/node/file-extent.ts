@@ -8,6 +8,7 @@ import type { RegionData } from '../regions/replay.js';
 
 /** A readable window [offset, offset + length) of a file. */
 export function fileWindow(path: string, what: string, cwd: string, offset = 0, length?: number): RegionData {
+  if (path === '-') fail('usage', `${what}: standard input cannot be read at random offsets; save it to a file first`);
   const full = resolve(cwd, path);
   let size: number;
   try {

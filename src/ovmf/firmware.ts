@@ -56,7 +56,7 @@ export function bytesSource(data: Uint8Array): ByteSource {
 }
 
 function asSource(data: Uint8Array | ByteSource): ByteSource {
-  return data instanceof Uint8Array ? bytesSource(data) : data;
+  return ArrayBuffer.isView(data) ? bytesSource(data as Uint8Array) : data as ByteSource;
 }
 
 export interface FirmwareInfo extends FirmwareLayout {
