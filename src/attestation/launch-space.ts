@@ -4,7 +4,7 @@
  * the VMSAs is computed once per distinct prefix, and each further vCPU count costs one VMSA step
  * (snp-launch-digest.md section 12, per-vCPU-count extension).
  */
-import { fail, isMeasureError } from '../errors.js';
+import { MeasureError, fail, isMeasureError } from '../errors.js';
 import { hex64, toHex } from '../bytes.js';
 import { defaultSuite, type HashSuite } from '../hash/suite.js';
 import { measurePlan } from '../engine.js';
@@ -142,7 +142,7 @@ export interface ConfigResult {
 export interface SweepReport {
   readonly results: ConfigResult[];
   /** Configurations that cannot launch (e.g. more than one vCPU without an AP reset EIP), with why. */
-  readonly skipped: { readonly config: string; readonly reason: string }[];
+  readonly skipped: { readonly config: string; readonly reason: string; readonly error: MeasureError }[];
   readonly evaluated: number;
 }
 
@@ -180,7 +180,7 @@ export function sweep(launch: ConfigurableLaunch, space: SearchSpace, hashes: Ha
               evaluated++;
             } catch (e2) {
               if (!isMeasureError(e2)) throw e2;
-              skipped.push({ config: `${label} vcpus ${n}`, reason: `${e2.code}: ${e2.message}` });
+              skipped.push({ config: `${label} vcpus ${n}`, reason: `${e2.code}: ${e2.message}`, error: e2 });
             }
           }
           continue;
@@ -205,7 +205,10 @@ export function sweep(launch: ConfigurableLaunch, space: SearchSpace, hashes: Ha
           ld.update(PageType.Vmsa, r.gpa, d);
           if (wanted.has(i + 1)) { record(i + 1, ld.digest); evaluated++; }
         });
-        if (vmsas.length < maxN) skipped.push({ config: label, reason: `the launch has ${vmsas.length} VMSAs for ${maxN} vCPUs (--ap-vmsa none)` });
+        if (vmsas.length < maxN) {
+          const reason = `the launch has ${vmsas.length} VMSAs for ${maxN} vCPUs (--ap-vmsa none)`;
+          skipped.push({ config: label, reason, error: new MeasureError('vcpus', reason) });
+        }
       }
     }
   }

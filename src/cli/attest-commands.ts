@@ -266,7 +266,7 @@ export function runReferenceValues(a0: RefArgs, io: CliIO): number {
   }
   const sw = sweep(launch, { ...space, guestFeatures, profiles });
   if (sw.skipped.length) for (const s of sw.skipped) io.err(`warning: skipped ${s.config}: ${s.reason}\n`);
-  if (sw.results.length === 0) fail('usage', 'no configuration of the matrix can launch');
+  if (sw.results.length === 0) throw sw.skipped[0]?.error ?? new Error('no configuration of the matrix can launch');
   const source = { launch: launch.kind, tool: 'vmfw-measure' };
   let text: string;
   switch (format) {
@@ -295,13 +295,13 @@ interface IdBlockArgs { measurement: string; 'id-key': string; 'author-key'?: st
 
 export function runIdBlock(a: IdBlockArgs, io: CliIO): number {
   const ld = parseDigestString(a.measurement, '--measurement');
+  const guestSvn = Number(parseUnsigned(a['guest-svn'], '--guest-svn', 0xffffffffn));
+  const policy = parseUnsigned(a.policy, '--policy');
+  const familyId = a['family-id'] ? fromHex(a['family-id'], '--family-id', 16) : undefined;
+  const imageId = a['image-id'] ? fromHex(a['image-id'], '--image-id', 16) : undefined;
   const idKey = loadP384PrivateKey(readInputFile(a['id-key'], '--id-key', io.cwd), `--id-key ${a['id-key']}`);
   const authorKey = a['author-key'] !== undefined ? loadP384PrivateKey(readInputFile(a['author-key'], '--author-key', io.cwd), `--author-key ${a['author-key']}`) : undefined;
-  const signed = signIdBlock({
-    ld, ...(a['family-id'] ? { familyId: fromHex(a['family-id'], '--family-id', 16) } : {}),
-    ...(a['image-id'] ? { imageId: fromHex(a['image-id'], '--image-id', 16) } : {}),
-    guestSvn: Number(parseUnsigned(a['guest-svn'], '--guest-svn', 0xffffffffn)), policy: parseUnsigned(a.policy, '--policy'),
-  }, idKey, authorKey);
+  const signed = signIdBlock({ ld, ...(familyId ? { familyId } : {}), ...(imageId ? { imageId } : {}), guestSvn, policy }, idKey, authorKey);
   const out = {
     idBlock: toBase64(signed.idBlock), idAuth: toBase64(signed.idAuth),
     idKeyDigest: toHex(signed.idKeyDigest), idKeyDigestBase64: toBase64(signed.idKeyDigest),

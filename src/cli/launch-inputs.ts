@@ -9,14 +9,14 @@ import { fail } from '../errors.js';
 import { fromHex, parseUnsigned } from '../bytes.js';
 import { cpuSignature, resolveVcpuType } from '../cpu.js';
 import { resolveProfile, type VmmProfile } from '../profiles.js';
-import { parseFirmware } from '../ovmf/firmware.js';
+import { firmwareGpa, parseFirmware } from '../ovmf/firmware.js';
 import { parseMetadataJson } from '../ovmf/metadata-json.js';
 import { parseManifest, manifestRegionSpecs, parseFirmwareMetadata, parseMeasuredZero } from '../regions/manifest.js';
 import { parseIgvm } from '../igvm/parse.js';
 import { IGVM_SEMANTICS, type ApVmsaPolicy, type IgvmSemantics } from '../igvm/measure.js';
 import { igvmLaunch, ovmfLaunch, regionsLaunch, ALL_PROFILES, distinctVcpuTypes, type ConfigurableLaunch, type LaunchConfig, type SearchSpace, type VcpuTypeChoice } from '../attestation/launch-space.js';
 import { fileWindow, guestMemoryFromFiles } from '../node/file-extent.js';
-import { readInputFile } from '../node/files.js';
+import { isStdin, readInputFile } from '../node/files.js';
 import { directBootHashes, type OvmfArgs } from './ovmf-command.js';
 import { oneOf } from './common.js';
 import type { CliIO } from './io.js';
@@ -79,7 +79,7 @@ export function loadLaunch(a: LaunchInputArgs, io: CliIO): ConfigurableLaunch {
   if (a.manifest !== undefined) {
     const text = new TextDecoder().decode(readInputFile(a.manifest, '--manifest', io.cwd));
     const manifest = parseManifest(text, `manifest ${a.manifest}`);
-    const baseDir = a.manifest === '-' ? io.cwd : dirname(resolve(io.cwd, a.manifest));
+    const baseDir = isStdin(a.manifest) ? io.cwd : dirname(resolve(io.cwd, a.manifest));
     const settings = { ...manifest.launch };
     if (a['ap-reset-eip'] !== undefined) settings.apResetEip = Number(parseUnsigned(a['ap-reset-eip'], '--ap-reset-eip', 0xffffffffn));
     if (a['measured-zero'] !== undefined) settings.measuredZero = parseMeasuredZero(a['measured-zero'], '--measured-zero');
@@ -98,6 +98,7 @@ export function loadLaunch(a: LaunchInputArgs, io: CliIO): ConfigurableLaunch {
     return ovmfLaunch({ firmware: null, layout: md.layout, seed: md.ovmfHash, ...(directBoot ? { directBoot } : {}), unknownSections, ...(a.product ? { product: a.product } : {}) });
   }
   const bytes = readInputFile(a.ovmf!, '--ovmf', io.cwd);
+  if (a['snp-ovmf-hash'] === undefined) firmwareGpa(bytes.length, '--ovmf');
   const firmware = { bytes, info: parseFirmware(bytes, '--ovmf') };
   const seed = a['snp-ovmf-hash'] !== undefined ? fromHex(a['snp-ovmf-hash'], '--snp-ovmf-hash', 48, 'seed') : undefined;
   return ovmfLaunch({ firmware, layout: firmware.info, ...(seed ? { seed } : {}), ...(directBoot ? { directBoot } : {}), unknownSections, ...(a.product ? { product: a.product } : {}) });

@@ -6,6 +6,7 @@
 import yargs, { type Argv } from 'yargs';
 import { ERROR_CODES, MeasureError, isMeasureError } from '../errors.js';
 import { captureIO, processIO, type CliIO } from './io.js';
+import { STDIN_MARKER } from '../node/files.js';
 import { ovmfOptions, runOvmf, OVMF_PROFILES_HELP, type OvmfArgs } from './ovmf-command.js';
 import { regionsCommand, runRegionsCommand } from './regions-command.js';
 import { igvmCommand, runIgvmCommand } from './igvm-command.js';
@@ -91,6 +92,7 @@ function buildParser(argv: readonly string[]): Argv {
 /** Runs the CLI on an argument list; returns the exit status. Never throws. */
 export async function runCli(argv: readonly string[], io: CliIO = processIO): Promise<number> {
   const debug = argv.includes('--debug');
+  argv = argv.map((a) => (a === '-' ? STDIN_MARKER : a));
   try {
     let helpText = '';
     const parser = buildParser(argv);
@@ -110,7 +112,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
 
 export function reportError(e: unknown, io: CliIO, debug: boolean): number {
   if (isMeasureError(e)) {
-    io.err(`error[${e.code}]: ${e.message}\n`);
+    io.err(`error[${e.code}]: ${e.message.split(STDIN_MARKER).join('-')}\n`);
     if (debug && e.stack) io.err(`${e.stack}\n`);
     const category = ERROR_CODES[e.code].category;
     return category === 'mismatch' ? EXIT_MISMATCH : category === 'internal' ? EXIT_INTERNAL : category === 'outcome' ? EXIT_NO_DIGEST : EXIT_INPUT;

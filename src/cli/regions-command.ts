@@ -20,7 +20,7 @@ import {
 import { replayRegions, replayUpdate, type ReplayOutcome } from '../regions/replay.js';
 import { ovmfRegionList } from '../regions/from-ovmf.js';
 import { fileWindow, guestMemoryFromFiles } from '../node/file-extent.js';
-import { readInputFile, writeFileAtomic } from '../node/files.js';
+import { isStdin, readInputFile, writeFileAtomic } from '../node/files.js';
 import { formatDigest, LogCollector, oneOf, optInt, optU64, toJson, type OutputFormat } from './common.js';
 import { directBootHashes, loadFirmware, ovmfOptions, parseMode, resolveSignature, type OvmfArgs } from './ovmf-command.js';
 import { resolveProfile } from '../profiles.js';
@@ -96,7 +96,7 @@ function capturedStruct(a: MemoryArgs, memory: GuestMemory, io: CliIO): Vmfwupda
 
 function loadManifest(path: string, io: CliIO): { manifest: Manifest; baseDir: string } {
   const text = new TextDecoder().decode(readInputFile(path, 'manifest', io.cwd));
-  return { manifest: parseManifest(text, `manifest ${path}`), baseDir: path === '-' ? io.cwd : dirname(resolve(io.cwd, path)) };
+  return { manifest: parseManifest(text, `manifest ${path}`), baseDir: isStdin(path) ? io.cwd : dirname(resolve(io.cwd, path)) };
 }
 
 const openerFor = (baseDir: string) => (p: string, what: string, offset: number, length?: number) => fileWindow(p, what, baseDir, offset, length);

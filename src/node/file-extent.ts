@@ -2,13 +2,14 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fail } from '../errors.js';
+import { isStdin } from './files.js';
 import { EMPTY_MEMORY, ExtentMemory, type GuestMemory, type MemoryExtent } from '../regions/memory.js';
 import { parseUnsigned } from '../bytes.js';
 import type { RegionData } from '../regions/replay.js';
 
 /** A readable window [offset, offset + length) of a file. */
 export function fileWindow(path: string, what: string, cwd: string, offset = 0, length?: number): RegionData {
-  if (path === '-') fail('usage', `${what}: standard input cannot be read at random offsets; save it to a file first`);
+  if (isStdin(path)) fail('usage', `${what}: standard input cannot be read at random offsets; save it to a file first`);
   const full = resolve(cwd, path);
   let size: number;
   try {

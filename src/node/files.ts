@@ -6,6 +6,10 @@ import { defaultSuite, type HashSuite } from '../hash/suite.js';
 
 const CHUNK = 1 << 20;
 
+/** yargs swallows a bare "-" argument, so the CLI passes it through as this marker. */
+export const STDIN_MARKER = '\u0000stdin';
+export function isStdin(path: string): boolean { return path === '-' || path === STDIN_MARKER; }
+
 function checkRegularFile(path: string, what: string): number {
   let st;
   try {
@@ -20,7 +24,7 @@ function checkRegularFile(path: string, what: string): number {
 /** Reads a whole input file (firmware images are a few MiB). `-` reads standard input. */
 export function readInputFile(path: string, what: string, cwd = process.cwd()): Uint8Array {
   try {
-    if (path === '-') return new Uint8Array(readFileSync(0));
+    if (isStdin(path)) return new Uint8Array(readFileSync(0));
     const full = resolve(cwd, path);
     checkRegularFile(full, what);
     const b = readFileSync(full);
@@ -37,7 +41,7 @@ export function fileSize(path: string, what: string, cwd = process.cwd()): numbe
 
 /** SHA-256 of a file read in 1 MiB chunks: a kernel or initrd is never held in memory whole. */
 export function sha256File(path: string, what: string, cwd = process.cwd(), hashes: HashSuite = defaultSuite): Uint8Array {
-  if (path === '-') return hashes.sha256(readInputFile('-', what));
+  if (isStdin(path)) return hashes.sha256(readInputFile('-', what));
   const full = resolve(cwd, path);
   checkRegularFile(full, what);
   let fd: number;

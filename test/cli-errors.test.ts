@@ -1,0 +1,138 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { captureIO, runCli } from '../src/cli/main.js';
+import { buildSyntheticImage } from '../src/conformance/recipes.js';
+import { buildReport } from '../src/attestation/report.js';
+import { toHex } from '../src/bytes.js';
+import { REPO, loadVectors } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vmfw-errors-'));
+const synth = loadVectors<{ images: Record<string, Parameters<typeof buildSyntheticImage>[0]> }>('synthetic-vectors.json');
+writeFileSync(join(dir, 'fw.fd'), buildSyntheticImage(synth.images['amdsev-4k']!));
+writeFileSync(join(dir, 'short.bin'), new Uint8Array(10));
+writeFileSync(join(dir, 'hundred.bin'), new Uint8Array(100).fill(7));
+writeFileSync(join(dir, 'm.json'), JSON.stringify({ launch: { vcpus: 1, vcpuType: 'EPYC-v4' }, regions: [] }));
+writeFileSync(join(dir, 'report.bin'), buildReport({ measurement: new Uint8Array(48) }));
+writeFileSync(join(dir, 'log.jsonl'), '{"pageType":"NORMAL","gpa":"0x0","contents":"00","digest":"00"}\n');
+writeFileSync(join(dir, 'bad.pem'), '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n');
+const igvm = join(REPO, 'vectors', 'igvm', 'snp-minimal.igvm');
+
+type Case = [string, string[], string];
+const M48 = '00'.repeat(48);
+const byCommand: Record<string, Case[]> = {
+  'ovmf': [
+    ['missing file', ['ovmf', '--mode=snp', '--vcpus=1', '--vcpu-type=EPYC-v4', '--ovmf=nope.fd'], 'file-missing'],
+    ['truncated file', ['ovmf', '--mode=snp', '--vcpus=1', '--vcpu-type=EPYC-v4', '--ovmf=hundred.bin'], 'firmware-size'],
+    ['bad number', ['ovmf', '--mode=snp', '--vcpus=1x', '--vcpu-type=EPYC-v4', '--ovmf=fw.fd'], 'bad-number'],
+    ['unknown option', ['ovmf', '--mode=snp', '--vcpus=1', '--ovmf=fw.fd', '--vcpu-typo=EPYC'], 'usage'],
+  ],
+  'regions': [
+    ['missing file', ['regions', 'nope.json'], 'file-missing'],
+    ['truncated struct', ['regions', '--struct=short.bin', '--vcpus=1', '--vcpu-type=EPYC-v4'], 'struct-size'],
+    ['bad number', ['regions', 'm.json', '--vcpus=abc'], 'bad-number'],
+    ['unknown option', ['regions', 'm.json', '--vcpu=2'], 'usage'],
+  ],
+  'regions encode/decode': [
+    ['missing file', ['regions', 'encode', 'nope.json', '--struct-out=s.bin'], 'file-missing'],
+    ['truncated struct', ['regions', 'decode', '--struct=short.bin'], 'struct-size'],
+    ['bad number', ['regions', 'encode', 'm.json', '--struct-out=s.bin', '--regions-addr=0xZZ'], 'bad-number'],
+    ['unknown option', ['regions', 'decode', '--struct=short.bin', '--bogus'], 'usage'],
+  ],
+  'igvm': [
+    ['missing file', ['igvm', 'nope.igvm'], 'file-missing'],
+    ['truncated file', ['igvm', 'short.bin'], 'igvm-short-file'],
+    ['bad number', ['igvm', igvm, '--vcpus=-1'], 'bad-number'],
+    ['unknown option', ['igvm', igvm, '--semantic=qemu'], 'usage'],
+  ],
+  'igvm inspect': [
+    ['missing file', ['igvm', 'inspect', 'nope.igvm'], 'file-missing'],
+    ['truncated file', ['igvm', 'inspect', 'hundred.bin'], 'igvm-bad-magic'],
+    ['unknown option', ['igvm', 'inspect', igvm, '--yaml'], 'usage'],
+  ],
+  'launch-update': [
+    ['missing file', ['launch-update', '--struct=nope.bin'], 'file-missing'],
+    ['truncated struct', ['launch-update', '--struct=short.bin'], 'launch-update'],
+    ['bad number', ['launch-update', '--struct-at=0x1g', '--memory=fw.fd'], 'bad-number'],
+    ['unknown option', ['launch-update', '--struct=short.bin', '--reset=3'], 'usage'],
+  ],
+  'report': [
+    ['missing file', ['report', 'nope.bin'], 'file-missing'],
+    ['truncated file', ['report', 'hundred.bin'], 'report'],
+    ['unknown option', ['report', 'report.bin', '--yaml'], 'usage'],
+  ],
+  'verify': [
+    ['missing file', ['verify', '--report=nope.bin', `--expected=${M48}`], 'file-missing'],
+    ['truncated file', ['verify', '--report=hundred.bin', `--expected=${M48}`], 'report'],
+    ['bad number', ['verify', '--report=report.bin', '--ovmf=fw.fd', '--vcpus=four', '--vcpu-type=EPYC-v4'], 'bad-number'],
+    ['bad digest', ['verify', '--report=report.bin', '--expected=abcd'], 'bad-hex'],
+    ['unknown option', ['verify', '--report=report.bin', `--expect=${M48}`], 'usage'],
+  ],
+  'identify': [
+    ['missing file', ['identify', '--report=nope.bin', '--ovmf=fw.fd'], 'file-missing'],
+    ['truncated file', ['identify', '--report=hundred.bin', '--ovmf=fw.fd'], 'report'],
+    ['bad number', ['identify', `--measurement=${M48}`, '--ovmf=fw.fd', '--vcpus=1-x'], 'bad-number'],
+    ['unknown option', ['identify', `--measurement=${M48}`, '--ovmf=fw.fd', '--cpus=4'], 'usage'],
+  ],
+  'diff': [
+    ['missing file', ['diff', 'nope.jsonl', 'log.jsonl'], 'file-missing'],
+    ['truncated file', ['diff', 'log.jsonl', 'hundred.bin'], 'log-format'],
+    ['unknown option', ['diff', 'log.jsonl', 'log.jsonl', '--brief'], 'usage'],
+  ],
+  'reference-values': [
+    ['missing file', ['reference-values', '--ovmf=nope.fd', '--vcpus=1', '--vcpu-type=EPYC-v4'], 'file-missing'],
+    ['truncated file', ['reference-values', '--ovmf=hundred.bin', '--vcpus=1', '--vcpu-type=EPYC-v4'], 'firmware-size'],
+    ['bad number', ['reference-values', '--ovmf=fw.fd', '--vcpus=one', '--vcpu-type=EPYC-v4'], 'bad-number'],
+    ['unknown option', ['reference-values', '--ovmf=fw.fd', '--vcpus=1', '--vcpu-type=EPYC-v4', '--formats=json'], 'usage'],
+  ],
+  'id-block': [
+    ['missing file', ['id-block', `--measurement=${M48}`, '--id-key=nope.pem'], 'file-missing'],
+    ['truncated key', ['id-block', `--measurement=${M48}`, '--id-key=bad.pem'], 'key'],
+    ['bad number', ['id-block', `--measurement=${M48}`, '--id-key=bad.pem', '--guest-svn=x'], 'bad-number'],
+    ['unknown option', ['id-block', `--measurement=${M48}`, '--id-key=bad.pem', '--author=x'], 'usage'],
+  ],
+};
+
+describe('every command reports bad input as error[CODE] with exit status 2 and no stack trace', () => {
+  for (const [command, cases] of Object.entries(byCommand)) {
+    describe(command, () => {
+      for (const [name, args, code] of cases) {
+        it(`${name} -> error[${code}]`, async () => {
+          const io = captureIO(dir);
+          const rc = await runCli(args, io);
+          expect(io.stderr).toMatch(new RegExp(`^error\\[${code}\\]: \\S`));
+          expect(rc).toBe(2);
+          expect(io.stdout).toBe('');
+          expect(io.stderr).not.toMatch(/\n\s+at /);
+        });
+      }
+    });
+  }
+  it('--debug adds the stack trace', async () => {
+    const io = captureIO(dir);
+    await runCli(['report', 'hundred.bin', '--debug'], io);
+    expect(io.stderr).toMatch(/\n\s+at /);
+  });
+  it('an unknown command is a usage error', async () => {
+    const io = captureIO(dir);
+    expect(await runCli(['measure'], io)).toBe(2);
+    expect(io.stderr).toMatch(/^error\[usage\]/);
+  });
+});
+
+describe('the installed command line', () => {
+  beforeAll(() => { spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO }); });
+  it('reads "-" from standard input', () => {
+    const report = toHex(buildReport({ measurement: new Uint8Array(48).fill(0x5a) }));
+    const r = spawnSync(process.execPath, [join(REPO, 'bin', 'vmfw-measure.js'), 'report', '-', '--json'], { input: report, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).measurement).toBe('5a'.repeat(48));
+  });
+  it('exits 2 with a one-line error, no stack trace', () => {
+    const r = spawnSync(process.execPath, [join(REPO, 'bin', 'vmfw-measure.js'), 'igvm', join(dir, 'short.bin')], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
