@@ -1,12 +1,13 @@
 /**
  * The measuring engine: folds every page of a launch plan into the SNP launch digest and,
- * on request, reports each step for the launch log.
+ * on request, reports each step for the launch log. The chain is sequential; page contents
+ * can be hashed anywhere (node/parallel.ts hashes large runs on worker threads) and fed in.
  */
 import { fail } from './errors.js';
 import { hex64, toHex } from './bytes.js';
 import { defaultSuite, type HashSuite } from './hash/suite.js';
 import {
-  DIGEST_SIZE, LaunchDigest, PAGE_SIZE, PAGE_TYPE_NAMES, PageType, ZERO_DIGEST, hasMeasuredContents,
+  LaunchDigest, PAGE_SIZE, PAGE_TYPE_NAMES, PageType, ZERO_DIGEST, hasMeasuredContents,
 } from './snp/page-info.js';
 import type { LaunchPlan, LaunchRun, StepOrigin } from './plan.js';
 
@@ -35,16 +36,17 @@ export interface MeasureResult {
   readonly stepsByType: Readonly<Record<string, number>>;
 }
 
-const READ_CHUNK_PAGES = 256; // 1 MiB per read keeps memory flat for streamed runs
+/** Pages read per chunk from a streamed source: 1 MiB keeps memory flat. */
+export const READ_CHUNK_PAGES = 256;
 
 const zeroPageDigests = new WeakMap<HashSuite, Uint8Array>();
-function zeroPageDigest(h: HashSuite): Uint8Array {
+export function zeroPageDigest(h: HashSuite): Uint8Array {
   let d = zeroPageDigests.get(h);
   if (!d) { d = h.sha384(new Uint8Array(PAGE_SIZE)); zeroPageDigests.set(h, d); }
   return d;
 }
 
-function checkRun(run: LaunchRun, index: number): void {
+export function checkRun(run: LaunchRun, index: number): void {
   const where = `plan run ${index} (${run.origin.kind})`;
   if (!Number.isSafeInteger(run.pages) || run.pages < 0) fail('plan', `${where}: bad page count ${run.pages}`);
   if (run.gpa < 0n || (run.gpa & 0xfffn) !== 0n) fail('plan', `${where}: GPA ${hex64(run.gpa)} is not page aligned`);
@@ -59,63 +61,71 @@ function checkRun(run: LaunchRun, index: number): void {
   if (run.pageType === PageType.Vmsa && k === 'zero-pages') fail('plan', `${where}: a VMSA cannot be a zero page`);
 }
 
-/** Measures a launch plan and returns the final digest. */
-export function measurePlan(plan: LaunchPlan, options: MeasureOptions = {}): MeasureResult {
-  const hashes = options.hashes ?? defaultSuite;
-  const onStep = options.onStep;
-  plan.runs.forEach(checkRun);
-  const ld = new LaunchDigest(plan.seed, hashes);
-  const byType: Record<string, number> = {};
-  let step = 0;
-  // Identical VMSA pages (every AP) are hashed once: cache by the buffer identity.
-  const pageDigestCache = new WeakMap<Uint8Array, Uint8Array>();
+/** The sequential half of measuring: the chain, the step counter and the log. */
+export class Chain {
+  private readonly ld: LaunchDigest;
+  private readonly byType: Record<string, number> = {};
+  private step = 0;
+  constructor(plan: LaunchPlan, private readonly options: MeasureOptions = {}) {
+    plan.runs.forEach(checkRun);
+    this.ld = new LaunchDigest(plan.seed, options.hashes ?? defaultSuite);
+  }
 
-  for (const run of plan.runs) {
+  /** Folds page `page` of `run` with its CONTENTS field (the page's SHA-384, or 48 zero bytes). */
+  fold(run: LaunchRun, page: number, contents: Uint8Array): void {
+    const gpa = run.gpa + BigInt(page) * 4096n;
+    const after = this.ld.update(run.pageType, gpa, contents);
     const typeName = PAGE_TYPE_NAMES[run.pageType];
-    byType[typeName] = (byType[typeName] ?? 0) + run.pages;
-    const emit = (page: number, contents: Uint8Array): void => {
-      const gpa = run.gpa + BigInt(page) * 4096n;
-      const after = ld.update(run.pageType, gpa, contents);
-      if (onStep) {
-        onStep({
-          step, origin: run.origin, page, pageType: typeName, gpa: hex64(gpa),
-          contents: toHex(contents), digest: toHex(after),
-        });
+    this.byType[typeName] = (this.byType[typeName] ?? 0) + 1;
+    if (this.options.onStep) {
+      this.options.onStep({ step: this.step, origin: run.origin, page, pageType: typeName, gpa: hex64(gpa), contents: toHex(contents), digest: toHex(after) });
+    }
+    this.step++;
+  }
+
+  result(): MeasureResult {
+    return { digest: this.ld.digest, steps: this.step, stepsByType: { ...this.byType } };
+  }
+}
+
+/** Folds a run whose page digests need no hashing, or are cheap enough to do here. */
+export function foldRunInline(chain: Chain, run: LaunchRun, hashes: HashSuite, pageDigestCache: WeakMap<Uint8Array, Uint8Array>): void {
+  const c = run.contents;
+  switch (c.kind) {
+    case 'none':
+      for (let p = 0; p < run.pages; p++) chain.fold(run, p, ZERO_DIGEST);
+      return;
+    case 'zero-pages': {
+      const z = zeroPageDigest(hashes);
+      for (let p = 0; p < run.pages; p++) chain.fold(run, p, z);
+      return;
+    }
+    case 'bytes':
+      if (run.pages === 1) {
+        // Identical VMSA pages (every AP) share one buffer: hash it once.
+        let d = pageDigestCache.get(c.data);
+        if (!d) { d = hashes.sha384(c.data); pageDigestCache.set(c.data, d); }
+        chain.fold(run, 0, d);
+      } else {
+        for (let p = 0; p < run.pages; p++) chain.fold(run, p, hashes.sha384(c.data.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE)));
       }
-      step++;
-    };
-    const c = run.contents;
-    switch (c.kind) {
-      case 'none':
-        for (let p = 0; p < run.pages; p++) emit(p, ZERO_DIGEST);
-        break;
-      case 'zero-pages': {
-        const z = zeroPageDigest(hashes);
-        for (let p = 0; p < run.pages; p++) emit(p, z);
-        break;
-      }
-      case 'bytes': {
-        if (run.pages === 1) {
-          let d = pageDigestCache.get(c.data);
-          if (!d) { d = hashes.sha384(c.data); pageDigestCache.set(c.data, d); }
-          emit(0, d);
-        } else {
-          for (let p = 0; p < run.pages; p++) emit(p, hashes.sha384(c.data.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE)));
-        }
-        break;
-      }
-      case 'reader': {
-        const buf = new Uint8Array(Math.min(run.pages, READ_CHUNK_PAGES) * PAGE_SIZE);
-        for (let first = 0; first < run.pages; first += READ_CHUNK_PAGES) {
-          const count = Math.min(READ_CHUNK_PAGES, run.pages - first);
-          c.read(first, count, buf);
-          for (let p = 0; p < count; p++) emit(first + p, hashes.sha384(buf.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE)));
-        }
-        break;
+      return;
+    case 'reader': {
+      const buf = new Uint8Array(Math.min(run.pages, READ_CHUNK_PAGES) * PAGE_SIZE);
+      for (let first = 0; first < run.pages; first += READ_CHUNK_PAGES) {
+        const count = Math.min(READ_CHUNK_PAGES, run.pages - first);
+        c.read(first, count, buf);
+        for (let p = 0; p < count; p++) chain.fold(run, first + p, hashes.sha384(buf.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE)));
       }
     }
   }
-  const digest = ld.digest;
-  if (digest.length !== DIGEST_SIZE) fail('plan', 'internal: digest length');
-  return { digest, steps: step, stepsByType: byType };
+}
+
+/** Measures a launch plan on this thread and returns the final digest. */
+export function measurePlan(plan: LaunchPlan, options: MeasureOptions = {}): MeasureResult {
+  const hashes = options.hashes ?? defaultSuite;
+  const chain = new Chain(plan, options);
+  const cache = new WeakMap<Uint8Array, Uint8Array>();
+  for (const run of plan.runs) foldRunInline(chain, run, hashes, cache);
+  return chain.result();
 }

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { fail } from '../errors.js';
 import { bytesEqual, fromBase64, fromHex, hex64, parseUnsigned, toBase64, toHex } from '../bytes.js';
-import { measurePlan } from '../engine.js';
+import { measurePlanParallel } from '../node/parallel.js';
 import { parseReport, type AttestationReport, type TcbVersion } from '../attestation/report.js';
 import { compareLogs, formatComparison, parseLog } from '../attestation/log-diff.js';
 import { orderByHostCpu, resultKey, sweep, type ConfigResult } from '../attestation/launch-space.js';
@@ -112,7 +112,7 @@ interface VerifyArgs extends LaunchInputArgs {
 
 interface Check { check: string; ok: boolean; expected: string; actual: string }
 
-export function runVerify(a: VerifyArgs, io: CliIO): number {
+export async function runVerify(a: VerifyArgs, io: CliIO): Promise<number> {
   const report = loadReport(a.report, io);
   const sources = [a.expected !== undefined, a['reference-values'] !== undefined, hasLaunchInput(a)].filter(Boolean).length;
   if (sources !== 1) fail('usage', 'give the expected measurement one way: --expected HEX..., --reference-values FILE, or launch inputs (--ovmf, --manifest or --igvm)');
@@ -127,7 +127,7 @@ export function runVerify(a: VerifyArgs, io: CliIO): number {
     const launch = loadLaunch(a, io);
     const c = singleConfig(a, launch);
     computedLog = a.log !== undefined || a['expected-log'] !== undefined ? new LogCollector() : undefined;
-    expected = [measurePlan(launch.plan(c), computedLog ? { onStep: computedLog.onStep } : {}).digest];
+    expected = [(await measurePlanParallel(launch.plan(c), computedLog ? { onStep: computedLog.onStep } : {})).digest];
     if (computedLog && a.log !== undefined) computedLog.write(a.log, io);
     config = { kind: launch.kind, vcpus: c.vcpus, profile: c.profile.name, era: c.profile.era, vcpuType: c.vcpuType ?? null, vcpuSignature: c.vcpuSignature ?? null, guestFeatures: c.guestFeatures };
   }

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { fail } from '../errors.js';
 import { hex64, toHex } from '../bytes.js';
-import { measurePlan } from '../engine.js';
+import { measurePlanParallel } from '../node/parallel.js';
 import { defaultSuite } from '../hash/suite.js';
 import { resolveVcpuType } from '../cpu.js';
 import { decodePolicy } from '../snp/policy.js';
@@ -56,13 +56,13 @@ export function idBlockStatus(ld: Uint8Array | undefined, digest: Uint8Array): '
   return toHex(ld) === toHex(digest) ? 'match' : 'mismatch';
 }
 
-export function runIgvm(a: IgvmArgs, io: CliIO): number {
+export async function runIgvm(a: IgvmArgs, io: CliIO): Promise<number> {
   const format = oneOf(a['output-format'], '--output-format', ['hex', 'base64'] as const) as OutputFormat;
   const file = loadIgvm(a.file, io);
   const opts = igvmMeasureOptions(a);
   const m = measureIgvm(file, opts);
   const log = a.log !== undefined ? new LogCollector() : undefined;
-  const r = measurePlan(m.plan, log ? { onStep: log.onStep } : {});
+  const r = await measurePlanParallel(m.plan, log ? { onStep: log.onStep } : {});
   if (log) log.write(a.log!, io);
   for (const w of m.warnings) io.err(`warning: ${w}\n`);
   const idStatus = idBlockStatus(m.idBlockLd, r.digest);
@@ -108,7 +108,7 @@ export function igvmCommand(y: Argv): Argv {
         .option('log', { type: 'string', describe: 'write the launch log (JSON Lines) to FILE' }));
 }
 
-export function runIgvmCommand(args: Record<string, unknown>, io: CliIO): number {
+export async function runIgvmCommand(args: Record<string, unknown>, io: CliIO): Promise<number> {
   const sub = (args['_'] as unknown[])[1];
   if (sub === 'inspect') return runInspect(args as unknown as { file: string; json: boolean }, io);
   if (sub !== undefined) fail('usage', `unknown igvm subcommand ${JSON.stringify(sub)}`);

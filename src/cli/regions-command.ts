@@ -7,7 +7,7 @@ import { closeSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync }
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fail } from '../errors.js';
 import { hex64, toHex } from '../bytes.js';
-import { measurePlan } from '../engine.js';
+import { measurePlanParallel } from '../node/parallel.js';
 import {
   CAPABILITY_IGVM_IMAGES, REGION_FLAGS, RULES_VERSION, decodeRegionArray, decodeStruct, encodeRegionArray, encodeStruct,
   STRUCT_SIZE_NATURAL, STRUCT_SIZE_PACKED, type RegionDescriptor, type VmfwupdateStruct,
@@ -121,7 +121,7 @@ function replayFromArgs(a: RegionsArgs, io: CliIO): Replayed {
   return { outcome: replayUpdate({ struct, memory, launch }), settings };
 }
 
-export function runRegions(a: RegionsArgs, io: CliIO): number {
+export async function runRegions(a: RegionsArgs, io: CliIO): Promise<number> {
   const format = oneOf(a['output-format'], '--output-format', ['hex', 'base64'] as const) as OutputFormat;
   const { outcome, settings } = replayFromArgs(a, io);
   if (outcome.outcome === 'disabled') {
@@ -130,7 +130,7 @@ export function runRegions(a: RegionsArgs, io: CliIO): number {
     return EXIT_NO_DIGEST;
   }
   const log = a.log !== undefined ? new LogCollector() : undefined;
-  const r = measurePlan(outcome.plan, log ? { onStep: log.onStep } : {});
+  const r = await measurePlanParallel(outcome.plan, log ? { onStep: log.onStep } : {});
   if (log) log.write(a.log!, io);
   const digest = formatDigest(r.digest, format);
   if (a.json) {
@@ -336,7 +336,7 @@ export function regionsCommand(y: Argv): Argv {
     .usage('$0 regions [MANIFEST | --struct FILE | --struct-at GPA] [--memory IMG] [--extent GPA=FILE ...] [options]');
 }
 
-export function runRegionsCommand(args: Record<string, unknown>, io: CliIO): number {
+export async function runRegionsCommand(args: Record<string, unknown>, io: CliIO): Promise<number> {
   const sub = (args['_'] as unknown[])[1];
   switch (sub) {
     case 'from-ovmf': return runFromOvmf(args as unknown as FromOvmfArgs, io);

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { measurePlan, type LogRecord } from '../src/engine.js';
+import { measurePlanParallel } from '../src/node/parallel.js';
+import { PageType } from '../src/snp/page-info.js';
+import type { LaunchPlan } from '../src/plan.js';
+
+describe('parallel page hashing', () => {
+  const data = new Uint8Array(randomBytes(3000 * 4096));
+  const plan: LaunchPlan = {
+    runs: [
+      { pageType: PageType.Zero, gpa: 0x800000n, pages: 3, contents: { kind: 'none' }, origin: { kind: 'test' } },
+      { pageType: PageType.Normal, gpa: 0x100000000n, pages: 3000, contents: { kind: 'bytes', data }, origin: { kind: 'test', index: 1 } },
+      { pageType: PageType.Normal, gpa: 0x200000000n, pages: 1500, origin: { kind: 'test', index: 2 },
+        contents: { kind: 'reader', read: (first, count, into) => into.set(data.subarray(first * 4096, (first + count) * 4096)) } },
+      { pageType: PageType.Vmsa, gpa: 0xfffffffff000n, pages: 1, contents: { kind: 'bytes', data: data.subarray(0, 4096) }, origin: { kind: 'vmsa' } },
+    ],
+  };
+  it('gives the single-threaded digest and log, whatever the chunking', async () => {
+    const logA: LogRecord[] = [];
+    const logB: LogRecord[] = [];
+    const serial = measurePlan(plan, { onStep: (r) => logA.push(r) });
+    const parallel = await measurePlanParallel(plan, { threads: 2, minPages: 1000, chunkPages: 97, onStep: (r) => logB.push(r) });
+    expect(Buffer.from(parallel.digest).toString('hex')).toBe(Buffer.from(serial.digest).toString('hex'));
+    expect(parallel.steps).toBe(4504);
+    expect(parallel.stepsByType).toEqual(serial.stepsByType);
+    expect(logB).toEqual(logA);
+  });
+  it('stays on this thread for small plans', async () => {
+    const small: LaunchPlan = { runs: [plan.runs[0]!] };
+    expect((await measurePlanParallel(small)).digest).toEqual(measurePlan(small).digest);
+  });
+});
