@@ -83,6 +83,21 @@ export class Chain {
     this.step++;
   }
 
+  /**
+   * Folds pages [first, first + count) of `run` whose CONTENTS fields lie back to back in
+   * `contents` (or one field for all with `same`). Same result as fold() page by page, faster.
+   */
+  foldMany(run: LaunchRun, first: number, count: number, contents: Uint8Array, same = false): void {
+    if (this.options.onStep) {
+      for (let i = 0; i < count; i++) this.fold(run, first + i, same ? contents.subarray(0, 48) : contents.subarray(i * 48, (i + 1) * 48));
+      return;
+    }
+    this.ld.updateRun(run.pageType, run.gpa + BigInt(first) * 4096n, count, contents, same);
+    const typeName = PAGE_TYPE_NAMES[run.pageType];
+    this.byType[typeName] = (this.byType[typeName] ?? 0) + count;
+    this.step += count;
+  }
+
   result(): MeasureResult {
     return { digest: this.ld.digest, steps: this.step, stepsByType: { ...this.byType } };
   }
@@ -93,13 +108,11 @@ export function foldRunInline(chain: Chain, run: LaunchRun, hashes: HashSuite, p
   const c = run.contents;
   switch (c.kind) {
     case 'none':
-      for (let p = 0; p < run.pages; p++) chain.fold(run, p, ZERO_DIGEST);
+      chain.foldMany(run, 0, run.pages, ZERO_DIGEST, true);
       return;
-    case 'zero-pages': {
-      const z = zeroPageDigest(hashes);
-      for (let p = 0; p < run.pages; p++) chain.fold(run, p, z);
+    case 'zero-pages':
+      chain.foldMany(run, 0, run.pages, zeroPageDigest(hashes), true);
       return;
-    }
     case 'bytes':
       if (run.pages === 1) {
         // Identical VMSA pages (every AP) share one buffer: hash it once.
@@ -107,17 +120,24 @@ export function foldRunInline(chain: Chain, run: LaunchRun, hashes: HashSuite, p
         if (!d) { d = hashes.sha384(c.data); pageDigestCache.set(c.data, d); }
         chain.fold(run, 0, d);
       } else {
-        for (let p = 0; p < run.pages; p++) chain.fold(run, p, hashes.sha384(c.data.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE)));
+        foldChunks(chain, run, hashes, (first, count) => c.data.subarray(first * PAGE_SIZE, (first + count) * PAGE_SIZE));
       }
       return;
     case 'reader': {
       const buf = new Uint8Array(Math.min(run.pages, READ_CHUNK_PAGES) * PAGE_SIZE);
-      for (let first = 0; first < run.pages; first += READ_CHUNK_PAGES) {
-        const count = Math.min(READ_CHUNK_PAGES, run.pages - first);
-        c.read(first, count, buf);
-        for (let p = 0; p < count; p++) chain.fold(run, first + p, hashes.sha384(buf.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE)));
-      }
+      foldChunks(chain, run, hashes, (first, count) => { const view = buf.subarray(0, count * PAGE_SIZE); c.read(first, count, view); return view; });
     }
+  }
+}
+
+/** Hashes a run chunk by chunk and folds each chunk's digests in one go. */
+function foldChunks(chain: Chain, run: LaunchRun, hashes: HashSuite, pagesAt: (first: number, count: number) => Uint8Array): void {
+  const digests = new Uint8Array(Math.min(run.pages, READ_CHUNK_PAGES) * 48);
+  for (let first = 0; first < run.pages; first += READ_CHUNK_PAGES) {
+    const count = Math.min(READ_CHUNK_PAGES, run.pages - first);
+    const pages = pagesAt(first, count);
+    for (let p = 0; p < count; p++) digests.set(hashes.sha384(pages.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE)), p * 48);
+    chain.foldMany(run, first, count, digests);
   }
 }
 

@@ -27,8 +27,11 @@ export type RunContents =
   | { readonly kind: 'bytes'; readonly data: Uint8Array }
   /** NORMAL pages of 4096 zero bytes (the IGVM convention); their digest is a constant. */
   | { readonly kind: 'zero-pages' }
-  /** Bytes streamed from a file or memory image, page by page. */
-  | { readonly kind: 'reader'; readonly read: PageReader; readonly describe?: string };
+  /**
+   * Bytes streamed from a file or memory image, page by page. `file`, when given, says the pages
+   * lie contiguously in a file from `offset`, so worker threads can read them without the main thread.
+   */
+  | { readonly kind: 'reader'; readonly read: PageReader; readonly describe?: string; readonly file?: { readonly path: string; readonly offset: number } };
 
 export interface LaunchRun {
   readonly pageType: PageType;

@@ -16,6 +16,7 @@ import { EXIT_MISMATCH } from './exit-codes.js';
 import { LogCollector, oneOf, toJson } from './common.js';
 import { featuresFrom, hasLaunchInput, launchInputOptions, loadLaunch, parseCounts, searchSpace, singleConfig, type LaunchInputArgs } from './launch-inputs.js';
 import type { CliIO } from './io.js';
+import type { CommandSpec } from './spec.js';
 
 // ---- report ----
 
@@ -318,7 +319,7 @@ export function runIdBlock(a: IdBlockArgs, io: CliIO): number {
 // ---- registration ----
 
 export function reportOptions(y: Argv): Argv {
-  return y.positional('file', { type: 'string', describe: 'report: binary, hex or base64 (or - for stdin)' })
+  return y
     .option('json', { type: 'boolean', default: false, describe: 'as JSON (measurement as lowercase hex)' });
 }
 
@@ -368,5 +369,14 @@ export function idBlockOptions(y: Argv): Argv {
 }
 
 export function diffOptions(y: Argv): Argv {
-  return y.positional('a', { type: 'string' }).positional('b', { type: 'string' }).option('json', { type: 'boolean', default: false });
+  return y.option('json', { type: 'boolean', default: false });
 }
+
+export const COMMANDS: readonly CommandSpec[] = [
+  { path: 'report', describe: 'decode an SEV-SNP attestation report (signature not checked)', usage: 'report FILE [--json]', positionals: [{ name: 'file', required: true }], options: reportOptions, run: (a, io) => runReport(a as never, io) },
+  { path: 'verify', describe: "check a report's measurement (and HOST_DATA, policy, key digests) against expected values or launch inputs", usage: 'verify --report FILE (--expected HEX... | --reference-values FILE | <launch inputs>) [checks]', positionals: [], options: verifyOptions, run: (a, io) => runVerify(a as never, io) },
+  { path: 'identify', describe: 'find the configurations (vCPUs, vCPU type, features, profile) that explain a measurement', usage: 'identify (--report FILE | --measurement HEX) <launch inputs> [search space]', positionals: [], options: identifyOptions, run: (a, io) => runIdentify(a as never, io) },
+  { path: 'diff', describe: 'first step where two launch logs diverge', usage: 'diff LOG_A LOG_B [--json]', positionals: [{ name: 'a', required: true }, { name: 'b', required: true }], options: diffOptions, run: (a, io) => runDiff(a as never, io) },
+  { path: 'reference-values', describe: 'reference values over a configuration matrix (json, trustee, go-sev-guest, contrast)', usage: 'reference-values <launch inputs> --vcpus LIST [--vcpu-type LIST] [--format F]', positionals: [], options: referenceValuesOptions, run: (a, io) => runReferenceValues(a as never, io) },
+  { path: 'id-block', describe: 'build and sign the SNP ID block and ID auth for a digest', usage: 'id-block --measurement HEX --id-key id.pem [--author-key author.pem]', positionals: [], options: idBlockOptions, run: (a, io) => runIdBlock(a as never, io) },
+];

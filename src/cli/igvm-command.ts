@@ -12,6 +12,7 @@ import { describeIgvm, formatIgvmText } from '../igvm/inspect.js';
 import { readInputFile } from '../node/files.js';
 import { formatDigest, LogCollector, oneOf, optInt, optU64, toJson, type OutputFormat } from './common.js';
 import type { CliIO } from './io.js';
+import type { CommandSpec } from './spec.js';
 
 export interface IgvmArgs {
   file: string; vcpus: string; semantics: string; 'native-zero': boolean; 'ap-vmsa': string;
@@ -96,21 +97,21 @@ export function runInspect(a: { file: string; json: boolean }, io: CliIO): numbe
   return 0;
 }
 
-export function igvmCommand(y: Argv): Argv {
-  return y
-    .command('inspect <file>', 'list the headers and directives of an IGVM file (type, GPA, flags, sizes, data digests)',
-      (s) => s.positional('file', { type: 'string' }).option('json', { type: 'boolean', default: false, describe: 'as JSON' }))
-    .command('$0 <file>', 'SNP launch digest of an IGVM image',
-      (s) => igvmOptions(s.positional('file', { type: 'string', describe: 'IGVM file (or - for stdin)' }))
-        .option('check-kvm', { type: 'boolean', default: false, describe: 'also report igvmmeasure --check-kvm consistency checks' })
-        .option('output-format', { type: 'string', default: 'hex', describe: 'hex | base64' })
-        .option('json', { type: 'boolean', default: false, describe: 'digest, semantics, policy, ID block and step counts as JSON' })
-        .option('log', { type: 'string', describe: 'write the launch log (JSON Lines) to FILE' }));
-}
-
-export async function runIgvmCommand(args: Record<string, unknown>, io: CliIO): Promise<number> {
-  const sub = (args['_'] as unknown[])[1];
-  if (sub === 'inspect') return runInspect(args as unknown as { file: string; json: boolean }, io);
-  if (sub !== undefined) fail('usage', `unknown igvm subcommand ${JSON.stringify(sub)}`);
-  return runIgvm(args as unknown as IgvmArgs, io);
-}
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    path: 'igvm', describe: 'SNP launch digest of an IGVM image (qemu, igvm-crate or igvmmeasure semantics)',
+    usage: 'igvm FILE [--vcpus N] [--semantics qemu|igvm-crate|igvmmeasure] [options]', positionals: [{ name: 'file', required: true }],
+    options: (s) => igvmOptions(s)
+      .option('check-kvm', { type: 'boolean', default: false, describe: 'also report igvmmeasure --check-kvm consistency checks' })
+      .option('output-format', { type: 'string', default: 'hex', describe: 'hex | base64' })
+      .option('json', { type: 'boolean', default: false, describe: 'digest, semantics, policy, ID block and step counts as JSON' })
+      .option('log', { type: 'string', describe: 'write the launch log (JSON Lines) to FILE' }),
+    run: (a, io) => runIgvm(a as unknown as IgvmArgs, io),
+  },
+  {
+    path: 'igvm inspect', describe: 'list the headers and directives of an IGVM file (type, GPA, flags, sizes, data digests)',
+    usage: 'igvm inspect FILE [--json]', positionals: [{ name: 'file', required: true }],
+    options: (s) => s.option('json', { type: 'boolean', default: false, describe: 'as JSON' }),
+    run: (a, io) => runInspect(a as unknown as { file: string; json: boolean }, io),
+  },
+];

@@ -13,6 +13,7 @@ import { readInputFile } from '../node/files.js';
 import { formatDigest, oneOf, optInt, optU64, toJson, type OutputFormat } from './common.js';
 import { igvmMeasureOptions, igvmOptions, type IgvmArgs } from './igvm-command.js';
 import type { CliIO } from './io.js';
+import type { CommandSpec } from './spec.js';
 
 interface LaunchUpdateArgs extends Omit<IgvmArgs, 'file' | 'log' | 'check-kvm'> {
   struct?: string; 'struct-at'?: string; memory?: string; extent?: string[]; 'host-igvm'?: string;
@@ -92,3 +93,9 @@ export function runLaunchUpdate(a: LaunchUpdateArgs, io: CliIO): number {
   }
   return 0;
 }
+
+export const COMMANDS: readonly CommandSpec[] = [{
+  path: 'launch-update', describe: 'digest of the next launch(es) after a QEMU vm-launch-update write (IGVM image in guest memory)',
+  usage: 'launch-update (--struct FILE | --struct-at GPA) --memory IMG [--host-igvm FILE] [--resets N] [options]', positionals: [],
+  options: launchUpdateOptions, run: (a, io) => runLaunchUpdate(a as never, io),
+}];

@@ -19,6 +19,7 @@ import { parseMetadataJson } from '../ovmf/metadata-json.js';
 import { fileSize, readInputFile, sha256File, writeFileAtomic } from '../node/files.js';
 import { formatDigest, LogCollector, oneOf, optInt, optU64, toJson, type OutputFormat } from './common.js';
 import type { CliIO } from './io.js';
+import type { CommandSpec } from './spec.js';
 
 export type Mode = 'snp' | 'snp:ovmf-hash' | 'snp:svsm' | 'sev' | 'seves';
 
@@ -48,7 +49,6 @@ export interface OvmfArgs {
 
 export function ovmfOptions(y: Argv): Argv<OvmfArgs> {
   return y
-    .usage('$0 ovmf --mode MODE --ovmf OVMF.fd [options]\n\nThe launch digest of a classic OVMF launch (sev-snp-measure compatible).')
     .option('mode', { type: 'string', demandOption: true, describe: 'snp | snp:ovmf-hash | snp:svsm | sev | seves' })
     .option('vcpus', { type: 'string', describe: 'number of guest vCPUs' })
     .option('vcpu-type', { type: 'string', describe: `QEMU vCPU model (${VCPU_TYPE_NAMES.join(', ')})` })
@@ -260,3 +260,10 @@ export function runOvmf(a: OvmfArgs, io: CliIO): number {
 
 export const OVMF_PROFILES_HELP = Object.entries(PROFILES)
   .map(([name, f]) => `${name}: eras ${Object.keys(f.eras).join(', ')} (default ${f.defaultEra})`).join('; ');
+
+export const COMMANDS: readonly CommandSpec[] = [{
+  path: 'ovmf', describe: 'launch digest of a classic OVMF launch (sev-snp-measure compatible options)',
+  usage: 'ovmf --mode MODE --ovmf OVMF.fd [options]', positionals: [],
+  options: (y) => ovmfOptions(y).epilog(`Profiles: ${OVMF_PROFILES_HELP}`),
+  run: (a, io) => runOvmf(a as unknown as OvmfArgs, io),
+}];

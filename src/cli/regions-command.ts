@@ -25,6 +25,7 @@ import { formatDigest, LogCollector, oneOf, optInt, optU64, toJson, type OutputF
 import { directBootHashes, loadFirmware, ovmfOptions, parseMode, resolveSignature, type OvmfArgs } from './ovmf-command.js';
 import { resolveProfile } from '../profiles.js';
 import type { CliIO } from './io.js';
+import type { CommandSpec } from './spec.js';
 
 import { EXIT_NO_DIGEST } from './exit-codes.js';
 
@@ -311,38 +312,43 @@ export function runDecode(a: DecodeArgs, io: CliIO): number {
 
 // ---- registration ----
 
-export function regionsCommand(y: Argv): Argv {
-  return y
-    .command('from-ovmf', 'write the region list equivalent to an OVMF launch (same options as `ovmf`)',
-      (s) => ovmfOptions(s).option('out', { type: 'string', describe: 'write the manifest to FILE (default: stdout)' }))
-    .command('encode <manifest>', 'write the binary struct vmfwupdate, region array and (optionally) a memory image',
-      (s) => s.positional('manifest', { type: 'string' })
-        .option('struct-out', { type: 'string', describe: 'struct vmfwupdate bytes' })
-        .option('regions-out', { type: 'string', describe: 'region array bytes' })
-        .option('memory-out', { type: 'string', describe: 'sparse raw memory image holding struct, array and COPY sources' })
-        .option('struct-size', { type: 'string', default: '40', describe: '40 (natural) or 36 (packed)' })
-        .option('struct-gpa', { type: 'string', default: '0x1000', describe: 'where the struct sits in the memory image' })
-        .option('regions-addr', { type: 'string', default: '0x2000', describe: 'regions_addr: where the array sits' })
-        .option('staging-base', { type: 'string', describe: 'first src address for COPY sources without src (default: after the array)' }))
-    .command('decode', 'decode a captured struct and region array into a manifest',
-      (s) => launchOptions(memoryOptions(s))
-        .option('out', { type: 'string', describe: 'write the manifest to FILE (default: stdout)' })
-        .option('inline-limit', { type: 'string', default: '1048576', describe: 'largest COPY source written inline as hex when sources come from extents' }))
-    .command('$0 [manifest]', 'replay a region list and print the launch digest after the update',
-      (s) => launchOptions(memoryOptions(s.positional('manifest', { type: 'string', describe: 'manifest JSON (or - for stdin)' })))
-        .option('output-format', { type: 'string', default: 'hex', describe: 'hex | base64' })
-        .option('json', { type: 'boolean', default: false, describe: 'digest, rules version, launch settings and step counts as JSON' })
-        .option('log', { type: 'string', describe: 'write the launch log (JSON Lines) to FILE' }))
-    .usage('$0 regions [MANIFEST | --struct FILE | --struct-at GPA] [--memory IMG] [--extent GPA=FILE ...] [options]');
-}
+const replayOptions = (s: Argv): Argv => launchOptions(memoryOptions(s))
+  .option('output-format', { type: 'string', default: 'hex', describe: 'hex | base64' })
+  .option('json', { type: 'boolean', default: false, describe: 'digest, rules version, launch settings and step counts as JSON' })
+  .option('log', { type: 'string', describe: 'write the launch log (JSON Lines) to FILE' });
 
-export async function runRegionsCommand(args: Record<string, unknown>, io: CliIO): Promise<number> {
-  const sub = (args['_'] as unknown[])[1];
-  switch (sub) {
-    case 'from-ovmf': return runFromOvmf(args as unknown as FromOvmfArgs, io);
-    case 'encode': return runEncode(args as unknown as EncodeArgs, io);
-    case 'decode': return runDecode(args as unknown as DecodeArgs, io);
-    case undefined: return runRegions(args as unknown as RegionsArgs, io);
-    default: return fail('usage', `unknown regions subcommand ${JSON.stringify(sub)}`);
-  }
-}
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    path: 'regions', describe: 'launch digest after a vmfwupdate region-list update (rules vmfwupdate-snp/1)',
+    usage: 'regions [MANIFEST | --struct FILE | --struct-at GPA] [--memory IMG] [--extent GPA=FILE ...] [options]',
+    positionals: [{ name: 'manifest', required: false }], options: replayOptions,
+    run: (a, io) => runRegions(a as unknown as RegionsArgs, io),
+  },
+  {
+    path: 'regions from-ovmf', describe: 'write the region list equivalent to an OVMF launch (same options as `ovmf`)',
+    usage: 'regions from-ovmf --mode snp --ovmf OVMF.fd [ovmf options] [--out FILE]', positionals: [],
+    options: (s) => ovmfOptions(s).option('out', { type: 'string', describe: 'write the manifest to FILE (default: stdout)' }),
+    run: (a, io) => runFromOvmf(a as unknown as FromOvmfArgs, io),
+  },
+  {
+    path: 'regions encode', describe: 'write the binary struct vmfwupdate, region array and (optionally) a memory image',
+    usage: 'regions encode MANIFEST [--struct-out F] [--regions-out F] [--memory-out F]', positionals: [{ name: 'manifest', required: true }],
+    options: (s) => s
+      .option('struct-out', { type: 'string', describe: 'struct vmfwupdate bytes' })
+      .option('regions-out', { type: 'string', describe: 'region array bytes' })
+      .option('memory-out', { type: 'string', describe: 'sparse raw memory image holding struct, array and COPY sources' })
+      .option('struct-size', { type: 'string', default: '40', describe: '40 (natural) or 36 (packed)' })
+      .option('struct-gpa', { type: 'string', default: '0x1000', describe: 'where the struct sits in the memory image' })
+      .option('regions-addr', { type: 'string', default: '0x2000', describe: 'regions_addr: where the array sits' })
+      .option('staging-base', { type: 'string', describe: 'first src address for COPY sources without src (default: after the array)' }),
+    run: (a, io) => runEncode(a as unknown as EncodeArgs, io),
+  },
+  {
+    path: 'regions decode', describe: 'decode a captured struct and region array into a manifest',
+    usage: 'regions decode (--struct FILE | --struct-at GPA) [--memory IMG] [--extent GPA=FILE ...] [--out FILE]', positionals: [],
+    options: (s) => launchOptions(memoryOptions(s))
+      .option('out', { type: 'string', describe: 'write the manifest to FILE (default: stdout)' })
+      .option('inline-limit', { type: 'string', default: '1048576', describe: 'largest COPY source written inline as hex when sources come from extents' }),
+    run: (a, io) => runDecode(a as unknown as DecodeArgs, io),
+  },
+];

@@ -25,6 +25,7 @@ export function fileWindow(path: string, what: string, cwd: string, offset = 0, 
   if (offset + len > size) fail('manifest', `${what}: ${path} has ${size} bytes; offset 0x${offset.toString(16)} + length 0x${len.toString(16)} runs past its end`);
   return {
     length: len,
+    file: { path: full, offset },
     describe: `${path}${offset ? `@0x${offset.toString(16)}` : ''}`,
     read(o, into) {
       let fd: number | undefined;

@@ -6,16 +6,17 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { defaultSuite } from '../hash/suite.js';
+import { MeasureError } from '../errors.js';
 import { PAGE_SIZE } from '../snp/page-info.js';
 import type { LaunchPlan, LaunchRun } from '../plan.js';
 import { Chain, foldRunInline, measurePlan, type MeasureOptions, type MeasureResult } from '../engine.js';
 
 export interface ParallelOptions extends MeasureOptions {
-  /** Worker threads (default: the available cores, at most 4). */
+  /** Worker threads (default: one less than the available cores, at least 1, at most 4). */
   readonly threads?: number;
   /** Smallest run that is worth shipping to workers (default 4096 pages = 16 MiB). */
   readonly minPages?: number;
-  /** Pages per chunk sent to a worker (default 512 = 2 MiB). */
+  /** Pages per chunk sent to a worker (default 256 = 1 MiB). */
   readonly chunkPages?: number;
 }
 
@@ -23,14 +24,35 @@ export interface ParallelOptions extends MeasureOptions {
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const crypto = require('node:crypto');
+const fs = require('node:fs');
 const one = typeof crypto.hash === 'function'
   ? (b) => crypto.hash('sha384', b, 'buffer')
   : (b) => crypto.createHash('sha384').update(b).digest();
-parentPort.on('message', ({ id, buf, pages }) => {
-  const u = new Uint8Array(buf);
-  const out = new Uint8Array(pages * 48);
-  for (let p = 0; p < pages; p++) out.set(one(u.subarray(p * ${PAGE_SIZE}, (p + 1) * ${PAGE_SIZE})), p * 48);
-  parentPort.postMessage({ id, out }, [out.buffer]);
+const fds = new Map();
+let scratch = new Uint8Array(0);
+parentPort.on('message', (m) => {
+  try {
+    let u;
+    if (m.path !== undefined) {
+      let fd = fds.get(m.path);
+      if (fd === undefined) { fd = fs.openSync(m.path, 'r'); fds.set(m.path, fd); }
+      const need = m.pages * ${PAGE_SIZE};
+      if (scratch.length < need) scratch = new Uint8Array(need);
+      u = scratch.subarray(0, need);
+      for (let done = 0; done < need;) {
+        const n = fs.readSync(fd, u, done, need - done, m.position + done);
+        if (n === 0) throw new Error(m.path + ' ended early at ' + (m.position + done));
+        done += n;
+      }
+    } else {
+      u = new Uint8Array(m.buf);
+    }
+    const out = new Uint8Array(m.pages * 48);
+    for (let p = 0; p < m.pages; p++) out.set(one(u.subarray(p * ${PAGE_SIZE}, (p + 1) * ${PAGE_SIZE})), p * 48);
+    parentPort.postMessage({ id: m.id, out }, [out.buffer]);
+  } catch (e) {
+    parentPort.postMessage({ id: m.id, error: String(e && e.message || e) });
+  }
 });
 `;
 
@@ -39,13 +61,17 @@ class HashPool {
   private readonly pending = new Map<number, { resolve: (d: Uint8Array) => void; reject: (e: Error) => void }>();
   private next = 0;
   private rr = 0;
+  /** Workers take ~20 ms to boot; until one is up, the main thread hashes every chunk itself. */
+  online = false;
   constructor(size: number) {
     this.workers = Array.from({ length: size }, () => {
       const w = new Worker(WORKER_SOURCE, { eval: true });
-      w.on('message', ({ id, out }: { id: number; out: Uint8Array }) => {
+      w.once('online', () => { this.online = true; });
+      w.on('message', ({ id, out, error }: { id: number; out?: Uint8Array; error?: string }) => {
         const p = this.pending.get(id);
         this.pending.delete(id);
-        p?.resolve(out);
+        if (error !== undefined) p?.reject(new MeasureError('file-read', `page hashing worker: ${error}`));
+        else p?.resolve(out!);
       });
       w.on('error', (e) => { for (const p of this.pending.values()) p.reject(e); this.pending.clear(); });
       return w;
@@ -53,14 +79,34 @@ class HashPool {
   }
   /** Hashes `pages` pages of `buf` (transferred, not copied) on the next worker. */
   hash(buf: ArrayBuffer, pages: number): Promise<Uint8Array> {
+    return this.post({ buf, pages }, [buf]);
+  }
+  /** Has the next worker read `pages` pages of a file at `position` and hash them. */
+  hashFile(path: string, position: number, pages: number): Promise<Uint8Array> {
+    return this.post({ path, position, pages }, []);
+  }
+  private post(message: Record<string, unknown>, transfer: ArrayBuffer[]): Promise<Uint8Array> {
     const id = this.next++;
     const w = this.workers[this.rr++ % this.workers.length]!;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      w.postMessage({ id, buf, pages }, [buf]);
+      w.postMessage({ id, ...message }, transfer);
     });
   }
   async close(): Promise<void> { await Promise.all(this.workers.map((w) => w.terminate())); }
+}
+
+/** Relative costs per page on these machines: SHA-384 of 4 KiB (with the read) vs one chain step. */
+const PAGE_HASH_COST = 4.4;
+const CHAIN_COST = 0.95;
+
+/** The pages of a chunk the main thread hashes itself: a view of in-memory bytes, or read into `buf`. */
+function hashOnMain(run: LaunchRun, first: number, count: number, buf: Uint8Array): Uint8Array {
+  const c = run.contents;
+  if (c.kind === 'bytes') return c.data.subarray(first * PAGE_SIZE, (first + count) * PAGE_SIZE);
+  const view = buf.subarray(0, count * PAGE_SIZE);
+  if (c.kind === 'reader') c.read(first, count, view);
+  return view;
 }
 
 /** Reads pages [first, first + count) of a run into a fresh buffer that can be transferred. */
@@ -76,32 +122,59 @@ function readChunk(run: LaunchRun, first: number, count: number): ArrayBuffer {
 export async function measurePlanParallel(plan: LaunchPlan, options: ParallelOptions = {}): Promise<MeasureResult> {
   const minPages = options.minPages ?? 4096;
   const big = (r: LaunchRun): boolean => (r.contents.kind === 'reader' || r.contents.kind === 'bytes') && r.pages >= minPages;
-  const threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), 4));
+  const threads = Math.max(1, Math.min(options.threads ?? availableParallelism() - 1, 4));
   if (!plan.runs.some(big) || (options.hashes && options.hashes.name !== 'node')) return measurePlan(plan, options);
   const hashes = options.hashes ?? defaultSuite;
   const chain = new Chain(plan, options);
   const cache = new WeakMap<Uint8Array, Uint8Array>();
   const pool = new HashPool(threads);
-  const chunkPages = options.chunkPages ?? 512;
+  const chunkPages = options.chunkPages ?? 256;
   const inFlight = threads * 3; // enough to keep every worker busy while the chain catches up
+  // The main thread chains (about a fifth of a page hash per page) and hashes a share of the
+  // chunks itself, so that every core stays busy without more threads than cores.
+  const mainShare = Math.max(0, (PAGE_HASH_COST - CHAIN_COST * threads) / (PAGE_HASH_COST * (threads + 1)));
+  const onMain = (k: number): boolean => Math.floor((k + 1) * mainShare) > Math.floor(k * mainShare);
+  const digestsBuf = new Uint8Array(chunkPages * 48);
+  const readBuf = new Uint8Array(chunkPages * PAGE_SIZE);
   try {
     for (const run of plan.runs) {
       if (!big(run)) { foldRunInline(chain, run, hashes, cache); continue; }
       const chunks = Math.ceil(run.pages / chunkPages);
-      const queue: Promise<Uint8Array>[] = [];
+      const queue: (Promise<Uint8Array> | undefined)[] = [];
       let sent = 0;
+      let outstanding = 0;
+      const file = run.contents.kind === 'reader' ? run.contents.file : undefined;
+      const mainChunks = new Set<number>();
       const send = (): void => {
         const first = sent * chunkPages;
         const count = Math.min(chunkPages, run.pages - first);
-        queue.push(pool.hash(readChunk(run, first, count), count));
+        if (onMain(sent) || !pool.online) {
+          mainChunks.add(sent);
+        } else {
+          queue[sent] = file ? pool.hashFile(file.path, file.offset + first * PAGE_SIZE, count) : pool.hash(readChunk(run, first, count), count);
+          outstanding++;
+        }
         sent++;
       };
       for (let k = 0; k < chunks; k++) {
-        while (sent < chunks && sent - k < inFlight) send();
-        const digests = await queue[k]!;
-        delete queue[k];
-        const base = k * chunkPages;
-        for (let p = 0; p * 48 < digests.length; p++) chain.fold(run, base + p, digests.subarray(p * 48, (p + 1) * 48));
+        // Until the workers are up, hand out one chunk at a time (to this thread) and let
+        // their 'online' events through between chunks.
+        if (!pool.online) await new Promise<void>((resolve) => setImmediate(resolve));
+        while (sent < chunks && outstanding < inFlight && (pool.online || sent <= k)) send();
+        const first = k * chunkPages;
+        const count = Math.min(chunkPages, run.pages - first);
+        let digests: Uint8Array;
+        const pending = queue[k];
+        if (!mainChunks.has(k) && pending) {
+          digests = await pending;
+          queue[k] = undefined;
+          outstanding--;
+        } else {
+          const pages = hashOnMain(run, first, count, readBuf);
+          for (let p = 0; p < count; p++) digestsBuf.set(hashes.sha384(pages.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE)), p * 48);
+          digests = digestsBuf.subarray(0, count * 48);
+        }
+        chain.foldMany(run, first, count, digests);
       }
     }
   } finally {

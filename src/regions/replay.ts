@@ -28,6 +28,8 @@ export interface RegionData {
   readonly length: number;
   readonly describe: string;
   read(offset: number, into: Uint8Array): void;
+  /** Set when the bytes are a window of a file on disk (lets worker threads read them directly). */
+  readonly file?: { readonly path: string; readonly offset: number };
 }
 
 export interface RegionSpec extends RegionDescriptor {
@@ -173,10 +175,13 @@ function regionSource(r: RegionSpec, memory: GuestMemory): ByteSource {
 
 function regionContents(r: RegionSpec, memory: GuestMemory): RunContents {
   const src = regionSource(r, memory);
+  // A file window at least as long as the region can be read by workers directly.
+  const file = r.data?.file && r.data.length >= Number(r.size) ? { file: r.data.file } : {};
   return {
     kind: 'reader',
     describe: r.data ? r.data.describe : `guest memory at ${hex64(r.src)}`,
     read: (first, count, into) => { into.set(src.read(first * PAGE_SIZE, count * PAGE_SIZE)); },
+    ...file,
   };
 }
 
