@@ -35,9 +35,10 @@ describe('OVMF launch as a region list (spec section 7): same digest as the OVMF
       });
       // Through the text form too: what users get from `regions from-ovmf`.
       const reparsed = parseManifest(formatManifest(manifest));
+      const bytes = firmware.bytes!;
       const specs = manifestRegionSpecs(reparsed, (_p, _w, offset, length) => ({
-        length: length ?? firmware.bytes.length - offset, describe: 'fw.fd',
-        read: (o, into) => into.set(firmware.bytes.subarray(offset + o, offset + o + into.length)),
+        length: length ?? bytes.length - offset, describe: 'fw.fd',
+        read: (o, into) => into.set(bytes.subarray(offset + o, offset + o + into.length)),
       }));
       const { launch } = resolveLaunch(reparsed.launch);
       expect(launch).toMatchObject({ measuredZero: 'native', firmwareMetadata: 'none' });

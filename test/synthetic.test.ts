@@ -42,7 +42,7 @@ describe('hash back-ends agree', () => {
     const c = file.cases.find((x) => x.mode === 'sev-snp' && x.kernel !== null && x.vcpus !== null && x.vcpus > 1)!;
     const fw = inputs.image(c.firmware);
     const plan = buildSnpOvmfPlan({
-      firmware: fw, layout: parseFirmware(fw.bytes), vcpus: c.vcpus!, profile: resolveProfile(c.vmm!),
+      firmware: fw, layout: parseFirmware(fw.bytes!), vcpus: c.vcpus!, profile: resolveProfile(c.vmm!),
       vcpuSignature: BigInt(c.vcpu_signature ?? 0), guestFeatures: BigInt(c.guest_features!),
       directBoot: { kernel: inputs.inputHash(c.kernel!), initrd: c.initrd ? inputs.inputHash(c.initrd) : defaultSuite.sha256(new Uint8Array()), cmdline: defaultSuite.sha256(new TextEncoder().encode(`${c.cmdline ?? ''}\0`)) },
     }).plan;

@@ -9,7 +9,7 @@ import { fail } from '../errors.js';
 import { fromHex, parseUnsigned } from '../bytes.js';
 import { cpuSignature, resolveVcpuType } from '../cpu.js';
 import { resolveProfile, type VmmProfile } from '../profiles.js';
-import { firmwareGpa, parseFirmware } from '../ovmf/firmware.js';
+import { firmwareGpa } from '../ovmf/firmware.js';
 import { parseMetadataJson } from '../ovmf/metadata-json.js';
 import { parseManifest, manifestRegionSpecs, parseFirmwareMetadata, parseMeasuredZero } from '../regions/manifest.js';
 import { parseIgvm } from '../igvm/parse.js';
@@ -17,7 +17,8 @@ import { IGVM_SEMANTICS, type ApVmsaPolicy, type IgvmSemantics } from '../igvm/m
 import { igvmLaunch, ovmfLaunch, regionsLaunch, ALL_PROFILES, distinctVcpuTypes, type ConfigurableLaunch, type LaunchConfig, type SearchSpace, type VcpuTypeChoice } from '../attestation/launch-space.js';
 import { fileWindow, guestMemoryFromFiles } from '../node/file-extent.js';
 import { isStdin, readInputFile } from '../node/files.js';
-import { directBootHashes, type OvmfArgs } from './ovmf-command.js';
+import { directBootHashes, loadFirmware, type OvmfArgs } from './ovmf-command.js';
+import { imageSize } from '../ovmf/launch.js';
 import { oneOf } from './common.js';
 import type { CliIO } from './io.js';
 
@@ -97,9 +98,8 @@ export function loadLaunch(a: LaunchInputArgs, io: CliIO): ConfigurableLaunch {
     const md = parseMetadataJson(new TextDecoder().decode(readInputFile(a.metadata, '--metadata', io.cwd)), `--metadata ${a.metadata}`);
     return ovmfLaunch({ firmware: null, layout: md.layout, seed: md.ovmfHash, ...(directBoot ? { directBoot } : {}), unknownSections, ...(a.product ? { product: a.product } : {}) });
   }
-  const bytes = readInputFile(a.ovmf!, '--ovmf', io.cwd);
-  if (a['snp-ovmf-hash'] === undefined) firmwareGpa(bytes.length, '--ovmf');
-  const firmware = { bytes, info: parseFirmware(bytes, '--ovmf') };
+  const firmware = loadFirmware(a.ovmf!, '--ovmf', io);
+  if (a['snp-ovmf-hash'] === undefined) firmwareGpa(imageSize(firmware), '--ovmf');
   const seed = a['snp-ovmf-hash'] !== undefined ? fromHex(a['snp-ovmf-hash'], '--snp-ovmf-hash', 48, 'seed') : undefined;
   return ovmfLaunch({ firmware, layout: firmware.info, ...(seed ? { seed } : {}), ...(directBoot ? { directBoot } : {}), unknownSections, ...(a.product ? { product: a.product } : {}) });
 }

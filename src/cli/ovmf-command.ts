@@ -13,10 +13,11 @@ import { parseFirmware, FOUR_GIB, type FirmwareLayout } from '../ovmf/firmware.j
 import { cmdlineHash, type DirectBootHashes } from '../ovmf/kernel-hashes.js';
 import {
   buildLegacySvsmPlan, buildOvmfHashPlan, buildSnpOvmfPlan, sevEsLaunchDigest, sevLaunchDigest,
-  MAX_VCPUS, type BuiltPlan, type FirmwareImage, type UnknownSectionPolicy,
+  MAX_VCPUS, imageSha256, imageSize, type BuiltPlan, type FirmwareImage, type UnknownSectionPolicy,
 } from '../ovmf/launch.js';
+import { fileWindow } from '../node/file-extent.js';
 import { parseMetadataJson } from '../ovmf/metadata-json.js';
-import { fileSize, readInputFile, sha256File, writeFileAtomic } from '../node/files.js';
+import { fileSize, isStdin, readInputFile, sha256File, writeFileAtomic } from '../node/files.js';
 import { formatDigest, LogCollector, oneOf, optInt, optU64, toJson, type OutputFormat } from './common.js';
 import type { CliIO } from './io.js';
 import type { CommandSpec } from './spec.js';
@@ -127,9 +128,19 @@ export function directBootHashes(a: OvmfArgs, io: CliIO): DirectBootHashes | und
   return { kernel, initrd, cmdline };
 }
 
+/** A firmware file, read on demand (only its tables are parsed up front); stdin is read whole. */
 export function loadFirmware(path: string, what: string, io: CliIO): FirmwareImage {
-  const bytes = readInputFile(path, what, io.cwd);
-  return { bytes, info: parseFirmware(bytes, what) };
+  if (isStdin(path)) {
+    const bytes = readInputFile(path, what, io.cwd);
+    return { bytes, info: parseFirmware(bytes, what) };
+  }
+  const w = fileWindow(path, what, io.cwd);
+  const source = { length: w.length, read: (o: number, n: number) => { const b = new Uint8Array(n); w.read(o, b); return b; } };
+  return { info: parseFirmware(source, what), file: { size: w.length, path: w.file!.path, read: (o, into) => w.read(o, into) } };
+}
+
+function describeImage(path: string, image: FirmwareImage): Record<string, unknown> {
+  return { path, size: imageSize(image), sha256: toHex(imageSha256(image)) };
 }
 
 export interface OvmfResult {
@@ -161,7 +172,7 @@ export function computeOvmf(a: OvmfArgs, io: CliIO, log?: LogCollector): OvmfRes
     const fw = loadFirmware(a.ovmf!, '--ovmf', io);
     const built = buildOvmfHashPlan(fw);
     const r = measurePlan(built.plan, log ? { onStep: log.onStep } : {});
-    inputs['firmware'] = { path: a.ovmf, size: fw.bytes.length, sha256: toHex(defaultSuite.sha256(fw.bytes)) };
+    inputs['firmware'] = describeImage(a.ovmf!, fw);
     return { mode, digest: r.digest, json: { inputs, steps: r.steps, stepsByType: r.stepsByType }, warnings, vmsaPages: [] };
   }
 
@@ -183,7 +194,7 @@ export function computeOvmf(a: OvmfArgs, io: CliIO, log?: LogCollector): OvmfRes
 
   if (mode === 'sev' || mode === 'seves') {
     const fw = loadFirmware(a.ovmf!, '--ovmf', io);
-    inputs['firmware'] = { path: a.ovmf, size: fw.bytes.length, sha256: toHex(defaultSuite.sha256(fw.bytes)) };
+    inputs['firmware'] = describeImage(a.ovmf!, fw);
     if (mode === 'sev') {
       return { mode, digest: sevLaunchDigest({ firmware: fw, ...(directBoot ? { directBoot } : {}) }), json: { inputs }, warnings, vmsaPages: [] };
     }
@@ -200,8 +211,8 @@ export function computeOvmf(a: OvmfArgs, io: CliIO, log?: LogCollector): OvmfRes
     if (!varsSize) fail('usage', 'snp:svsm mode requires --vars-size or --vars-file');
     const ovmf = loadFirmware(a.ovmf!, '--ovmf', io);
     const svsm = loadFirmware(a.svsm, '--svsm', io);
-    inputs['firmware'] = { path: a.ovmf, size: ovmf.bytes.length, sha256: toHex(defaultSuite.sha256(ovmf.bytes)) };
-    inputs['svsm'] = { path: a.svsm, size: svsm.bytes.length, sha256: toHex(defaultSuite.sha256(svsm.bytes)), varsSize };
+    inputs['firmware'] = describeImage(a.ovmf!, ovmf);
+    inputs['svsm'] = { ...describeImage(a.svsm, svsm), varsSize };
     inputs['guestFeatures'] = 0x1n;
     built = buildLegacySvsmPlan({ ovmf, svsm, varsSize, vcpus, vcpuSignature: signature, unknownSections });
   } else {
@@ -218,7 +229,7 @@ export function computeOvmf(a: OvmfArgs, io: CliIO, log?: LogCollector): OvmfRes
     } else {
       firmware = loadFirmware(a.ovmf!, '--ovmf', io);
       layout = firmware.info;
-      inputs['firmware'] = { path: a.ovmf, size: firmware.bytes.length, sha256: toHex(defaultSuite.sha256(firmware.bytes)) };
+      inputs['firmware'] = describeImage(a.ovmf!, firmware);
       if (a['snp-ovmf-hash'] !== undefined) seed = fromHex(a['snp-ovmf-hash'], '--snp-ovmf-hash', 48, 'seed');
     }
     if (seed) inputs['seed'] = toHex(seed);

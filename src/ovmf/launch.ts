@@ -21,10 +21,47 @@ export const MAX_VCPUS = 65536;
 /** How to treat metadata section types this tool does not know. QEMU's default branch launches them as ZERO. */
 export type UnknownSectionPolicy = 'error' | 'zero';
 
+/**
+ * A firmware file (what QEMU loads as pflash) and its parsed tables: held in memory (`bytes`), or
+ * read from a file on demand (`file`), so a large image never has to fit in memory.
+ */
 export interface FirmwareImage {
-  /** The whole firmware file (what QEMU loads as pflash). */
-  readonly bytes: Uint8Array;
   readonly info: FirmwareInfo;
+  readonly bytes?: Uint8Array;
+  readonly file?: { readonly size: number; readonly path: string; read(offset: number, into: Uint8Array): void };
+}
+
+export function imageSize(i: FirmwareImage): number {
+  if (i.bytes) return i.bytes.length;
+  if (i.file) return i.file.size;
+  return fail('plan', 'a firmware image needs its bytes or a file');
+}
+
+/** The image's pages as launch-plan contents (a file-backed image streams, and workers can read it). */
+export function imageContents(i: FirmwareImage): RunContents {
+  if (i.bytes) return { kind: 'bytes', data: i.bytes };
+  const f = i.file!;
+  return { kind: 'reader', describe: f.path, file: { path: f.path, offset: 0 }, read: (first, count, into) => f.read(first * PAGE_SIZE, into.subarray(0, count * PAGE_SIZE)) };
+}
+
+const STREAM_CHUNK = 1 << 20;
+
+/** Feeds the whole image to `take` in chunks of at most 1 MiB. */
+export function forEachChunk(i: FirmwareImage, take: (chunk: Uint8Array) => void): void {
+  if (i.bytes) { take(i.bytes); return; }
+  const f = i.file!;
+  const buf = new Uint8Array(Math.min(STREAM_CHUNK, Math.max(1, f.size)));
+  for (let o = 0; o < f.size; o += buf.length) {
+    const view = buf.subarray(0, Math.min(buf.length, f.size - o));
+    f.read(o, view);
+    take(view);
+  }
+}
+
+export function imageSha256(i: FirmwareImage, hashes: HashSuite = defaultSuite): Uint8Array {
+  const h = hashes.createSha256();
+  forEachChunk(i, (c) => h.update(c));
+  return h.digest();
 }
 
 export interface SnpOvmfLaunch {
@@ -168,11 +205,9 @@ function requireResetEip(layout: FirmwareLayout, what: string): number {
 }
 
 export function firmwareRun(image: FirmwareImage, what = 'firmware', endAt = FOUR_GIB, kind = 'firmware'): LaunchRun {
-  const gpa = firmwareGpa(image.bytes.length, what, endAt);
-  return {
-    pageType: PageType.Normal, gpa: BigInt(gpa), pages: image.bytes.length / PAGE_SIZE,
-    contents: { kind: 'bytes', data: image.bytes }, origin: { kind },
-  };
+  const size = imageSize(image);
+  const gpa = firmwareGpa(size, what, endAt);
+  return { pageType: PageType.Normal, gpa: BigInt(gpa), pages: size / PAGE_SIZE, contents: imageContents(image), origin: { kind } };
 }
 
 /** The SNP launch of an OVMF image (sev-snp-measure --mode snp). */
@@ -185,7 +220,7 @@ export function buildSnpOvmfPlan(l: SnpOvmfLaunch): BuiltPlan {
     if (!l.firmware) fail('seed', 'a launch without the firmware bytes needs the firmware digest (OVMF hash) as a seed');
     runs.push(firmwareRun(l.firmware, what));
   } else if (l.firmware) {
-    firmwareGpa(l.firmware.bytes.length, what);
+    firmwareGpa(imageSize(l.firmware), what);
   }
   if (l.layout.sections === null) {
     warnings.push('the firmware has no SEV metadata: only its pages and the VMSAs are measured; a real SNP launch of it is unlikely to give this digest');
@@ -218,12 +253,12 @@ export interface LegacySvsmLaunch {
 /** Pre-IGVM COCONUT-SVSM (sev-snp-measure --mode snp:svsm, QEMU only; section 14). */
 export function buildLegacySvsmPlan(l: LegacySvsmLaunch): BuiltPlan {
   checkVcpus(l.vcpus);
-  const ovmfGpa = firmwareGpa(l.ovmf.bytes.length, 'OVMF');
+  const ovmfGpa = firmwareGpa(imageSize(l.ovmf), 'OVMF');
   if (!Number.isSafeInteger(l.varsSize) || l.varsSize <= 0 || l.varsSize > ovmfGpa) {
     fail('svsm-layout', `vars size ${l.varsSize} does not fit below the OVMF image at 0x${ovmfGpa.toString(16)}`);
   }
   const svsmEnd = ovmfGpa - l.varsSize;
-  const svsmGpa = firmwareGpa(l.svsm.bytes.length, 'SVSM image', svsmEnd);
+  const svsmGpa = firmwareGpa(imageSize(l.svsm), 'SVSM image', svsmEnd);
   const entry = svsmEntryOffset(l.svsm.info);
   const eip = entry + svsmGpa;
   if (eip > 0xffffffff) fail('svsm-layout', `SVSM entry 0x${eip.toString(16)} (SVSM_INFO 0x${entry.toString(16)} + load GPA 0x${svsmGpa.toString(16)}) is above 4 GiB`);
@@ -262,7 +297,8 @@ function sevHashTable(l: SevLaunch): Uint8Array | undefined {
 
 /** SEV launch digest: SHA-256 of the firmware, then the raw hashes table with measured direct boot. */
 export function sevLaunchDigest(l: SevLaunch, hashes: HashSuite = defaultSuite): Uint8Array {
-  const h = hashes.createSha256().update(l.firmware.bytes);
+  const h = hashes.createSha256();
+  forEachChunk(l.firmware, (c) => h.update(c));
   const table = sevHashTable(l);
   if (table) h.update(table);
   return h.digest();
@@ -271,7 +307,8 @@ export function sevLaunchDigest(l: SevLaunch, hashes: HashSuite = defaultSuite):
 /** SEV-ES launch digest: the SEV stream followed by every vCPU's VMSA page (sev_features 0). */
 export function sevEsLaunchDigest(l: SevEsLaunch, hashes: HashSuite = defaultSuite): { digest: Uint8Array; vmsaPages: Uint8Array[] } {
   checkVcpus(l.vcpus);
-  const h = hashes.createSha256().update(l.firmware.bytes);
+  const h = hashes.createSha256();
+  forEachChunk(l.firmware, (c) => h.update(c));
   const table = sevHashTable(l);
   if (table) h.update(table);
   const apEip = requireResetEip(l.firmware.info, 'firmware');

@@ -6,7 +6,7 @@ import { fail } from '../errors.js';
 import { PROFILES, type VmmProfile } from '../profiles.js';
 import { PageType } from '../snp/page-info.js';
 import { SectionType, firmwareGpa, type MetadataSection } from '../ovmf/firmware.js';
-import { kernelHashesPage, type FirmwareImage, type UnknownSectionPolicy } from '../ovmf/launch.js';
+import { imageSize, kernelHashesPage, type FirmwareImage, type UnknownSectionPolicy } from '../ovmf/launch.js';
 import type { DirectBootHashes } from '../ovmf/kernel-hashes.js';
 import { REGION_FLAGS as F, RULES_VERSION } from './format.js';
 import { inlineHex, type LaunchSettings, type Manifest, type ManifestRegion } from './manifest.js';
@@ -32,13 +32,14 @@ function sectionRegion(s: MetadataSection, flags: bigint, size: bigint = BigInt(
 
 export function ovmfRegionList(i: OvmfRegionListInput): Manifest {
   if (i.vcpus < 1) fail('vcpus', 'a launch with 0 vCPUs has no region-list equivalent (region lists need at least one vCPU)');
-  const fwGpa = firmwareGpa(i.firmware.bytes.length, 'firmware');
+  const fwSize = imageSize(i.firmware);
+  const fwGpa = firmwareGpa(fwSize, 'firmware');
   const info = i.firmware.info;
   if (info.resetEip === undefined) {
     fail('no-reset-block', 'firmware: no SEV_ES_RESET_BLOCK entry in the OVMF footer table; is this the combined OVMF.fd?');
   }
   const regions: ManifestRegion[] = [
-    { dst: BigInt(fwGpa), size: BigInt(i.firmware.bytes.length), flags: F.COPY | F.MEASURE, source: { file: i.firmwarePath } },
+    { dst: BigInt(fwGpa), size: BigInt(fwSize), flags: F.COPY | F.MEASURE, source: { file: i.firmwarePath } },
   ];
   const hashesPage = i.directBoot ? kernelHashesPage(info, i.directBoot) : undefined;
   const deferred: ManifestRegion[] = [];
