@@ -1,16 +1,10 @@
 /** Compares two launch logs (JSON Lines from --log) and finds the first step where they diverge. */
 import { fail } from '../errors.js';
 import { describeOrigin, type StepOrigin } from '../plan.js';
+import type { LogRecord } from '../engine.js';
 
-export interface LogStep {
-  readonly step: number;
-  readonly origin: StepOrigin;
-  readonly page: number;
-  readonly pageType: string;
-  readonly gpa: string;
-  readonly contents: string;
-  readonly digest: string;
-}
+/** One line of a launch log, as the engine writes it. */
+export type LogStep = LogRecord;
 
 const MAX_LOG_LINE = 1 << 16;
 

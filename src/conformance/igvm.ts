@@ -51,7 +51,13 @@ export function runIgvmVectors(doc: IgvmVectorFile, dir: string): IgvmCaseResult
       out.push({ id: v.id, profile: 'parse', expected: `rejected (reference: ${v.expected_error})`, got, ok: got.startsWith('rejected') && !got.includes('exception') });
       continue;
     }
-    const file = parseIgvm(bytes);
+    let file: ReturnType<typeof parseIgvm>;
+    try {
+      file = parseIgvm(bytes);
+    } catch (e) {
+      out.push({ id: v.id, profile: 'parse', expected: 'a valid file', got: `rejected: ${codeOf(e)}`, ok: false });
+      continue;
+    }
     for (const [name, want] of Object.entries(v.expected ?? {})) {
       const profile = doc.profiles[name];
       if (!profile) continue;

@@ -127,7 +127,13 @@ function runSynthetic(doc: SyntheticFile, report: RunReport): void {
 
 function runRegions(doc: { vectors: RegionVector[] }, report: RunReport): void {
   for (const v of doc.vectors) {
-    const got = runRegionVector(v);
+    let got: ReturnType<typeof runRegionVector>;
+    try {
+      got = runRegionVector(v);
+    } catch (e) {
+      report.failed.push({ id: v.id, expected: describeRegionResult(v.expected), got: `exception: ${(e as Error).message}` });
+      continue;
+    }
     if (regionVectorMatches(v, got)) report.passed++;
     else report.failed.push({ id: v.id, expected: describeRegionResult(v.expected), got: describeRegionResult(got) });
   }
