@@ -31,3 +31,22 @@ describe('parallel page hashing', () => {
     expect((await measurePlanParallel(small)).digest).toEqual(measurePlan(small).digest);
   });
 });
+
+describe('parallel hashing of file-backed runs', () => {
+  it('workers read the file themselves, give the same digest and leave no descriptor open', async () => {
+    const { mkdtempSync, writeFileSync, readdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'vmfw-par-'));
+    const bytes = new Uint8Array(randomBytes(5000 * 4096));
+    writeFileSync(join(dir, 'big.bin'), bytes);
+    const { fileWindow } = await import('../src/node/file-extent.js');
+    const w = fileWindow('big.bin', 'test', dir);
+    const run = { pageType: PageType.Normal, gpa: 0n, pages: 5000, origin: { kind: 'test' },
+      contents: { kind: 'reader' as const, file: w.file!, read: (f: number, c: number, into: Uint8Array) => w.read(f * 4096, into.subarray(0, c * 4096)) } };
+    const fdsBefore = readdirSync('/proc/self/fd').length;
+    const par = await measurePlanParallel({ runs: [run] }, { minPages: 100, chunkPages: 64 });
+    expect(readdirSync('/proc/self/fd').length).toBe(fdsBefore);
+    expect(par.digest).toEqual(measurePlan({ runs: [{ ...run, contents: { kind: 'bytes', data: bytes } }] }).digest);
+  });
+});

@@ -31,6 +31,12 @@ const one = typeof crypto.hash === 'function'
 const fds = new Map();
 let scratch = new Uint8Array(0);
 parentPort.on('message', (m) => {
+  if (m.close) {
+    for (const fd of fds.values()) fs.closeSync(fd);
+    fds.clear();
+    parentPort.postMessage({ id: m.id, closed: true });
+    return;
+  }
   try {
     let u;
     if (m.path !== undefined) {
@@ -71,9 +77,12 @@ class HashPool {
         const p = this.pending.get(id);
         this.pending.delete(id);
         if (error !== undefined) p?.reject(new MeasureError('file-read', `page hashing worker: ${error}`));
-        else p?.resolve(out!);
+        else p?.resolve(out ?? new Uint8Array(0));
       });
-      w.on('error', (e) => { for (const p of this.pending.values()) p.reject(e); this.pending.clear(); });
+      w.on('error', (e) => {
+        for (const p of this.pending.values()) p.reject(new MeasureError('file-read', `page hashing worker failed: ${e.message}`));
+        this.pending.clear();
+      });
       return w;
     });
   }
@@ -93,7 +102,15 @@ class HashPool {
       w.postMessage({ id, ...message }, transfer);
     });
   }
-  async close(): Promise<void> { await Promise.all(this.workers.map((w) => w.terminate())); }
+  /** Closes the files the workers opened (descriptors belong to the process), then stops them. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => new Promise<void>((resolve) => {
+      const id = this.next++;
+      this.pending.set(id, { resolve: () => resolve(), reject: () => resolve() });
+      w.postMessage({ id, close: true });
+    })));
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
 }
 
 /** Relative costs per page on these machines: SHA-384 of 4 KiB (with the read) vs one chain step. */
