@@ -179,7 +179,13 @@ describe('reference-values', () => {
   });
   it('contrast: ReferenceValues.snp entries', async () => {
     const j = JSON.parse((await run('reference-values', '--ovmf=fw.fd', '--vcpus=1', '--vcpu-type=EPYC-Genoa', '--format=contrast')).out);
-    expect(j.snp).toEqual([{ ProductName: 'Genoa', TrustedMeasurement: await digestOf('--vcpus=1', '--vcpu-type=EPYC-Genoa') }]);
+    expect(j.snp).toEqual([{ ProductName: 'Genoa', TrustedMeasurement: await digestOf('--vcpus=1', '--vcpu-type=EPYC-Genoa'), CPUs: 1 }]);
+  });
+  it('contrast --apeip: the 1-vCPU digest plus the AP reset EIP, from which any count extends', async () => {
+    const j = JSON.parse((await run('reference-values', '--ovmf=fw.fd', '--vcpus=1-8', '--vcpu-type=EPYC-Genoa', '--format=contrast', '--apeip')).out);
+    expect(j.snp).toEqual([{ ProductName: 'Genoa', TrustedMeasurement: await digestOf('--vcpus=1', '--vcpu-type=EPYC-Genoa'), CPUs: 1, APEIP: '0080b004' }]);
+    const igvm = join(REPO, 'vectors', 'igvm', 'snp-minimal.igvm');
+    expect((await run('reference-values', `--igvm=${igvm}`, '--vcpus=1', '--vcpu-type=EPYC-Genoa', '--format=contrast', '--apeip')).err).toMatch(/^error\[usage\]: --apeip needs/);
   });
   it('a matrix file fills what flags leave out', async () => {
     writeFileSync(join(dir, 'matrix.json'), JSON.stringify({ vcpus: '1-2', vcpuTypes: ['EPYC-Milan'], guestFeatures: ['0x1', '0x21'], profiles: ['qemu', 'qemu:pre-init2'] }));

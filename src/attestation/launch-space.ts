@@ -41,6 +41,8 @@ export interface ConfigurableLaunch {
   readonly usesGuestFeatures: boolean;
   /** Configuration the input itself names (a manifest's launch settings). */
   readonly defaults?: Partial<LaunchConfig>;
+  /** The firmware's AP reset EIP, when the launch has one (OVMF launches). */
+  readonly apResetEip?: number;
 }
 
 export const ALL_PROFILES: readonly VmmProfile[] = Object.values(PROFILES).flatMap((f) => Object.values(f.eras));
@@ -57,6 +59,7 @@ export interface OvmfLaunchInputs {
 export function ovmfLaunch(i: OvmfLaunchInputs): ConfigurableLaunch {
   return {
     kind: 'ovmf', profiles: ALL_PROFILES, usesGuestFeatures: true,
+    ...(i.layout.resetEip !== undefined ? { apResetEip: i.layout.resetEip } : {}),
     plan: (c) => buildSnpOvmfPlan({
       firmware: i.firmware, layout: i.layout, ...(i.seed ? { seed: i.seed } : {}), vcpus: c.vcpus, profile: c.profile,
       vcpuSignature: c.vcpuSignature ?? 0n, guestFeatures: c.guestFeatures, ...(i.directBoot ? { directBoot: i.directBoot } : {}),

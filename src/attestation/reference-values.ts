@@ -69,12 +69,18 @@ const PRODUCT_OF: Readonly<Record<string, string>> = {
 };
 
 /**
- * Contrast manifest `ReferenceValues.snp` entries (TrustedMeasurement hex, ProductName), one per
- * configuration; the product is the vCPU generation when the model names one, else Milan.
+ * Contrast manifest `ReferenceValues.snp` entries, one per configuration: ProductName (the vCPU
+ * generation when the model names one, else Milan), TrustedMeasurement (hex) and CPUs.
+ * With `apEip`, the "1-vCPU digest plus APEIP" form: the verifier extends the 1-vCPU digest to
+ * any vCPU count itself, so only 1-vCPU results are written, each with the firmware's AP reset
+ * EIP as 8 lowercase hex digits.
  */
-export function contrastEntries(results: readonly ConfigResult[]): Record<string, unknown>[] {
-  return results.map((r) => {
+export function contrastEntries(results: readonly ConfigResult[], apEip?: number): Record<string, unknown>[] {
+  return results.filter((r) => apEip === undefined || r.vcpus === 1).map((r) => {
     const product = Object.entries(PRODUCT_OF).find(([k]) => r.vcpuType?.startsWith(k))?.[1] ?? 'Milan';
-    return { ProductName: product, TrustedMeasurement: toHex(r.digest) };
+    return {
+      ProductName: product, TrustedMeasurement: toHex(r.digest), CPUs: r.vcpus,
+      ...(apEip !== undefined ? { APEIP: apEip.toString(16).padStart(8, '0') } : {}),
+    };
   });
 }

@@ -230,7 +230,7 @@ export function runDiff(a: { a: string; b: string; json: boolean }, io: CliIO): 
 
 // ---- reference-values ----
 
-interface RefArgs extends LaunchInputArgs { format: string; encoding: string; matrix?: string; out?: string; 'out-dir'?: string; policy?: string }
+interface RefArgs extends LaunchInputArgs { format: string; encoding: string; matrix?: string; out?: string; 'out-dir'?: string; policy?: string; apeip: boolean }
 
 function applyMatrix(a: RefArgs, io: CliIO): RefArgs {
   if (a.matrix === undefined) return a;
@@ -257,6 +257,8 @@ function applyMatrix(a: RefArgs, io: CliIO): RefArgs {
 export function runReferenceValues(a0: RefArgs, io: CliIO): number {
   const a = applyMatrix(a0, io);
   const format = oneOf(a.format, '--format', ['json', 'trustee', 'go-sev-guest', 'contrast'] as const);
+  if (a.apeip && format !== 'contrast') fail('usage', '--apeip belongs to --format contrast');
+  if (a.apeip) a.vcpus = '1';
   if (a.vcpus === undefined) fail('usage', 'missing --vcpus (a count, a list or ranges such as 1-8,16) or a --matrix with vcpus');
   const launch = loadLaunch(a, io);
   const space = searchSpace(a, { vcpus: [], features: [] });
@@ -283,7 +285,11 @@ export function runReferenceValues(a0: RefArgs, io: CliIO): number {
       text = goSevGuestPolicies(sw.results, policy);
       break;
     }
-    case 'contrast': text = toJson({ snp: contrastEntries(sw.results) }); break;
+    case 'contrast': {
+      if (a.apeip && !launch.apResetEip) fail('usage', '--apeip needs a launch whose firmware names an AP reset EIP (an OVMF launch)');
+      text = toJson({ snp: contrastEntries(sw.results, a.apeip ? launch.apResetEip : undefined) });
+      break;
+    }
   }
   if (a.out !== undefined) writeFileAtomic(a.out, text, io.cwd);
   else io.out(text);
@@ -353,7 +359,8 @@ export function referenceValuesOptions(y: Argv): Argv {
     .option('matrix', { type: 'string', describe: 'JSON {"vcpus","vcpuTypes","vcpuSignatures","guestFeatures","profiles"} (flags win)' })
     .option('policy', { type: 'string', describe: 'go-sev-guest: also require this guest policy' })
     .option('out', { type: 'string', describe: 'write to FILE (atomically) instead of stdout' })
-    .option('out-dir', { type: 'string', describe: 'go-sev-guest: one textproto file per configuration in DIR' });
+    .option('out-dir', { type: 'string', describe: 'go-sev-guest: one textproto file per configuration in DIR' })
+    .option('apeip', { type: 'boolean', default: false, describe: 'contrast: the 1-vCPU digest plus the firmware AP reset EIP (the verifier extends to any count)' });
 }
 
 export function idBlockOptions(y: Argv): Argv {
