@@ -86,15 +86,20 @@ describe('verify', () => {
   });
   it('accepts reference values in its own and Trustee formats', async () => {
     const d = await digestOf(...args);
+    writeReport('r1b.bin', { measurement: fromHex(d, 'd') });
     for (const format of ['json', 'trustee']) {
       const rv = await run('reference-values', '--ovmf=fw.fd', '--vcpus=1-8', '--vcpu-type=EPYC-Milan', '--guest-features=0x21', `--format=${format}`, `--out=rv-${format}.json`);
       expect(rv.rc, rv.err).toBe(0);
-      expect((await run('verify', '--report=r1.bin', `--reference-values=rv-${format}.json`)).rc).toBe(0);
+      expect((await run('verify', '--report=r1b.bin', `--reference-values=rv-${format}.json`)).rc).toBe(0);
+      const other = await run('reference-values', '--ovmf=fw.fd', '--vcpus=1-3', '--vcpu-type=EPYC-Milan', `--format=${format}`, `--out=rv-other-${format}.json`);
+      expect(other.rc).toBe(0);
+      expect((await run('verify', '--report=r1b.bin', `--reference-values=rv-other-${format}.json`)).rc).toBe(1);
     }
   });
   it('--expected-log shows the first step where the inputs differ from the expected launch', async () => {
     await run('ovmf', '--mode=snp', '--ovmf=fw.fd', '--vcpus=4', '--vcpu-type=EPYC-Milan', '--guest-features=0x21', '--log=expected.jsonl');
-    const r = await run('verify', '--report=r1.bin', '--ovmf=fw.fd', '--vcpus=4', '--vcpu-type=EPYC-Milan', '--guest-features=0x1', '--expected-log=expected.jsonl');
+    writeReport('r1c.bin', { measurement: fromHex(await digestOf(...args), 'd') });
+    const r = await run('verify', '--report=r1c.bin', '--ovmf=fw.fd', '--vcpus=4', '--vcpu-type=EPYC-Milan', '--guest-features=0x1', '--expected-log=expected.jsonl');
     expect(r.rc).toBe(1);
     expect(r.out).toMatch(/first difference at step 287: contents digest/);
     expect(r.out).toMatch(/vmsa 0 \(BSP\)/);

@@ -7,7 +7,7 @@ import { parseReport, type AttestationReport, type TcbVersion } from '../attesta
 import { compareLogs, formatComparison, parseLog } from '../attestation/log-diff.js';
 import { orderByHostCpu, resultKey, sweep, type ConfigResult } from '../attestation/launch-space.js';
 import {
-  contrastEntries, encodeDigest, goSevGuestPolicies, measurementSet, trusteeMessage, type DigestEncoding,
+  contrastEntries, goSevGuestPolicies, measurementSet, trusteeMessage, type DigestEncoding,
 } from '../attestation/reference-values.js';
 import { loadP384PrivateKey, signIdBlock } from '../node/id-sign.js';
 import { readInputFile, writeFileAtomic } from '../node/files.js';

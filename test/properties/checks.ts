@@ -22,7 +22,6 @@ import { decodeVmLaunchUpdate, launchSchedule } from '../../src/launch-update/mo
 import { parseJsonExact } from '../../src/json-exact.js';
 import type { ParserCheck } from './harness.js';
 
-const MIB = 1 << 20;
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 const bytesCheck = (name: string, parse: (b: Uint8Array) => unknown, bound: (b: Uint8Array) => number): ParserCheck<Uint8Array> => ({
   name, parse, allocBound: bound, serialize: (b) => b,
