@@ -87,7 +87,7 @@ export const ERROR_CODES = {
   'igvm-reserved-nonzero': { category: 'input', meaning: "A reserved field or reserved flag bit is set.", fix: "Rebuild the file." },
   'igvm-unaligned-gpa': { category: 'input', meaning: "A GPA is not 4 KiB aligned (2 MiB for 2 MiB pages).", fix: "Rebuild the file." },
   'igvm-bad-page-data-type': { category: 'input', meaning: "A PAGE_DATA has an unknown data type.", fix: "Rebuild the file." },
-  'igvm-unaligned-size': { category: 'input', meaning: "A parameter area or required-memory size is zero or not a multiple of 4096.", fix: "Rebuild the file." },
+  'igvm-unaligned-size': { category: 'input', meaning: "A parameter area size is zero or not a multiple of 4096.", fix: "Rebuild the file." },
   'igvm-bad-file-offset': { category: 'input', meaning: "A file_offset points outside the file-data section or leaves too few bytes.", fix: "The file is damaged." },
   'igvm-param-index-reuse': { category: 'input', meaning: "A parameter area index is declared twice.", fix: "Rebuild the file." },
   'igvm-param-index-invalid': { category: 'input', meaning: "A parameter usage or insert names an undeclared or already inserted area.", fix: "Rebuild the file." },
