@@ -193,3 +193,18 @@ describe('ovmf command errors', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });
+
+describe('reference edge cases', () => {
+  it('an empty --kernel means no measured direct boot, as in sev-snp-measure', async () => {
+    const plain = await run('ovmf', '--mode=snp', '--vcpus=1', '--vcpu-type=EPYC-v4', '--ovmf=amdsev.fd');
+    const empty = await run('ovmf', '--mode=snp', '--vcpus=1', '--vcpu-type=EPYC-v4', '--ovmf=amdsev.fd', '--kernel=', '--append=console=ttyS0');
+    expect(empty.out).toBe(plain.out);
+    expect(empty.err).toMatch(/empty --kernel/);
+  });
+  it('zero vCPUs measure no VMSA; signature and family zero are accepted', async () => {
+    const r = await run('ovmf', '--mode=snp', '--vcpus=0', '--vcpu-sig=0', '--ovmf=amdsev.fd', '--json');
+    expect(JSON.parse(r.out).stepsByType.VMSA).toBeUndefined();
+    expect((await run('ovmf', '--mode=snp', '--vcpus=1', '--vcpu-family=0', '--vcpu-model=0', '--vcpu-stepping=0', '--ovmf=amdsev.fd')).out)
+      .toBe((await run('ovmf', '--mode=snp', '--vcpus=1', '--vcpu-sig=0', '--ovmf=amdsev.fd')).out);
+  });
+});

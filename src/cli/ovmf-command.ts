@@ -110,6 +110,11 @@ export function resolveSignature(a: OvmfArgs, profile: VmmProfile, mode: Mode): 
 }
 
 export function directBootHashes(a: OvmfArgs, io: CliIO): DirectBootHashes | undefined {
+  if (a.kernel === '' && a['kernel-sha256'] === undefined) {
+    // sev-snp-measure treats an empty --kernel as "no kernel" and then ignores --initrd and --append.
+    if (a.initrd || a.append) io.err('warning: an empty --kernel means no measured direct boot (as in sev-snp-measure); --initrd and --append are ignored\n');
+    return undefined;
+  }
   const hasKernel = a.kernel !== undefined || a['kernel-sha256'] !== undefined;
   if (a.kernel !== undefined && a['kernel-sha256'] !== undefined) fail('usage', '--kernel and --kernel-sha256 are alternatives');
   if (a.initrd !== undefined && a['initrd-sha256'] !== undefined) fail('usage', '--initrd and --initrd-sha256 are alternatives');
