@@ -3,13 +3,14 @@ import type { Argv } from 'yargs';
 import { fail } from '../errors.js';
 import { hex64, toHex } from '../bytes.js';
 import { measurePlanParallel } from '../node/parallel.js';
-import { defaultSuite } from '../hash/suite.js';
 import { resolveVcpuType } from '../cpu.js';
 import { decodePolicy } from '../snp/policy.js';
 import { parseIgvm, type IgvmFile } from '../igvm/parse.js';
 import { IGVM_SEMANTICS, igvmmeasureCheckKvm, measureIgvm, type ApVmsaPolicy, type IgvmMeasureOptions, type IgvmSemantics } from '../igvm/measure.js';
 import { describeIgvm, formatIgvmText } from '../igvm/inspect.js';
-import { readInputFile } from '../node/files.js';
+import { isStdin, readInputFile } from '../node/files.js';
+import { fileWindow } from '../node/file-extent.js';
+import { sourceSha256 } from '../ovmf/firmware.js';
 import { formatDigest, LogCollector, oneOf, optInt, optU64, toJson, type OutputFormat } from './common.js';
 import type { CliIO } from './io.js';
 import type { CommandSpec } from './spec.js';
@@ -48,8 +49,11 @@ export function igvmOptions(y: Argv): Argv {
     .option('file-order', { type: 'boolean', default: false, describe: 'qemu: issue page regions in file order instead of when QEMU does (for comparison)' });
 }
 
-function loadIgvm(path: string, io: CliIO): IgvmFile {
-  return parseIgvm(readInputFile(path, 'IGVM file', io.cwd));
+/** Parses an IGVM file read on demand (stdin is read whole): page data is read when it is measured. */
+export function loadIgvm(path: string, io: CliIO): IgvmFile {
+  if (isStdin(path)) return parseIgvm(readInputFile(path, 'IGVM file', io.cwd));
+  const w = fileWindow(path, 'IGVM file', io.cwd);
+  return parseIgvm({ length: w.length, read: (o, n) => { const b = new Uint8Array(n); w.read(o, b); return b; } });
 }
 
 export function idBlockStatus(ld: Uint8Array | undefined, digest: Uint8Array): 'absent' | 'match' | 'mismatch' {
@@ -72,7 +76,7 @@ export async function runIgvm(a: IgvmArgs, io: CliIO): Promise<number> {
   if (a.json) {
     io.out(toJson({
       digest, format, semantics: m.semantics,
-      file: { path: a.file, size: file.bytes.length, sha256: toHex(defaultSuite.sha256(file.bytes)) },
+      file: { path: a.file, size: file.source.length, sha256: toHex(sourceSha256(file.source)) },
       ...(m.semantics === 'qemu' ? { vcpus: opts.vcpus, apVmsa: opts.apVmsa, vcpuSignature: opts.vcpuSignature ?? null, era: opts.era, regionOrder: opts.deferRegions ? 'qemu' : 'file' } : {}),
       ...(m.semantics === 'igvmmeasure' ? { nativeZero: opts.nativeZero } : {}),
       platform: { mask: hex64(m.platform.mask), sharedGpaBoundary: hex64(m.platform.sharedGpaBoundary), highestVtl: m.platform.highestVtl },

@@ -11,7 +11,7 @@ import {
 import { guestMemoryFromFiles } from '../node/file-extent.js';
 import { readInputFile } from '../node/files.js';
 import { formatDigest, oneOf, optInt, optU64, toJson, type OutputFormat } from './common.js';
-import { igvmMeasureOptions, igvmOptions, type IgvmArgs } from './igvm-command.js';
+import { igvmMeasureOptions, igvmOptions, loadIgvm, type IgvmArgs } from './igvm-command.js';
 import type { CliIO } from './io.js';
 import type { CommandSpec } from './spec.js';
 
@@ -59,18 +59,18 @@ export function runLaunchUpdate(a: LaunchUpdateArgs, io: CliIO): number {
   const digestOf = (src: ImageSource): string => {
     let d = digests.get(src);
     if (d) return d;
-    let bytes: Uint8Array;
+    let file;
     if (src === 'guest') {
       if (s.imageSize > 0xffffffffn || !memory.covers(s.imageAddr, s.imageSize) || s.imageSize === 0n) {
         fail('launch-update', `the IGVM image [${hex64(s.imageAddr)}, ${hex64(s.imageAddr + s.imageSize)}) is not in the supplied memory (QEMU: LOAD_FAIL)`);
       }
-      bytes = new Uint8Array(Number(s.imageSize));
-      memory.read(s.imageAddr, bytes);
+      // Read from guest memory on demand, like any IGVM file.
+      file = parseIgvm({ length: Number(s.imageSize), read: (o, n) => { const b = new Uint8Array(n); memory.read(s.imageAddr + BigInt(o), b); return b; } });
     } else {
       if (a['host-igvm'] === undefined) fail('usage', 'a launch reverts to the host\'s original IGVM: give it with --host-igvm FILE');
-      bytes = readInputFile(a['host-igvm'], '--host-igvm', io.cwd);
+      file = loadIgvm(a['host-igvm'], io);
     }
-    const m = measureIgvm(parseIgvm(bytes), opts);
+    const m = measureIgvm(file, opts);
     for (const w of m.warnings) io.err(`warning: ${src} IGVM: ${w}\n`);
     d = formatDigest(measurePlan(m.plan).digest, format);
     digests.set(src, d);

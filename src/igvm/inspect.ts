@@ -1,6 +1,7 @@
 /** A readable account of an IGVM file: fixed header, platforms, policy, ID block and every directive. */
 import { hex64, toHex } from '../bytes.js';
 import { defaultSuite } from '../hash/suite.js';
+import { sourceSha256 } from '../ovmf/firmware.js';
 import { decodePolicy } from '../snp/policy.js';
 import { PAGE_DATA_TYPE_NAMES, PLATFORM_TYPE_NAMES, PageDataFlags, headerTypeName } from './defs.js';
 import { fileData, type IgvmFile, type IgvmHeader } from './parse.js';
@@ -44,8 +45,8 @@ export function describeHeader(f: IgvmFile, h: IgvmHeader): Record<string, unkno
 export function describeIgvm(f: IgvmFile): Record<string, unknown> {
   return {
     formatVersion: f.formatVersion,
-    size: f.bytes.length,
-    sha256: toHex(defaultSuite.sha256(f.bytes)),
+    size: f.source.length,
+    sha256: toHex(sourceSha256(f.source)),
     checksum: hex64(f.checksum),
     variableHeaders: { offset: hex64(f.variableHeaderOffset), size: hex64(f.variableHeaderSize) },
     dataStart: hex64(f.dataStart),
@@ -55,7 +56,7 @@ export function describeIgvm(f: IgvmFile): Record<string, unknown> {
 
 /** One line per header, for people. */
 export function formatIgvmText(f: IgvmFile): string {
-  const lines = [`IGVM v${f.formatVersion}, ${f.bytes.length} bytes, ${f.headers.length} headers, data from ${hex64(f.dataStart)}, checksum ${hex64(f.checksum)}`];
+  const lines = [`IGVM v${f.formatVersion}, ${f.source.length} bytes, ${f.headers.length} headers, data from ${hex64(f.dataStart)}, checksum ${hex64(f.checksum)}`];
   for (const h of f.headers) {
     const d = describeHeader(f, h);
     const { index, offset, type, ...rest } = d;

@@ -106,7 +106,9 @@ function pageDataRuns(f: IgvmFile, h: PageData, pages: number, zeroType: PageTyp
     ? { pageType: PageType.Zero, gpa, pages: n, contents: { kind: 'none' }, origin: o }
     : { pageType: PageType.Normal, gpa, pages: n, contents: { kind: 'zero-pages' }, origin: o });
   if (h.fileOffset === 0) return [zeros(h.gpa, pages)];
-  const runs: LaunchRun[] = [{ pageType: PageType.Normal, gpa: h.gpa, pages: 1, contents: { kind: 'bytes', data: fileData(f, h.fileOffset) }, origin: o }];
+  // Read when measured, so a large file's pages are never all in memory at once.
+  const read = (_first: number, _count: number, into: Uint8Array): void => { into.set(fileData(f, h.fileOffset)); };
+  const runs: LaunchRun[] = [{ pageType: PageType.Normal, gpa: h.gpa, pages: 1, contents: { kind: 'reader', read, describe: `IGVM data at ${hex(h.fileOffset)}` }, origin: o }];
   if (pages > 1) runs.push({ pageType: PageType.Normal, gpa: h.gpa + 4096n, pages: pages - 1, contents: { kind: 'zero-pages' }, origin: o });
   return runs;
 }

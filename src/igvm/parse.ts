@@ -7,6 +7,7 @@
 import { fail, type ErrorCode } from '../errors.js';
 import { readU16, readU32, readU64 } from '../bytes.js';
 import { crc32 } from './crc32.js';
+import { bytesSource, type ByteSource } from '../ovmf/firmware.js';
 import {
   FIXED_HEADER_SIZE_V1, HeaderType, IGVM_MAGIC, IGVM_PAGE_SIZE, NATIVE_CONTEXT_SIZE, PAGE_2MB, PAGE_DATA_FLAGS_KNOWN,
   PARAMETER_USAGE_TYPES, PageDataFlags, PlatformType, STRUCTURE_SIZES, headerTypeName, parameterWriteSize, sectionOf,
@@ -32,7 +33,8 @@ export interface SnpIdBlock extends Base {
 export type IgvmHeader = SupportedPlatform | GuestPolicy | PageData | ParameterArea | ParameterInsert | VpContext | RequiredMemory | ParameterUsage | SnpIdBlock;
 
 export interface IgvmFile {
-  readonly bytes: Uint8Array;
+  /** The file, read on demand: only the headers are held in memory, page data is read when needed. */
+  readonly source: ByteSource;
   readonly formatVersion: number;
   readonly checksum: number;
   readonly variableHeaderOffset: number;
@@ -86,33 +88,39 @@ function maskOf(h: IgvmHeader): number | undefined {
 
 function popcount(n: number): number { let c = 0; for (let v = n >>> 0; v; v &= v - 1) c++; return c; }
 
-export function parseIgvm(bytes: Uint8Array): IgvmFile {
+export function parseIgvm(input: Uint8Array | ByteSource): IgvmFile {
+  const source: ByteSource = ArrayBuffer.isView(input) ? bytesSource(input as Uint8Array) : input as ByteSource;
+  const length = source.length;
   // 1-5: the fixed header and the sections it describes.
-  if (bytes.length < FIXED_HEADER_SIZE_V1) igvmFail('igvm-short-file', `IGVM file has ${bytes.length} bytes, fewer than the 24-byte fixed header`);
-  const magic = readU32(bytes, 0);
+  if (length < FIXED_HEADER_SIZE_V1) igvmFail('igvm-short-file', `IGVM file has ${length} bytes, fewer than the 24-byte fixed header`);
+  const head = source.read(0, FIXED_HEADER_SIZE_V1);
+  const magic = readU32(head, 0);
   if (magic !== IGVM_MAGIC) igvmFail('igvm-bad-magic', `IGVM magic at offset 0x0 is ${hex(magic)}, expected 0x4d564749 ("IGVM")`, 0, 'magic');
-  const version = readU32(bytes, 4);
+  const version = readU32(head, 4);
   if (version !== 1) {
     igvmFail('igvm-unsupported-version', version === 2
       ? 'IGVM format version 2 is recognised but unstable; only version 1 is supported'
       : `IGVM format version ${version} at offset 0x4 is not supported (only 1)`, 4, 'format_version');
   }
-  const vhOffset = readU32(bytes, 8);
-  const vhSize = readU32(bytes, 12);
-  const total = readU32(bytes, 16);
-  const checksum = readU32(bytes, 20);
-  if (total !== bytes.length) igvmFail('igvm-size-mismatch', `total_file_size (offset 0x10) is ${total}, but the file has ${bytes.length} bytes`, 0x10, 'total_file_size');
-  if (vhOffset < FIXED_HEADER_SIZE_V1 || vhOffset % 8 !== 0 || vhOffset >= bytes.length) {
-    igvmFail('igvm-bad-vh-offset', `variable_header_offset (offset 0x8) is ${hex(vhOffset)}: must be at least 24, a multiple of 8 and inside the ${bytes.length}-byte file`, 8, 'variable_header_offset');
+  const vhOffset = readU32(head, 8);
+  const vhSize = readU32(head, 12);
+  const total = readU32(head, 16);
+  const checksum = readU32(head, 20);
+  if (total !== length) igvmFail('igvm-size-mismatch', `total_file_size (offset 0x10) is ${total}, but the file has ${length} bytes`, 0x10, 'total_file_size');
+  if (vhOffset < FIXED_HEADER_SIZE_V1 || vhOffset % 8 !== 0 || vhOffset >= length) {
+    igvmFail('igvm-bad-vh-offset', `variable_header_offset (offset 0x8) is ${hex(vhOffset)}: must be at least 24, a multiple of 8 and inside the ${length}-byte file`, 8, 'variable_header_offset');
   }
-  if (vhOffset + vhSize > bytes.length || vhSize % 8 !== 0) {
+  if (vhOffset + vhSize > length || vhSize % 8 !== 0) {
     igvmFail('igvm-bad-vh-size', `variable_header_size (offset 0xc) is ${hex(vhSize)}: the section must be a multiple of 8 bytes inside the file`, 12, 'variable_header_size');
   }
   const dataStart = vhOffset + vhSize;
-  if (dataStart >= bytes.length) igvmFail('igvm-empty-file-data', 'the file-data section after the variable headers is empty', dataStart);
-  const fixed = bytes.slice(0, FIXED_HEADER_SIZE_V1);
+  if (dataStart >= length) igvmFail('igvm-empty-file-data', 'the file-data section after the variable headers is empty', dataStart);
+  // The variable headers are read once (their size is bounded by the file's); offsets below stay absolute.
+  const vh = source.read(vhOffset, vhSize);
+  const vhView = { at: (o: number): number => vh[o - vhOffset]!, u32: (o: number): number => readU32(vh, o - vhOffset), slice: (a: number, b: number): Uint8Array => vh.subarray(a - vhOffset, b - vhOffset) };
+  const fixed = Uint8Array.from(head);
   fixed.fill(0, 20, 24);
-  const computed = crc32(fixed, bytes.subarray(vhOffset, dataStart));
+  const computed = crc32(fixed, vh);
   if (computed !== checksum) igvmFail('igvm-bad-checksum', `checksum (offset 0x14) is ${hex(checksum)}, the headers' CRC-32 is ${hex(computed)}`, 20, 'checksum');
 
   // 6: walk the variable headers.
@@ -122,14 +130,14 @@ export function parseIgvm(bytes: Uint8Array): IgvmFile {
   while (pos < dataStart) {
     const index = headers.length;
     if (pos + 8 > dataStart) igvmFail('igvm-truncated-header', `header ${index} at file offset ${hex(pos)}: its type and length run past the variable-header section`, pos);
-    const type = readU32(bytes, pos);
-    const length = readU32(bytes, pos + 4);
-    const padded = Math.ceil(length / 8) * 8;
+    const type = vhView.u32(pos);
+    const size0 = vhView.u32(pos + 4);
+    const padded = Math.ceil(size0 / 8) * 8;
     if (pos + 8 + padded > dataStart) {
-      igvmFail('igvm-truncated-header', `header ${index} (${headerTypeName(type)}) at file offset ${hex(pos)}: length ${length} runs past the variable-header section (ends at ${hex(dataStart)})`, pos + 4, 'length');
+      igvmFail('igvm-truncated-header', `header ${index} (${headerTypeName(type)}) at file offset ${hex(pos)}: length ${size0} runs past the variable-header section (ends at ${hex(dataStart)})`, pos + 4, 'length');
     }
-    for (let i = pos + 8 + length; i < pos + 8 + padded; i++) {
-      if (bytes[i] !== 0) igvmFail('igvm-nonzero-padding', `header ${index} (${headerTypeName(type)}) at file offset ${hex(pos)}: padding byte at ${hex(i)} is not zero`, i);
+    for (let i = pos + 8 + size0; i < pos + 8 + padded; i++) {
+      if (vhView.at(i) !== 0) igvmFail('igvm-nonzero-padding', `header ${index} (${headerTypeName(type)}) at file offset ${hex(pos)}: padding byte at ${hex(i)} is not zero`, i);
     }
     const size = STRUCTURE_SIZES[type];
     const section = sectionOf(type);
@@ -137,10 +145,10 @@ export function parseIgvm(bytes: Uint8Array): IgvmFile {
       const optional = (type & 0x80000000) !== 0 ? ' (the optional bit is set, but the loaders modelled here reject it too)' : '';
       igvmFail('igvm-unknown-type', `header ${index} at file offset ${hex(pos)}: type ${hex(type)} is not supported${optional}`, pos, 'type');
     }
-    if (length !== size) igvmFail('igvm-bad-length', `header ${index} (${headerTypeName(type)}) at file offset ${hex(pos)}: length ${length}, the structure is ${size} bytes`, pos + 4, 'length');
+    if (size0 !== size) igvmFail('igvm-bad-length', `header ${index} (${headerTypeName(type)}) at file offset ${hex(pos)}: length ${size0}, the structure is ${size} bytes`, pos + 4, 'length');
     if (SECTION_RANK[section] < rank) igvmFail('igvm-section-order', `header ${index} (${headerTypeName(type)}, a ${section} header) at file offset ${hex(pos)} comes after a later section started`, pos, 'type');
     rank = SECTION_RANK[section];
-    headers.push(decodeHeader(index, type, pos, bytes.subarray(pos + 8, pos + 8 + length)));
+    headers.push(decodeHeader(index, type, pos, vhView.slice(pos + 8, pos + 8 + size0)));
     pos += 8 + padded;
   }
   const platforms = headers.filter((h): h is SupportedPlatform => h.kind === 'platform');
@@ -211,8 +219,8 @@ export function parseIgvm(bytes: Uint8Array): IgvmFile {
   // 10: file offsets point into the data section with enough bytes.
   const checkData = (h: IgvmHeader, fileOffset: number, need: bigint): void => {
     if (fileOffset === 0) return;
-    if (fileOffset < dataStart || BigInt(fileOffset) + need > BigInt(bytes.length)) {
-      igvmFail('igvm-bad-file-offset', `${at(h)}: file_offset ${hex(fileOffset)} must point into the file-data section [${hex(dataStart)}, ${hex(bytes.length)}) with ${need} bytes`, h.offset + 8, 'file_offset');
+    if (fileOffset < dataStart || BigInt(fileOffset) + need > BigInt(length)) {
+      igvmFail('igvm-bad-file-offset', `${at(h)}: file_offset ${hex(fileOffset)} must point into the file-data section [${hex(dataStart)}, ${hex(length)}) with ${need} bytes`, h.offset + 8, 'file_offset');
     }
   };
   for (const h of headers) {
@@ -247,7 +255,7 @@ export function parseIgvm(bytes: Uint8Array): IgvmFile {
     const t = platform.platformType;
     if (t === PlatformType.NATIVE || t === PlatformType.SEV) {
       if (h.gpa !== 0n) igvmFail('igvm-bad-vp-context', `${at(h)}: a native VP context must have gpa 0`, h.offset + 8, 'gpa');
-      if (h.fileOffset !== 0 && bytes.subarray(h.fileOffset + NATIVE_CONTEXT_SIZE, h.fileOffset + IGVM_PAGE_SIZE).some((b) => b !== 0)) {
+      if (h.fileOffset !== 0 && source.read(h.fileOffset + NATIVE_CONTEXT_SIZE, IGVM_PAGE_SIZE - NATIVE_CONTEXT_SIZE).some((b) => b !== 0)) {
         igvmFail('igvm-bad-vp-context', `${at(h)}: bytes past the ${NATIVE_CONTEXT_SIZE}-byte native context must be zero`, h.fileOffset + NATIVE_CONTEXT_SIZE);
       }
     } else if (t !== PlatformType.SEV_SNP && t !== PlatformType.SEV_ES) {
@@ -267,13 +275,13 @@ export function parseIgvm(bytes: Uint8Array): IgvmFile {
       }
     }
   }
-  return { bytes, formatVersion: version, checksum, variableHeaderOffset: vhOffset, variableHeaderSize: vhSize, dataStart, headers, platforms };
+  return { source, formatVersion: version, checksum, variableHeaderOffset: vhOffset, variableHeaderSize: vhSize, dataStart, headers, platforms };
 }
 
 /** The 4 KiB of file data a page or VP context names (zeros when file_offset is 0). */
 export function fileData(f: IgvmFile, fileOffset: number): Uint8Array {
   if (fileOffset === 0) return new Uint8Array(IGVM_PAGE_SIZE);
-  return f.bytes.subarray(fileOffset, fileOffset + IGVM_PAGE_SIZE);
+  return f.source.read(fileOffset, IGVM_PAGE_SIZE);
 }
 
 export { PARAMETER_USAGE_TYPES };

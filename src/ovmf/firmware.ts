@@ -5,6 +5,7 @@
 import { fail } from '../errors.js';
 import { hex64, readU16, readU32 } from '../bytes.js';
 import { GUIDS, GUID_NAMES, guidFromBytes } from './guid.js';
+import { defaultSuite, type HashSuite } from '../hash/suite.js';
 
 export const FOUR_GIB = 0x1_0000_0000;
 const ENTRY_HEADER = 18; // u16 length + 16-byte GUID
@@ -53,6 +54,13 @@ export interface ByteSource {
 
 export function bytesSource(data: Uint8Array): ByteSource {
   return { length: data.length, read: (o, n) => data.subarray(o, o + n) };
+}
+
+/** SHA-256 of a whole source, read in 1 MiB chunks. */
+export function sourceSha256(src: ByteSource, hashes: HashSuite = defaultSuite): Uint8Array {
+  const h = hashes.createSha256();
+  for (let o = 0; o < src.length; o += 1 << 20) h.update(src.read(o, Math.min(1 << 20, src.length - o)));
+  return h.digest();
 }
 
 function asSource(data: Uint8Array | ByteSource): ByteSource {
