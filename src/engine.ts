@@ -9,7 +9,7 @@ import { defaultSuite, type HashSuite } from './hash/suite.js';
 import {
   LaunchDigest, PAGE_SIZE, PAGE_TYPE_NAMES, PageType, ZERO_DIGEST, hasMeasuredContents,
 } from './snp/page-info.js';
-import type { LaunchPlan, LaunchRun, StepOrigin } from './plan.js';
+import { describeOrigin, type LaunchPlan, type LaunchRun, type StepOrigin } from './plan.js';
 
 export interface LogRecord {
   readonly step: number;
@@ -35,6 +35,12 @@ export interface MeasureResult {
   readonly steps: number;
   readonly stepsByType: Readonly<Record<string, number>>;
 }
+
+/**
+ * More launch steps than any real launch has (2^30 pages = 4 TiB measured). A region list can ask
+ * for a petabyte of ZERO pages in one line; refusing is better than hashing for days.
+ */
+export const MAX_LAUNCH_STEPS = 2 ** 30;
 
 /** Pages read per chunk from a streamed source: 1 MiB keeps memory flat. */
 export const READ_CHUNK_PAGES = 256;
@@ -68,6 +74,11 @@ export class Chain {
   private step = 0;
   constructor(plan: LaunchPlan, private readonly options: MeasureOptions = {}) {
     plan.runs.forEach(checkRun);
+    const steps = plan.runs.reduce((n, r) => n + r.pages, 0);
+    if (steps > MAX_LAUNCH_STEPS) {
+      const biggest = plan.runs.reduce((a, b) => (b.pages > a.pages ? b : a));
+      fail('too-many-steps', `the launch has ${steps} steps (more than ${MAX_LAUNCH_STEPS}, 4 TiB of pages); the largest run is ${describeOrigin(biggest.origin)} with ${biggest.pages} pages at ${hex64(biggest.gpa)}`);
+    }
     this.ld = new LaunchDigest(plan.seed, options.hashes ?? defaultSuite);
   }
 

@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   'seed': { category: 'input', meaning: 'The precomputed firmware digest (seed) is not 48 bytes of hex.', fix: 'Pass the 96-hex-digit output of --mode snp:ovmf-hash.' },
   'metadata-json': { category: 'input', meaning: 'The metadata-only JSON file is malformed.', fix: 'Use {"MetadataItems":[{"GPA","Size","SectionTypeInt"}],"ResetEIP","OVMFHash"}.' },
   'plan': { category: 'internal', meaning: 'A launch plan step is malformed (unaligned GPA, wrong contents length).', fix: 'A bug in a front-end; please report it.' },
+  'too-many-steps': { category: 'input', meaning: 'The launch would take more than 2^30 launch updates (4 TiB of pages), more than any real launch.', fix: 'Check region sizes: a size in bytes may have been given as a page count or vice versa.' },
   'output': { category: 'input', meaning: 'An output file could not be written.', fix: 'Check the directory exists and is writable.' },
   'mismatch': { category: 'mismatch', meaning: 'A measured value differs from the expected one.', fix: 'Compare the launch logs with `vmfw-measure diff` to find the first differing step.' },
   // vmfwupdate region lists (codes fixed by shared/conformance/regions/README.md)

@@ -189,3 +189,12 @@ describe('streaming', () => {
     expect(existsSync(join(dir, 'never.bin'))).toBe(false);
   });
 });
+
+describe('absurd sizes', () => {
+  it('refuses a launch of more than 2^30 steps instead of hashing for days', async () => {
+    writeFileSync(join(dir, 'huge.json'), JSON.stringify({ launch: { vcpus: 1, vcpuType: 'EPYC-v4' }, regions: [{ dst: '0x1000000000000', size: '0x8000000000000', flags: ['ZERO', 'MEASURE'] }] }));
+    const r = await run(dir, 'regions', 'huge.json');
+    expect(r.rc).toBe(2);
+    expect(r.err).toMatch(/^error\[too-many-steps\]: .*region 0 \(ZERO\+MEASURE\) with 549755813888 pages/);
+  });
+});
