@@ -156,8 +156,14 @@ export function resolveProfile(name: string, era?: string): VmmProfile {
   return profile;
 }
 
-export function resolveVmsaGpa(profile: VmmProfile, product?: string): bigint {
-  if (product === undefined) return profile.vmsaGpa['default']!;
+/**
+ * The VMSA GPA of a profile for a product. `productOptional`: a profile whose VMSA GPA does not
+ * depend on the product (the KVM constant) ignores it, so one product can apply to a sweep over
+ * profiles; otherwise naming a product such a profile does not know is an error.
+ */
+export function resolveVmsaGpa(profile: VmmProfile, product?: string, productOptional = false): bigint {
+  const dependsOnProduct = Object.keys(profile.vmsaGpa).length > 1;
+  if (product === undefined || (productOptional && !dependsOnProduct)) return profile.vmsaGpa['default']!;
   const gpa = profile.vmsaGpa[product.toLowerCase()];
   if (gpa === undefined) {
     fail('profile', `profile ${profile.name} has no VMSA GPA for product ${JSON.stringify(product)}; known: ${Object.keys(profile.vmsaGpa).filter((k) => k !== 'default').join(', ') || 'none (the KVM constant applies)'}`);

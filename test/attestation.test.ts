@@ -192,6 +192,14 @@ describe('reference-values', () => {
     const igvm = join(REPO, 'vectors', 'igvm', 'snp-minimal.igvm');
     expect((await run('reference-values', `--igvm=${igvm}`, '--vcpus=1', '--vcpu-type=EPYC-Genoa', '--format=contrast', '--apeip')).err).toMatch(/^error\[usage\]: --apeip needs/);
   });
+  it('--product applies to the profiles whose VMSA GPA depends on it', async () => {
+    const j = JSON.parse((await run('reference-values', '--ovmf=fw.fd', '--vcpus=2', '--vcpu-type=EPYC-Genoa', '--vmm-type=qemu,gce', '--product=genoa')).out);
+    expect(j.measurements.map((m: { profile: string; digest: string }) => [m.profile, m.digest])).toEqual([
+      ['qemu', await digestOf('--vcpus=2', '--vcpu-type=EPYC-Genoa')],
+      ['gce', await digestOf('--vcpus=2', '--vmm-type=gce', '--product=genoa')],
+    ]);
+    expect(await digestOf('--vcpus=2', '--vmm-type=gce', '--product=genoa')).not.toBe(await digestOf('--vcpus=2', '--vmm-type=gce'));
+  });
   it('a matrix file fills what flags leave out', async () => {
     writeFileSync(join(dir, 'matrix.json'), JSON.stringify({ vcpus: '1-2', vcpuTypes: ['EPYC-Milan'], guestFeatures: ['0x1', '0x21'], profiles: ['qemu', 'qemu:pre-init2'] }));
     const j = JSON.parse((await run('reference-values', '--ovmf=fw.fd', '--matrix=matrix.json')).out);

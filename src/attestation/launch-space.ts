@@ -63,7 +63,7 @@ export function ovmfLaunch(i: OvmfLaunchInputs): ConfigurableLaunch {
     plan: (c) => buildSnpOvmfPlan({
       firmware: i.firmware, layout: i.layout, ...(i.seed ? { seed: i.seed } : {}), vcpus: c.vcpus, profile: c.profile,
       vcpuSignature: c.vcpuSignature ?? 0n, guestFeatures: c.guestFeatures, ...(i.directBoot ? { directBoot: i.directBoot } : {}),
-      unknownSections: i.unknownSections ?? 'error', vmsaGpa: resolveVmsaGpa(c.profile, c.profile.name === 'gce' ? i.product : undefined),
+      unknownSections: i.unknownSections ?? 'error', vmsaGpa: resolveVmsaGpa(c.profile, i.product, true),
     }).plan,
     prefixKey: (c) => `${c.profile.secMemPageType}:${c.profile.deferCpuidSections}`,
   };

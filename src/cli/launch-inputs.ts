@@ -4,23 +4,23 @@
  * identify and reference-values also accept as lists (`--vcpus 1-8,16`, `--vcpu-type a,b`).
  */
 import type { Argv } from 'yargs';
-import { dirname, resolve } from 'node:path';
 import { fail } from '../errors.js';
 import { fromHex, parseUnsigned } from '../bytes.js';
 import { cpuSignature, resolveVcpuType } from '../cpu.js';
 import { resolveProfile, type VmmProfile } from '../profiles.js';
 import { firmwareGpa } from '../ovmf/firmware.js';
 import { parseMetadataJson } from '../ovmf/metadata-json.js';
-import { parseManifest, manifestRegionSpecs, parseFirmwareMetadata, parseMeasuredZero } from '../regions/manifest.js';
+import { manifestRegionSpecs, parseFirmwareMetadata, parseMeasuredZero } from '../regions/manifest.js';
 import { parseIgvm } from '../igvm/parse.js';
 import { IGVM_SEMANTICS, type ApVmsaPolicy, type IgvmSemantics } from '../igvm/measure.js';
 import { igvmLaunch, ovmfLaunch, regionsLaunch, ALL_PROFILES, distinctVcpuTypes, type ConfigurableLaunch, type LaunchConfig, type SearchSpace, type VcpuTypeChoice } from '../attestation/launch-space.js';
-import { fileWindow, guestMemoryFromFiles } from '../node/file-extent.js';
-import { isStdin, readInputFile } from '../node/files.js';
+import { guestMemoryFromFiles } from '../node/file-extent.js';
+import { readInputFile } from '../node/files.js';
 import { directBootHashes, loadFirmware, type OvmfArgs } from './ovmf-command.js';
 import { imageSize } from '../ovmf/launch.js';
 import { oneOf } from './common.js';
 import type { CliIO } from './io.js';
+import { loadManifest } from './manifest-input.js';
 
 export interface LaunchInputArgs {
   ovmf?: string; metadata?: string; 'snp-ovmf-hash'?: string; kernel?: string; initrd?: string; append?: string;
@@ -78,15 +78,13 @@ export function loadLaunch(a: LaunchInputArgs, io: CliIO): ConfigurableLaunch {
     });
   }
   if (a.manifest !== undefined) {
-    const text = new TextDecoder().decode(readInputFile(a.manifest, '--manifest', io.cwd));
-    const manifest = parseManifest(text, `manifest ${a.manifest}`);
-    const baseDir = isStdin(a.manifest) ? io.cwd : dirname(resolve(io.cwd, a.manifest));
+    const { manifest, open } = loadManifest(a.manifest, '--manifest', io);
     const settings = { ...manifest.launch };
     if (a['ap-reset-eip'] !== undefined) settings.apResetEip = Number(parseUnsigned(a['ap-reset-eip'], '--ap-reset-eip', 0xffffffffn));
     if (a['measured-zero'] !== undefined) settings.measuredZero = parseMeasuredZero(a['measured-zero'], '--measured-zero');
     if (a['firmware-metadata'] !== undefined) settings.firmwareMetadata = parseFirmwareMetadata(a['firmware-metadata'], '--firmware-metadata');
     return regionsLaunch({
-      regions: manifestRegionSpecs(manifest, (p, w, o, l) => fileWindow(p, w, baseDir, o, l)),
+      regions: manifestRegionSpecs(manifest, open),
       memory: guestMemoryFromFiles(a.memory, a.extent, io.cwd),
       ...(manifest.struct?.capabilities !== undefined ? { capabilities: manifest.struct.capabilities } : {}),
       settings,

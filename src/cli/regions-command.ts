@@ -14,17 +14,18 @@ import {
 } from '../regions/format.js';
 import type { GuestMemory } from '../regions/memory.js';
 import {
-  formatManifest, manifestRegionSpecs, parseFirmwareMetadata, parseManifest, parseMeasuredZero, resolveLaunch,
+  formatManifest, manifestRegionSpecs, parseFirmwareMetadata, parseMeasuredZero, resolveLaunch,
   type LaunchSettings, type Manifest, type ManifestRegion, type ManifestSource,
 } from '../regions/manifest.js';
 import { replayRegions, replayUpdate, type ReplayOutcome } from '../regions/replay.js';
 import { ovmfRegionList } from '../regions/from-ovmf.js';
-import { fileWindow, guestMemoryFromFiles } from '../node/file-extent.js';
-import { isStdin, readInputFile, writeFileAtomic } from '../node/files.js';
+import { guestMemoryFromFiles } from '../node/file-extent.js';
+import { readInputFile, writeFileAtomic } from '../node/files.js';
 import { formatDigest, LogCollector, oneOf, optInt, optU64, toJson, type OutputFormat } from './common.js';
 import { directBootHashes, loadFirmware, ovmfOptions, parseMode, resolveSignature, type OvmfArgs } from './ovmf-command.js';
 import { resolveProfile } from '../profiles.js';
 import type { CliIO } from './io.js';
+import { loadManifest } from './manifest-input.js';
 import type { CommandSpec } from './spec.js';
 
 import { EXIT_NO_DIGEST } from './exit-codes.js';
@@ -95,12 +96,6 @@ function capturedStruct(a: MemoryArgs, memory: GuestMemory, io: CliIO): Vmfwupda
   return decodeStruct(buf);
 }
 
-function loadManifest(path: string, io: CliIO): { manifest: Manifest; baseDir: string } {
-  const text = new TextDecoder().decode(readInputFile(path, 'manifest', io.cwd));
-  return { manifest: parseManifest(text, `manifest ${path}`), baseDir: isStdin(path) ? io.cwd : dirname(resolve(io.cwd, path)) };
-}
-
-const openerFor = (baseDir: string) => (p: string, what: string, offset: number, length?: number) => fileWindow(p, what, baseDir, offset, length);
 
 interface Replayed { outcome: ReplayOutcome; settings: LaunchSettings }
 
@@ -109,10 +104,10 @@ function replayFromArgs(a: RegionsArgs, io: CliIO): Replayed {
   const overrides = launchOverrides(a);
   if (a.manifest !== undefined) {
     if (a.struct !== undefined || a['struct-at'] !== undefined) fail('usage', 'give a manifest or a captured struct (--struct/--struct-at), not both');
-    const { manifest, baseDir } = loadManifest(a.manifest, io);
+    const { manifest, open } = loadManifest(a.manifest, 'manifest', io);
     const { launch, settings } = resolveLaunch(manifest.launch, overrides);
     if (((manifest.struct?.control ?? 0) & 1) !== 0) return { outcome: { outcome: 'disabled' }, settings };
-    const regions = manifestRegionSpecs(manifest, openerFor(baseDir));
+    const regions = manifestRegionSpecs(manifest, open);
     const caps = manifest.struct?.capabilities;
     return { outcome: replayRegions({ ...(caps !== undefined ? { capabilities: caps } : {}), regions, memory, launch }), settings };
   }
@@ -211,7 +206,7 @@ function writeMemoryImage(path: string, pieces: { gpa: bigint; write(fd: number)
 }
 
 export function runEncode(a: EncodeArgs, io: CliIO): number {
-  const { manifest, baseDir } = loadManifest(a.manifest, io);
+  const { manifest, open } = loadManifest(a.manifest, 'manifest', io);
   if (!a['struct-out'] && !a['regions-out'] && !a['memory-out']) fail('usage', 'encode needs --struct-out, --regions-out and/or --memory-out');
   const size = structSize({ 'struct-size': a['struct-size'] });
   const structGpa = optU64(a['struct-gpa'], '--struct-gpa')!;
@@ -220,7 +215,7 @@ export function runEncode(a: EncodeArgs, io: CliIO): number {
   const arrayEnd = regionsAddr + BigInt(count * 32);
   if (structGpa < arrayEnd && regionsAddr < structGpa + BigInt(size)) fail('usage', '--struct-gpa and --regions-addr overlap');
   let next = optU64(a['staging-base'], '--staging-base') ?? alignUp(arrayEnd > structGpa + BigInt(size) ? arrayEnd : structGpa + BigInt(size), 0x1000n);
-  const specs = manifestRegionSpecs(manifest, openerFor(baseDir));
+  const specs = manifestRegionSpecs(manifest, open);
   const placed: { gpa: bigint; length: bigint; write(fd: number): void }[] = [];
   const descriptors: RegionDescriptor[] = manifest.regions.map((r, i) => {
     const spec = specs[i]!;
