@@ -28,6 +28,8 @@ export interface MeasureOptions {
   readonly hashes?: HashSuite;
   /** Called once per step, in order, when a launch log is wanted. */
   readonly onStep?: (record: LogRecord) => void;
+  /** Refuse plans with more steps than this (default MAX_LAUNCH_STEPS). */
+  readonly maxSteps?: number;
 }
 
 export interface MeasureResult {
@@ -75,9 +77,10 @@ export class Chain {
   constructor(plan: LaunchPlan, private readonly options: MeasureOptions = {}) {
     plan.runs.forEach(checkRun);
     const steps = plan.runs.reduce((n, r) => n + r.pages, 0);
-    if (steps > MAX_LAUNCH_STEPS) {
+    const cap = options.maxSteps ?? MAX_LAUNCH_STEPS;
+    if (steps > cap) {
       const biggest = plan.runs.reduce((a, b) => (b.pages > a.pages ? b : a));
-      fail('too-many-steps', `the launch has ${steps} steps (more than ${MAX_LAUNCH_STEPS}, 4 TiB of pages); the largest run is ${describeOrigin(biggest.origin)} with ${biggest.pages} pages at ${hex64(biggest.gpa)}`);
+      fail('too-many-steps', `the launch has ${steps} steps (more than ${cap}; --max-steps raises the cap); the largest run is ${describeOrigin(biggest.origin)} with ${biggest.pages} pages at ${hex64(biggest.gpa)}`);
     }
     this.ld = new LaunchDigest(plan.seed, options.hashes ?? defaultSuite);
   }

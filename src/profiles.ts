@@ -148,10 +148,10 @@ export const PROFILE_NAMES = Object.keys(PROFILES) as ProfileName[];
 /** Resolves a profile by name (any case) and optional era. */
 export function resolveProfile(name: string, era?: string): VmmProfile {
   const key = name.trim().toLowerCase() as ProfileName;
-  const family = PROFILES[key];
+  const family = Object.hasOwn(PROFILES, key) ? PROFILES[key] : undefined;
   if (!family) fail('profile', `unknown VMM profile ${JSON.stringify(name)}; known: qemu, ec2, gce (any case)`);
   const e = era ?? family.defaultEra;
-  const profile = family.eras[e];
+  const profile = Object.hasOwn(family.eras, e) ? family.eras[e] : undefined;
   if (!profile) fail('profile', `profile ${key} has no era ${JSON.stringify(e)}; known: ${Object.keys(family.eras).join(', ')}`);
   return profile;
 }
@@ -164,7 +164,7 @@ export function resolveProfile(name: string, era?: string): VmmProfile {
 export function resolveVmsaGpa(profile: VmmProfile, product?: string, productOptional = false): bigint {
   const dependsOnProduct = Object.keys(profile.vmsaGpa).length > 1;
   if (product === undefined || (productOptional && !dependsOnProduct)) return profile.vmsaGpa['default']!;
-  const gpa = profile.vmsaGpa[product.toLowerCase()];
+  const gpa = Object.hasOwn(profile.vmsaGpa, product.toLowerCase()) ? profile.vmsaGpa[product.toLowerCase()] : undefined;
   if (gpa === undefined) {
     fail('profile', `profile ${profile.name} has no VMSA GPA for product ${JSON.stringify(product)}; known: ${Object.keys(profile.vmsaGpa).filter((k) => k !== 'default').join(', ') || 'none (the KVM constant applies)'}`);
   }

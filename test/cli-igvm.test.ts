@@ -130,16 +130,16 @@ describe('launch-update', () => {
       expect(j.launches.map((l: { digest: string }) => l.digest)).toEqual(want);
     });
   }
-  it('prints just the next launch\'s digest by default', async () => {
-    expect((await run(dir, 'launch-update', '--struct-at=0x1000', `--memory=${capture(FORMAT)}`)).out.trim()).toBe(G);
+  it('prints the next launch in the same shape as several', async () => {
+    expect((await run(dir, 'launch-update', '--struct-at=0x1000', `--memory=${capture(FORMAT)}`)).out).toBe(`launch 1: guest ${G}\n`);
   });
   it('HOST_IGVM with no image reverts to the host IGVM', async () => {
     const r = await run(dir, 'launch-update', '--struct-at=0x1000', `--memory=${capture(2n, { addr: 0n, size: 0n })}`, `--host-igvm=${host}`);
-    expect(r.out.trim()).toBe(H);
+    expect(r.out).toBe(`launch 1: host ${H}\n`);
   });
   it('QEMU\'s same-write DISABLE quirk keeps the old image', async () => {
     const r = await run(dir, 'launch-update', '--struct-at=0x1000', `--memory=${capture(FORMAT | 1n)}`, `--host-igvm=${host}`, '--qemu-same-write-disable');
-    expect(r.out.trim()).toBe(H);
+    expect(r.out).toBe(`launch 1: host ${H}\n`);
     expect(r.err).toMatch(/only disables/);
   });
   const errs: [string, string[], string][] = [

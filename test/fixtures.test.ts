@@ -9,7 +9,7 @@ describe.skipIf(!SHARED)('fixture vectors through the CLI parser (needs ../share
   it('fixture-vectors.json: every invocation gives the reference digest', async () => {
     const r = await runVectorFile(join(SHARED!, 'fixture-vectors.json'));
     expect(r.failed).toEqual([]);
-    expect(r.passed).toBe(208);
+    expect(r.passed).toBe(209);
   });
   it('fixture-error-vectors.json: every rejected invocation is rejected with a clear error', async () => {
     const r = await runVectorFile(join(SHARED!, 'fixture-error-vectors.json'));

@@ -12,7 +12,7 @@ import { LaunchDigest, PageType } from '../snp/page-info.js';
 import type { LaunchPlan, LaunchRun } from '../plan.js';
 import { PROFILES, resolveProfile, resolveVmsaGpa, type VmmProfile } from '../profiles.js';
 import { VCPU_TYPES, cpuSignature, resolveVcpuType } from '../cpu.js';
-import { buildSnpOvmfPlan, type FirmwareImage, type UnknownSectionPolicy } from '../ovmf/launch.js';
+import { buildLegacySvsmPlan, buildSnpOvmfPlan, type FirmwareImage, type UnknownSectionPolicy } from '../ovmf/launch.js';
 import type { FirmwareLayout } from '../ovmf/firmware.js';
 import type { DirectBootHashes } from '../ovmf/kernel-hashes.js';
 import { replayRegions, type RegionSpec } from '../regions/replay.js';
@@ -54,6 +54,8 @@ export interface OvmfLaunchInputs {
   readonly directBoot?: DirectBootHashes;
   readonly unknownSections?: UnknownSectionPolicy;
   readonly product?: string;
+  /** An explicit VMSA GPA, overriding the profile's (and the product's). */
+  readonly vmsaGpa?: bigint;
 }
 
 export function ovmfLaunch(i: OvmfLaunchInputs): ConfigurableLaunch {
@@ -63,9 +65,25 @@ export function ovmfLaunch(i: OvmfLaunchInputs): ConfigurableLaunch {
     plan: (c) => buildSnpOvmfPlan({
       firmware: i.firmware, layout: i.layout, ...(i.seed ? { seed: i.seed } : {}), vcpus: c.vcpus, profile: c.profile,
       vcpuSignature: c.vcpuSignature ?? 0n, guestFeatures: c.guestFeatures, ...(i.directBoot ? { directBoot: i.directBoot } : {}),
-      unknownSections: i.unknownSections ?? 'error', vmsaGpa: resolveVmsaGpa(c.profile, i.product, true),
+      unknownSections: i.unknownSections ?? 'error', vmsaGpa: i.vmsaGpa ?? resolveVmsaGpa(c.profile, i.product, true),
     }).plan,
     prefixKey: (c) => `${c.profile.secMemPageType}:${c.profile.deferCpuidSections}`,
+  };
+}
+
+export interface SvsmLaunchInputs {
+  readonly ovmf: FirmwareImage;
+  readonly svsm: FirmwareImage;
+  readonly varsSize: number;
+  readonly unknownSections?: UnknownSectionPolicy;
+}
+
+/** Pre-IGVM COCONUT-SVSM (mode snp:svsm): QEMU only, sev_features forced to 0x1. */
+export function svsmLaunch(i: SvsmLaunchInputs): ConfigurableLaunch {
+  return {
+    kind: 'ovmf', profiles: [PROFILES.qemu.eras[PROFILES.qemu.defaultEra]!], usesGuestFeatures: false,
+    plan: (c) => buildLegacySvsmPlan({ ovmf: i.ovmf, svsm: i.svsm, varsSize: i.varsSize, vcpus: c.vcpus, vcpuSignature: c.vcpuSignature ?? 0n, unknownSections: i.unknownSections ?? 'error' }).plan,
+    prefixKey: () => 'svsm',
   };
 }
 

@@ -1,5 +1,4 @@
 /** Attestation workflows: report, verify, identify, diff, reference-values and id-block. */
-import type { Argv } from 'yargs';
 import { fail } from '../errors.js';
 import { bytesEqual, fromBase64, fromHex, hex64, parseUnsigned, toBase64, toHex } from '../bytes.js';
 import { measurePlanParallel } from '../node/parallel.js';
@@ -13,10 +12,13 @@ import { loadP384PrivateKey, signIdBlock } from '../node/id-sign.js';
 import { readInputFile, writeFileAtomic } from '../node/files.js';
 import { parseJsonExact } from '../json-exact.js';
 import { EXIT_MISMATCH } from './exit-codes.js';
-import { LogCollector, oneOf, toJson } from './common.js';
-import { featuresFrom, hasLaunchInput, launchInputOptions, loadLaunch, parseCounts, searchSpace, singleConfig, type LaunchInputArgs } from './launch-inputs.js';
+import { LogCollector, oneOf, toJson, writeOutput, byFlag } from './common.js';
+import { hasLaunchInput, launchFromArgs, launchValues } from './launch-args.js';
+import { openLaunch, searchSpace, singleConfig } from '../launch/build.js';
+import { describeLaunch, parseCounts, type LaunchDescription } from '../launch/description.js';
+import { openInput } from '../node/inputs.js';
+import type { CommandArgs } from './commands.js';
 import type { CliIO } from './io.js';
-import type { CommandSpec } from './spec.js';
 
 // ---- report ----
 
@@ -43,6 +45,10 @@ export function reportJson(r: AttestationReport): Record<string, unknown> {
 
 function loadReport(path: string, io: CliIO): AttestationReport {
   return parseReport(readInputFile(path, 'report', io.cwd), `report ${path}`);
+}
+
+export function runReportCommand(args: CommandArgs, io: CliIO): number {
+  return runReport({ file: String(args.values['report']), json: args.values['json'] === true }, io);
 }
 
 export function runReport(a: { file: string; json: boolean }, io: CliIO): number {
@@ -105,7 +111,7 @@ export function referenceDigests(text: string, what: string): Uint8Array[] {
 
 // ---- verify ----
 
-interface VerifyArgs extends LaunchInputArgs {
+interface VerifyArgs {
   report: string; expected?: string[]; 'reference-values'?: string; 'host-data'?: string; policy?: string;
   'forbid-debug': boolean; 'id-key-digest'?: string; 'author-key-digest'?: string; 'report-data'?: string;
   'expected-log'?: string; log?: string; json: boolean;
@@ -113,9 +119,13 @@ interface VerifyArgs extends LaunchInputArgs {
 
 interface Check { check: string; ok: boolean; expected: string; actual: string }
 
-export async function runVerify(a: VerifyArgs, io: CliIO): Promise<number> {
+export function runVerifyCommand(args: CommandArgs, io: CliIO): Promise<number> {
+  return runVerify(byFlag(args) as unknown as VerifyArgs, args, io);
+}
+
+export async function runVerify(a: VerifyArgs, args: CommandArgs, io: CliIO): Promise<number> {
   const report = loadReport(a.report, io);
-  const sources = [a.expected !== undefined, a['reference-values'] !== undefined, hasLaunchInput(a)].filter(Boolean).length;
+  const sources = [a.expected !== undefined, a['reference-values'] !== undefined, hasLaunchInput(args)].filter(Boolean).length;
   if (sources !== 1) fail('usage', 'give the expected measurement one way: --expected HEX..., --reference-values FILE, or launch inputs (--ovmf, --manifest or --igvm)');
   let expected: Uint8Array[];
   let computedLog: LogCollector | undefined;
@@ -125,10 +135,13 @@ export async function runVerify(a: VerifyArgs, io: CliIO): Promise<number> {
     const path = a['reference-values'];
     expected = referenceDigests(new TextDecoder().decode(readInputFile(path, '--reference-values', io.cwd)), `--reference-values ${path}`);
   } else {
-    const launch = loadLaunch(a, io);
-    const c = singleConfig(a, launch);
+    const d = launchFromArgs(args, io);
+    const opened = openLaunch(d);
+    for (const w of opened.warnings) io.err(`warning: ${w}\n`);
+    const launch = opened.launch;
+    const c = singleConfig(d, launch);
     computedLog = a.log !== undefined || a['expected-log'] !== undefined ? new LogCollector() : undefined;
-    expected = [(await measurePlanParallel(launch.plan(c), computedLog ? { onStep: computedLog.onStep } : {})).digest];
+    expected = [(await measurePlanParallel(launch.plan(c), { ...(computedLog ? { onStep: computedLog.onStep } : {}), ...(d.maxSteps !== undefined ? { maxSteps: d.maxSteps } : {}) })).digest];
     if (computedLog && a.log !== undefined) computedLog.write(a.log, io);
     config = { kind: launch.kind, vcpus: c.vcpus, profile: c.profile.name, era: c.profile.era, vcpuType: c.vcpuType ?? null, vcpuSignature: c.vcpuSignature ?? null, guestFeatures: c.guestFeatures };
   }
@@ -173,7 +186,7 @@ export async function runVerify(a: VerifyArgs, io: CliIO): Promise<number> {
 
 // ---- identify ----
 
-interface IdentifyArgs extends LaunchInputArgs { report?: string; measurement?: string; json: boolean }
+interface IdentifyArgs { report?: string; measurement?: string; json: boolean }
 
 function resultJson(r: ConfigResult): Record<string, unknown> {
   return {
@@ -182,12 +195,18 @@ function resultJson(r: ConfigResult): Record<string, unknown> {
   };
 }
 
-export function runIdentify(a: IdentifyArgs, io: CliIO): number {
+export function runIdentifyCommand(args: CommandArgs, io: CliIO): number {
+  return runIdentify(byFlag(args) as unknown as IdentifyArgs, launchFromArgs(args, io), io);
+}
+
+export function runIdentify(a: IdentifyArgs, d: LaunchDescription, io: CliIO): number {
   if ((a.report === undefined) === (a.measurement === undefined)) fail('usage', 'give --report FILE or --measurement HEX');
   const report = a.report !== undefined ? loadReport(a.report, io) : undefined;
   const target = report ? report.measurement : parseDigestString(a.measurement!, '--measurement');
-  const launch = loadLaunch(a, io);
-  const space0 = searchSpace(a, { vcpus: parseCounts('1-256', 'vcpus'), features: [0x1n, 0x21n] });
+  const opened = openLaunch(d);
+  for (const w of opened.warnings) io.err(`warning: ${w}\n`);
+  const launch = opened.launch;
+  const space0 = searchSpace(d, { vcpus: parseCounts('1-256', 'vcpus'), features: [0x1n, 0x21n], addFeatures: true });
   const ordered = orderByHostCpu(space0.vcpuTypes, report?.cpuid);
   const space = { ...space0, vcpuTypes: ordered.types };
   const started = Date.now();
@@ -220,6 +239,10 @@ export function runIdentify(a: IdentifyArgs, io: CliIO): number {
 
 // ---- diff ----
 
+export function runDiffCommand(args: CommandArgs, io: CliIO): number {
+  return runDiff({ a: String(args.values['logA']), b: String(args.values['logB']), json: args.values['json'] === true }, io);
+}
+
 export function runDiff(a: { a: string; b: string; json: boolean }, io: CliIO): number {
   const la = parseLog(new TextDecoder().decode(readInputFile(a.a, 'log A', io.cwd)), a.a);
   const lb = parseLog(new TextDecoder().decode(readInputFile(a.b, 'log B', io.cwd)), a.b);
@@ -230,44 +253,47 @@ export function runDiff(a: { a: string; b: string; json: boolean }, io: CliIO): 
 
 // ---- reference-values ----
 
-interface RefArgs extends LaunchInputArgs { format: string; encoding: string; matrix?: string; out?: string; 'out-dir'?: string; policy?: string; apeip: boolean }
+interface RefArgs { format: string; encoding: string; matrix?: string; out?: string; 'out-dir'?: string; policy?: string; apeip: boolean }
 
-function applyMatrix(a: RefArgs, io: CliIO): RefArgs {
-  if (a.matrix === undefined) return a;
-  const doc = parseJsonExact(new TextDecoder().decode(readInputFile(a.matrix, '--matrix', io.cwd)), `--matrix ${a.matrix}`, 'reference-values') as Record<string, unknown>;
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('reference-values', `--matrix ${a.matrix}: expected an object`);
-  const known = ['vcpus', 'vcpuTypes', 'vcpuSignatures', 'guestFeatures', 'profiles'];
-  for (const k of Object.keys(doc)) if (!known.includes(k)) fail('reference-values', `--matrix ${a.matrix}: unknown key ${JSON.stringify(k)} (known: ${known.join(', ')})`);
-  const join = (v: unknown, key: string): string | undefined => {
-    if (v === undefined) return undefined;
-    if (typeof v === 'string' || typeof v === 'number') return String(v);
-    if (Array.isArray(v)) return v.map(String).join(',');
-    return fail('reference-values', `--matrix ${a.matrix}: ${key} must be a list or a string`);
-  };
-  const out: RefArgs = { ...a };
-  const set = (flag: keyof RefArgs, v: string | undefined): void => { if (v !== undefined && out[flag] === undefined) (out as unknown as Record<string, unknown>)[flag] = v; };
-  set('vcpus', join(doc['vcpus'], 'vcpus'));
-  set('vcpu-type', join(doc['vcpuTypes'], 'vcpuTypes'));
-  set('vcpu-sig', join(doc['vcpuSignatures'], 'vcpuSignatures'));
-  set('guest-features', join(doc['guestFeatures'], 'guestFeatures'));
-  set('vmm-type', join(doc['profiles'], 'profiles'));
-  return out;
+/** Matrix file keys: the option keys, plus the names earlier versions used. */
+const MATRIX_ALIASES: Readonly<Record<string, string>> = { vcpuTypes: 'vcpuType', vcpuSignatures: 'vcpuSig', profiles: 'vmmType' };
+const MATRIX_KEYS = ['vcpus', 'vcpuType', 'vcpuSig', 'vmmType', 'vmmEra', 'guestFeatures'];
+
+/** The launch values with a --matrix file's lists filled in where the command line gave none. */
+function matrixValues(args: CommandArgs, io: CliIO): Record<string, unknown> {
+  const values = launchValues(args);
+  const path = args.values['matrix'];
+  if (typeof path !== 'string') return values;
+  const doc = parseJsonExact(new TextDecoder().decode(readInputFile(path, '--matrix', io.cwd)), `--matrix ${path}`, 'reference-values') as Record<string, unknown>;
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('reference-values', `--matrix ${path}: expected an object`);
+  for (const [k0, v] of Object.entries(doc)) {
+    const k = Object.hasOwn(MATRIX_ALIASES, k0) ? MATRIX_ALIASES[k0]! : k0;
+    if (!MATRIX_KEYS.includes(k)) fail('reference-values', `--matrix ${path}: unknown key ${JSON.stringify(k0)} (known: ${MATRIX_KEYS.join(', ')})`);
+    if (values[k] === undefined) values[k] = v;
+  }
+  return values;
 }
 
-export function runReferenceValues(a0: RefArgs, io: CliIO): number {
-  const a = applyMatrix(a0, io);
+export function runReferenceValuesCommand(args: CommandArgs, io: CliIO): number {
+  const a = byFlag(args) as unknown as RefArgs;
+  const d = describeLaunch(matrixValues(args, io), { open: (value, _key, what) => openInput(value, what, io.cwd) });
+  return runReferenceValues(a, d, args, io);
+}
+
+export function runReferenceValues(a: RefArgs, d0: LaunchDescription, args: CommandArgs, io: CliIO): number {
   const format = oneOf(a.format, '--format', ['json', 'trustee', 'go-sev-guest', 'contrast'] as const);
   if (a.apeip && format !== 'contrast') fail('usage', '--apeip belongs to --format contrast');
-  if (a.apeip) a.vcpus = '1';
-  if (a.vcpus === undefined) fail('usage', 'missing --vcpus (a count, a list or ranges such as 1-8,16) or a --matrix with vcpus');
-  const launch = loadLaunch(a, io);
-  const space = searchSpace(a, { vcpus: [], features: [] });
-  const guestFeatures = featuresFrom(a) ?? [0x1n];
-  const profiles = a['vmm-type'] === undefined ? [launch.profiles[0]!] : space.profiles;
-  if (profiles.some((p) => p.usesVcpuSignature) && a['vcpu-type'] === undefined && a['vcpu-sig'] === undefined && a['vcpu-family'] === undefined && launch.kind !== 'igvm') {
+  const d: LaunchDescription = a.apeip ? { ...d0, vcpus: [1] } : d0;
+  if (d.vcpus === undefined) fail('usage', 'missing --vcpus (a count, a list or ranges such as 1-8,16) or a --matrix with vcpus');
+  const opened = openLaunch(d);
+  for (const w of opened.warnings) io.err(`warning: ${w}\n`);
+  const launch = opened.launch;
+  const space = searchSpace(d, { vcpus: [], features: [0x1n] });
+  const profiles = d.profiles ?? [launch.profiles[0]!];
+  if (profiles.some((p) => p.usesVcpuSignature) && d.vcpuTypes === undefined && launch.kind !== 'igvm') {
     fail('usage', 'the qemu profile measures the vCPU model: give --vcpu-type (or --vcpu-sig), lists allowed');
   }
-  const sw = sweep(launch, { ...space, guestFeatures, profiles });
+  const sw = sweep(launch, { ...space, profiles });
   if (sw.skipped.length) for (const s of sw.skipped) io.err(`warning: skipped ${s.config}: ${s.reason}\n`);
   if (sw.results.length === 0) throw sw.skipped[0]?.error ?? new Error('no configuration of the matrix can launch');
   const source = { launch: launch.kind, tool: 'vmfw-measure' };
@@ -276,7 +302,7 @@ export function runReferenceValues(a0: RefArgs, io: CliIO): number {
     case 'json': text = toJson(measurementSet(sw.results, oneOf(a.encoding, '--encoding', ['hex', '0xhex', 'base64', 'base64url'] as const) as DigestEncoding, source)); break;
     case 'trustee': text = `${JSON.stringify(trusteeMessage(sw.results, oneOf(a.encoding, '--encoding', ['hex', 'base64'] as const)))}\n`; break;
     case 'go-sev-guest': {
-      const policy = a.policy !== undefined ? parseUnsigned(a.policy, '--policy') : undefined;
+      const policy = args.given.has('policy') && a.policy !== undefined ? parseUnsigned(a.policy, '--policy') : undefined;
       if (a['out-dir'] !== undefined) {
         sw.results.forEach((r) => writeFileAtomic(`${a['out-dir']}/${r.profile}-${r.era}-${r.vcpuType ?? 'any'}-gf${r.guestFeatures === null ? 'file' : r.guestFeatures.toString(16)}-v${r.vcpus}.textproto`, goSevGuestPolicies([r], policy), io.cwd));
         io.out(`wrote ${sw.results.length} policies to ${a['out-dir']}\n`);
@@ -291,14 +317,17 @@ export function runReferenceValues(a0: RefArgs, io: CliIO): number {
       break;
     }
   }
-  if (a.out !== undefined) writeFileAtomic(a.out, text, io.cwd);
-  else io.out(text);
+  writeOutput(a.out ?? '-', text, io);
   return 0;
 }
 
 // ---- id-block ----
 
 interface IdBlockArgs { measurement: string; 'id-key': string; 'author-key'?: string; 'family-id'?: string; 'image-id'?: string; 'guest-svn': string; policy: string; json: boolean }
+
+export function runIdBlockCommand(args: CommandArgs, io: CliIO): number {
+  return runIdBlock(byFlag(args) as unknown as IdBlockArgs, io);
+}
 
 export function runIdBlock(a: IdBlockArgs, io: CliIO): number {
   const ld = parseDigestString(a.measurement, '--measurement');
@@ -322,68 +351,3 @@ export function runIdBlock(a: IdBlockArgs, io: CliIO): number {
   return 0;
 }
 
-// ---- registration ----
-
-export function reportOptions(y: Argv): Argv {
-  return y
-    .option('json', { type: 'boolean', default: false, describe: 'as JSON (measurement as lowercase hex)' });
-}
-
-export function verifyOptions(y: Argv): Argv {
-  return launchInputOptions(y)
-    .option('report', { type: 'string', demandOption: true, describe: 'the attestation report (binary, hex or base64)' })
-    .option('expected', { type: 'string', array: true, describe: 'accepted measurement(s), hex or base64' })
-    .option('reference-values', { type: 'string', describe: 'a measurement set (reference-values --format json), a Trustee message, or a JSON list' })
-    .option('host-data', { type: 'string', describe: 'also require this HOST_DATA (32 bytes hex)' })
-    .option('policy', { type: 'string', describe: 'also require exactly this guest policy' })
-    .option('forbid-debug', { type: 'boolean', default: false, describe: 'also require the policy DEBUG bit clear' })
-    .option('id-key-digest', { type: 'string', describe: 'also require this ID key digest (48 bytes hex)' })
-    .option('author-key-digest', { type: 'string', describe: 'also require this author key digest' })
-    .option('report-data', { type: 'string', describe: 'also require this REPORT_DATA (64 bytes hex)' })
-    .option('expected-log', { type: 'string', describe: 'on a mismatch, diff the launch these inputs give against this expected log' })
-    .option('log', { type: 'string', describe: 'write the launch log of the given inputs' })
-    .option('json', { type: 'boolean', default: false });
-}
-
-export function identifyOptions(y: Argv): Argv {
-  return launchInputOptions(y)
-    .option('report', { type: 'string', describe: 'the attestation report whose measurement to explain' })
-    .option('measurement', { type: 'string', describe: 'the measurement (hex or base64) instead of a report' })
-    .option('json', { type: 'boolean', default: false });
-}
-
-export function referenceValuesOptions(y: Argv): Argv {
-  return launchInputOptions(y)
-    .option('format', { type: 'string', default: 'json', describe: 'json | trustee | go-sev-guest | contrast' })
-    .option('encoding', { type: 'string', default: 'hex', describe: 'digest encoding: json: hex | 0xhex | base64 | base64url; trustee: hex | base64' })
-    .option('matrix', { type: 'string', describe: 'JSON {"vcpus","vcpuTypes","vcpuSignatures","guestFeatures","profiles"} (flags win)' })
-    .option('policy', { type: 'string', describe: 'go-sev-guest: also require this guest policy' })
-    .option('out', { type: 'string', describe: 'write to FILE (atomically) instead of stdout' })
-    .option('out-dir', { type: 'string', describe: 'go-sev-guest: one textproto file per configuration in DIR' })
-    .option('apeip', { type: 'boolean', default: false, describe: 'contrast: the 1-vCPU digest plus the firmware AP reset EIP (the verifier extends to any count)' });
-}
-
-export function idBlockOptions(y: Argv): Argv {
-  return y
-    .option('measurement', { type: 'string', demandOption: true, describe: 'the launch digest the ID block vouches for (hex or base64)' })
-    .option('id-key', { type: 'string', demandOption: true, describe: 'ECDSA P-384 private key (PEM)' })
-    .option('author-key', { type: 'string', describe: 'ECDSA P-384 author key (PEM): signs the ID key' })
-    .option('family-id', { type: 'string', describe: '16 bytes hex' })
-    .option('image-id', { type: 'string', describe: '16 bytes hex' })
-    .option('guest-svn', { type: 'string', default: '0' })
-    .option('policy', { type: 'string', default: '0x30000', describe: 'must equal the launch policy' })
-    .option('json', { type: 'boolean', default: false });
-}
-
-export function diffOptions(y: Argv): Argv {
-  return y.option('json', { type: 'boolean', default: false });
-}
-
-export const COMMANDS: readonly CommandSpec[] = [
-  { path: 'report', describe: 'decode an SEV-SNP attestation report (signature not checked)', usage: 'report FILE [--json]', positionals: [{ name: 'file', required: true }], options: reportOptions, run: (a, io) => runReport(a as never, io) },
-  { path: 'verify', describe: "check a report's measurement (and HOST_DATA, policy, key digests) against expected values or launch inputs", usage: 'verify --report FILE (--expected HEX... | --reference-values FILE | <launch inputs>) [checks]', positionals: [], options: verifyOptions, run: (a, io) => runVerify(a as never, io) },
-  { path: 'identify', describe: 'find the configurations (vCPUs, vCPU type, features, profile) that explain a measurement', usage: 'identify (--report FILE | --measurement HEX) <launch inputs> [search space]', positionals: [], options: identifyOptions, run: (a, io) => runIdentify(a as never, io) },
-  { path: 'diff', describe: 'first step where two launch logs diverge', usage: 'diff LOG_A LOG_B [--json]', positionals: [{ name: 'a', required: true }, { name: 'b', required: true }], options: diffOptions, run: (a, io) => runDiff(a as never, io) },
-  { path: 'reference-values', describe: 'reference values over a configuration matrix (json, trustee, go-sev-guest, contrast)', usage: 'reference-values <launch inputs> --vcpus LIST [--vcpu-type LIST] [--format F]', positionals: [], options: referenceValuesOptions, run: (a, io) => runReferenceValues(a as never, io) },
-  { path: 'id-block', describe: 'build and sign the SNP ID block and ID auth for a digest', usage: 'id-block --measurement HEX --id-key id.pem [--author-key author.pem]', positionals: [], options: idBlockOptions, run: (a, io) => runIdBlock(a as never, io) },
-];

@@ -30,11 +30,24 @@ export class LogCollector {
   readonly lines: string[] = [];
   readonly onStep = (r: LogRecord): void => { this.lines.push(JSON.stringify(r)); };
   write(path: string, io: CliIO): void {
-    writeFileAtomic(path, this.lines.length ? `${this.lines.join('\n')}\n` : '', io.cwd);
+    writeOutput(path, this.lines.length ? `${this.lines.join('\n')}\n` : '', io);
   }
+}
+
+/** Writes an output option's target: `-` is stdout, anything else a file (see node/files.ts for the rules). */
+export function writeOutput(path: string, data: string | Uint8Array, io: CliIO): void {
+  if (path === '-') { io.out(data); return; }
+  writeFileAtomic(path, data, io.cwd);
 }
 
 /** JSON with bigints written as 0x-hex strings, so values above 2^53 survive. */
 export function toJson(value: unknown): string {
   return `${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`;
+}
+
+/** The parsed options keyed by their command-line spelling (`vcpu-type`), for commands that read them so. */
+export function byFlag(a: { readonly values: Readonly<Record<string, unknown>> }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(a.values)) out[k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] = v;
+  return out;
 }

@@ -1,7 +1,7 @@
 /** What a command may touch: output streams and the directory relative paths resolve against. */
 export interface CliIO {
   readonly cwd: string;
-  out(text: string): void;
+  out(data: string | Uint8Array): void;
   err(text: string): void;
 }
 
@@ -15,7 +15,7 @@ export const processIO: CliIO = {
 export function captureIO(cwd: string): CliIO & { stdout: string; stderr: string } {
   const io = {
     cwd, stdout: '', stderr: '',
-    out(t: string) { io.stdout += t; },
+    out(t: string | Uint8Array) { io.stdout += typeof t === 'string' ? t : new TextDecoder().decode(t); },
     err(t: string) { io.stderr += t; },
   };
   return io;

@@ -1,5 +1,4 @@
 /** `vmfw-measure launch-update`: the digest of the launch(es) after a vm-launch-update write. */
-import type { Argv } from 'yargs';
 import { fail } from '../errors.js';
 import { hex64 } from '../bytes.js';
 import { measurePlan } from '../engine.js';
@@ -10,33 +9,20 @@ import {
 } from '../launch-update/model.js';
 import { guestMemoryFromFiles } from '../node/file-extent.js';
 import { readInputFile } from '../node/files.js';
-import { formatDigest, oneOf, optInt, optU64, toJson, type OutputFormat } from './common.js';
-import { igvmMeasureOptions, igvmOptions, loadIgvm, type IgvmArgs } from './igvm-command.js';
+import { formatDigest, oneOf, optInt, optU64, toJson, type OutputFormat, byFlag } from './common.js';
+import { igvmMeasureOptions, loadIgvm } from './igvm-command.js';
+import { launchFromArgs } from './launch-args.js';
 import type { CliIO } from './io.js';
-import type { CommandSpec } from './spec.js';
+import type { CommandArgs } from './commands.js';
 
-interface LaunchUpdateArgs extends Omit<IgvmArgs, 'file' | 'log' | 'check-kvm'> {
+interface LaunchUpdateArgs {
   struct?: string; 'struct-at'?: string; memory?: string; extent?: string[]; 'host-igvm'?: string;
-  'not-igvm-init': boolean; resets: string; 'qemu-same-write-disable': boolean;
+  'not-igvm-init': boolean; resets: string; 'qemu-same-write-disable': boolean; 'output-format': string; json: boolean;
 }
 
-export function launchUpdateOptions(y: Argv): Argv {
-  return igvmOptions(y)
-    .option('struct', { type: 'string', describe: 'the 56-byte VMLaunchUpdate struct as the guest wrote it' })
-    .option('struct-at', { type: 'string', describe: 'read the struct from guest memory at this GPA' })
-    .option('memory', { type: 'string', describe: 'raw guest-memory image holding the IGVM image (byte N = GPA N)' })
-    .option('extent', { type: 'string', array: true, describe: 'GPA=FILE: guest memory from FILE at GPA (repeatable)' })
-    .option('host-igvm', { type: 'string', describe: 'the IGVM the host launched the VM from (for launches that revert to it)' })
-    .option('not-igvm-init', { type: 'boolean', default: false, describe: 'the VM was not started from IGVM (QEMU then reports NOT_IGVM_INIT)' })
-    .option('resets', { type: 'string', default: '1', describe: 'how many of the next launches to report' })
-    .option('qemu-same-write-disable', { type: 'boolean', default: false, describe: 'model QEMU\'s code: DISABLE in the same write as an image does not load it' })
-    .option('output-format', { type: 'string', default: 'hex', describe: 'hex | base64' })
-    .option('json', { type: 'boolean', default: false, describe: 'the struct, the control-matrix row and every launch as JSON' })
-    .conflicts('struct', 'struct-at');
-}
-
-
-export function runLaunchUpdate(a: LaunchUpdateArgs, io: CliIO): number {
+export function runLaunchUpdateCommand(args: CommandArgs, io: CliIO): number {
+  const a = byFlag(args) as unknown as LaunchUpdateArgs;
+  const d0 = launchFromArgs(args, io);
   const format = oneOf(a['output-format'], '--output-format', ['hex', 'base64'] as const) as OutputFormat;
   const memory = guestMemoryFromFiles(a.memory, a.extent, io.cwd);
   let raw: Uint8Array;
@@ -54,7 +40,7 @@ export function runLaunchUpdate(a: LaunchUpdateArgs, io: CliIO): number {
   const resets = optInt(a.resets, '--resets', 1024)!;
   if (resets < 1) fail('bad-number', '--resets must be at least 1');
   const schedule = launchSchedule(s, { resets, qemuSameWriteDisable: a['qemu-same-write-disable'] });
-  const opts = igvmMeasureOptions({ ...a, semantics: 'qemu', 'native-zero': false });
+  const opts = igvmMeasureOptions({ ...d0, semantics: 'qemu' }, args.given);
   const digests = new Map<ImageSource, string>();
   const digestOf = (src: ImageSource): string => {
     let d = digests.get(src);
@@ -72,7 +58,7 @@ export function runLaunchUpdate(a: LaunchUpdateArgs, io: CliIO): number {
     }
     const m = measureIgvm(file, opts);
     for (const w of m.warnings) io.err(`warning: ${src} IGVM: ${w}\n`);
-    d = formatDigest(measurePlan(m.plan).digest, format);
+    d = formatDigest(measurePlan(m.plan, d0.maxSteps !== undefined ? { maxSteps: d0.maxSteps } : {}).digest, format);
     digests.set(src, d);
     return d;
   };
@@ -86,16 +72,10 @@ export function runLaunchUpdate(a: LaunchUpdateArgs, io: CliIO): number {
       },
       row: schedule.row, updatesLocked: schedule.updatesLocked, vcpus: opts.vcpus, launches, notes: schedule.notes,
     }));
-  } else if (resets === 1) {
-    io.out(`${launches[0]!.digest}\n`);
   } else {
+    // One line per launch, the same shape for one reset as for several.
     for (const l of launches) io.out(`launch ${l.launch}: ${l.image} ${l.digest}\n`);
   }
   return 0;
 }
 
-export const COMMANDS: readonly CommandSpec[] = [{
-  path: 'launch-update', describe: 'digest of the next launch(es) after a QEMU vm-launch-update write (IGVM image in guest memory)',
-  usage: 'launch-update (--struct FILE | --struct-at GPA) --memory IMG [--host-igvm FILE] [--resets N] [options]', positionals: [],
-  options: launchUpdateOptions, run: (a, io) => runLaunchUpdate(a as never, io),
-}];

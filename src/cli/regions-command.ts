@@ -2,7 +2,6 @@
  * `vmfw-measure regions`: replay a vmfwupdate region list (manifest or binary capture) and
  * print the launch digest after the update; plus from-ovmf, encode and decode.
  */
-import type { Argv } from 'yargs';
 import { closeSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fail } from '../errors.js';
@@ -14,19 +13,21 @@ import {
 } from '../regions/format.js';
 import type { GuestMemory } from '../regions/memory.js';
 import {
-  formatManifest, manifestRegionSpecs, parseFirmwareMetadata, parseMeasuredZero, resolveLaunch,
+  formatManifest, manifestRegionSpecs, resolveLaunch,
   type LaunchSettings, type Manifest, type ManifestRegion, type ManifestSource,
 } from '../regions/manifest.js';
 import { replayRegions, replayUpdate, type ReplayOutcome } from '../regions/replay.js';
 import { ovmfRegionList } from '../regions/from-ovmf.js';
 import { guestMemoryFromFiles } from '../node/file-extent.js';
 import { readInputFile, writeFileAtomic } from '../node/files.js';
-import { formatDigest, LogCollector, oneOf, optInt, optU64, toJson, type OutputFormat } from './common.js';
-import { directBootHashes, loadFirmware, ovmfOptions, parseMode, resolveSignature, type OvmfArgs } from './ovmf-command.js';
+import { formatDigest, LogCollector, oneOf, optInt, optU64, toJson, writeOutput, type OutputFormat, byFlag } from './common.js';
 import { resolveProfile } from '../profiles.js';
+import { directBoot, firmwareImage, ovmfModePlan } from '../launch/build.js';
+import type { LaunchDescription } from '../launch/description.js';
+import { launchFromArgs } from './launch-args.js';
+import type { CommandArgs } from './commands.js';
 import type { CliIO } from './io.js';
 import { loadManifest } from './manifest-input.js';
-import type { CommandSpec } from './spec.js';
 
 import { EXIT_NO_DIGEST } from './exit-codes.js';
 
@@ -39,40 +40,26 @@ interface RegionsArgs extends LaunchArgs, MemoryArgs {
   manifest?: string; 'output-format': string; json: boolean; log?: string;
 }
 
-function launchOptions(y: Argv): Argv {
-  return y
-    .option('vcpus', { type: 'string', describe: 'vCPU count (overrides launch.vcpus)' })
-    .option('vmm-type', { type: 'string', alias: 'profile', describe: 'VMM profile qemu | ec2 | gce (any case)' })
-    .option('vmm-era', { type: 'string', describe: 'profile era (qemu: init2 | pre-init2; ec2: rdx-0x600 | rdx-0)' })
-    .option('vcpu-type', { type: 'string', describe: 'QEMU vCPU model name' })
-    .option('vcpu-sig', { type: 'string', describe: 'vCPU signature (CPUID Fn0000_0001_EAX)' })
-    .option('guest-features', { type: 'string', describe: 'VMSA sev_features (default 0x1)' })
-    .option('ap-reset-eip', { type: 'string', describe: 'AP reset EIP (default: from the firmware region\'s SEV-ES reset block)' })
-    .option('measured-zero', { type: 'string', describe: 'ZERO+MEASURE pages: native (ZERO type, default) | normal (NORMAL page of zeros)' })
-    .option('firmware-metadata', { type: 'string', describe: 'none (default) | ovmf (append the firmware region\'s SEV metadata sections)' });
-}
-
-function memoryOptions(y: Argv): Argv {
-  return y
-    .option('struct', { type: 'string', describe: 'struct vmfwupdate as captured (40 or 36 bytes)' })
-    .option('struct-at', { type: 'string', describe: 'read struct vmfwupdate from guest memory at this GPA' })
-    .option('struct-size', { type: 'string', default: '40', describe: 'size of the struct read with --struct-at: 40 (natural) or 36 (packed)' })
-    .option('memory', { type: 'string', describe: 'raw guest-memory image (byte N = GPA N) holding the array and COPY sources' })
-    .option('extent', { type: 'string', array: true, describe: 'GPA=FILE: guest memory populated from FILE at GPA (repeatable)' })
-    .conflicts('struct', 'struct-at');
-}
-
-function launchOverrides(a: LaunchArgs): LaunchSettings {
+function launchOverrides(d: LaunchDescription): LaunchSettings {
   const s: LaunchSettings = {};
-  if (a.vcpus !== undefined) s.vcpus = optInt(a.vcpus, '--vcpus', 65536)!;
-  if (a['vmm-type'] !== undefined) s.profile = resolveProfile(a['vmm-type']).name;
-  if (a['vmm-era'] !== undefined) s.era = a['vmm-era'];
-  if (a['vcpu-type'] !== undefined) s.vcpuType = a['vcpu-type'];
-  if (a['vcpu-sig'] !== undefined) s.vcpuSignature = optU64(a['vcpu-sig'], '--vcpu-sig')!;
-  if (a['guest-features'] !== undefined) s.guestFeatures = optU64(a['guest-features'], '--guest-features')!;
-  if (a['ap-reset-eip'] !== undefined) s.apResetEip = optInt(a['ap-reset-eip'], '--ap-reset-eip', 0xffffffff)!;
-  if (a['measured-zero'] !== undefined) s.measuredZero = parseMeasuredZero(a['measured-zero'].toLowerCase(), '--measured-zero');
-  if (a['firmware-metadata'] !== undefined) s.firmwareMetadata = parseFirmwareMetadata(a['firmware-metadata'].toLowerCase(), '--firmware-metadata');
+  const one = <T>(list: readonly T[] | undefined, flag: string): T | undefined => {
+    if (list && list.length !== 1) fail('usage', `give one value for ${flag}`);
+    return list?.[0];
+  };
+  const vcpus = one(d.vcpus, '--vcpus');
+  if (vcpus !== undefined) s.vcpus = vcpus;
+  const profile = one(d.profiles, '--vmm-type');
+  if (profile) { s.profile = profile.name; s.era = profile.era; }
+  const type = one(d.vcpuTypes, '--vcpu-type');
+  if (type) {
+    if (type.name.startsWith('sig ') || type.name.startsWith('family ')) s.vcpuSignature = type.signature;
+    else s.vcpuType = type.name;
+  }
+  const gf = one(d.guestFeatures, '--guest-features');
+  if (gf !== undefined) s.guestFeatures = gf;
+  if (d.apResetEip !== undefined) s.apResetEip = d.apResetEip;
+  if (d.measuredZero !== undefined) s.measuredZero = d.measuredZero;
+  if (d.firmwareMetadata !== undefined) s.firmwareMetadata = d.firmwareMetadata;
   return s;
 }
 
@@ -99,9 +86,9 @@ function capturedStruct(a: MemoryArgs, memory: GuestMemory, io: CliIO): Vmfwupda
 
 interface Replayed { outcome: ReplayOutcome; settings: LaunchSettings }
 
-function replayFromArgs(a: RegionsArgs, io: CliIO): Replayed {
+function replayFromArgs(a: RegionsArgs, d: LaunchDescription, io: CliIO): Replayed {
   const memory = guestMemory(a, io);
-  const overrides = launchOverrides(a);
+  const overrides = launchOverrides(d);
   if (a.manifest !== undefined) {
     if (a.struct !== undefined || a['struct-at'] !== undefined) fail('usage', 'give a manifest or a captured struct (--struct/--struct-at), not both');
     const { manifest, open } = loadManifest(a.manifest, 'manifest', io);
@@ -117,16 +104,16 @@ function replayFromArgs(a: RegionsArgs, io: CliIO): Replayed {
   return { outcome: replayUpdate({ struct, memory, launch }), settings };
 }
 
-export async function runRegions(a: RegionsArgs, io: CliIO): Promise<number> {
+export async function runRegions(a: RegionsArgs, d: LaunchDescription, io: CliIO): Promise<number> {
   const format = oneOf(a['output-format'], '--output-format', ['hex', 'base64'] as const) as OutputFormat;
-  const { outcome, settings } = replayFromArgs(a, io);
+  const { outcome, settings } = replayFromArgs(a, d, io);
   if (outcome.outcome === 'disabled') {
     if (a.json) io.out(toJson({ rules: RULES_VERSION, outcome: 'disabled' }));
     io.err('update disabled: control.DISABLE is set, so the VMM ignores the update and the next launch is unchanged (no digest)\n');
     return EXIT_NO_DIGEST;
   }
   const log = a.log !== undefined ? new LogCollector() : undefined;
-  const r = await measurePlanParallel(outcome.plan, log ? { onStep: log.onStep } : {});
+  const r = await measurePlanParallel(outcome.plan, { ...(log ? { onStep: log.onStep } : {}), ...(d.maxSteps !== undefined ? { maxSteps: d.maxSteps } : {}) });
   if (log) log.write(a.log!, io);
   const digest = formatDigest(r.digest, format);
   if (a.json) {
@@ -148,30 +135,28 @@ export async function runRegions(a: RegionsArgs, io: CliIO): Promise<number> {
 
 // ---- from-ovmf ----
 
-interface FromOvmfArgs extends OvmfArgs { out?: string }
-
-export function runFromOvmf(a: FromOvmfArgs, io: CliIO): number {
-  const mode = parseMode(a.mode);
-  if (mode !== 'snp') fail('usage', `--mode ${mode} has no region-list equivalent; from-ovmf covers plain snp launches`);
-  if (a['snp-ovmf-hash'] !== undefined || a.metadata !== undefined) fail('usage', 'from-ovmf needs the firmware bytes (a region list copies them); drop --snp-ovmf-hash / --metadata');
-  if (a.ovmf === undefined) fail('usage', 'missing --ovmf');
-  if (a.vcpus === undefined) fail('usage', 'missing --vcpus N');
-  const profile = resolveProfile(a['vmm-type'], a['vmm-era']);
-  const vcpu = resolveSignature(a, profile, mode);
-  const firmware = loadFirmware(a.ovmf, '--ovmf', io);
-  const directBoot = directBootHashes(a, io);
-  const outDir = a.out !== undefined ? dirname(resolve(io.cwd, a.out)) : io.cwd;
+export function runFromOvmfCommand(a: CommandArgs, io: CliIO): number {
+  const d = launchFromArgs(a, io);
+  if (d.mode !== 'snp') fail('usage', `--mode ${d.mode} has no region-list equivalent; from-ovmf covers plain snp launches`);
+  if (d.snpOvmfHash || d.metadata) fail('usage', 'from-ovmf needs the firmware bytes (a region list copies them); drop --snp-ovmf-hash / --metadata');
+  if (!d.ovmf) fail('usage', 'missing --ovmf');
+  const ovmfPath = String(a.values['ovmf']);
+  if (ovmfPath === '-') fail('usage', 'from-ovmf writes the firmware path into the manifest; give a file, not stdin');
+  const r = ovmfModePlan(d);
+  const profile = d.profiles?.[0] ?? resolveProfile('qemu');
+  const type = d.vcpuTypes?.[0];
+  const boot = directBoot(d).hashes;
+  const out = a.values['out'] as string | undefined;
+  const outDir = out !== undefined && out !== '-' ? dirname(resolve(io.cwd, out)) : io.cwd;
   const manifest = ovmfRegionList({
-    firmwarePath: relative(outDir, resolve(io.cwd, a.ovmf)) || basename(a.ovmf),
-    firmware, profile, vcpus: optInt(a.vcpus, '--vcpus', 65536)!,
-    ...(vcpu?.name !== undefined ? { vcpuType: vcpu.name } : vcpu ? { vcpuSignature: vcpu.signature } : {}),
-    guestFeatures: optU64(a['guest-features'], '--guest-features')!,
-    ...(directBoot ? { directBoot } : {}),
-    unknownSections: oneOf(a['unknown-sections'], '--unknown-sections', ['error', 'zero'] as const),
+    firmwarePath: relative(outDir, resolve(io.cwd, ovmfPath)) || basename(ovmfPath),
+    firmware: firmwareImage(d.ovmf, '--ovmf'), profile, vcpus: Number(r.inputs['vcpus']),
+    ...(type ? (type.name.startsWith('sig ') || type.name.startsWith('family ') ? { vcpuSignature: type.signature } : { vcpuType: type.name }) : {}),
+    guestFeatures: d.guestFeatures?.[0] ?? 0x1n,
+    ...(boot ? { directBoot: boot } : {}),
+    unknownSections: d.unknownSections ?? 'error',
   });
-  const text = formatManifest(manifest);
-  if (a.out !== undefined) writeFileAtomic(a.out, text, io.cwd);
-  else io.out(text);
+  writeOutput(out ?? '-', formatManifest(manifest), io);
   return 0;
 }
 
@@ -266,9 +251,9 @@ export function runEncode(a: EncodeArgs, io: CliIO): number {
 
 // ---- decode ----
 
-interface DecodeArgs extends LaunchArgs, MemoryArgs { out?: string; 'inline-limit': string }
+interface DecodeArgs extends MemoryArgs { out?: string; 'inline-limit': string }
 
-export function runDecode(a: DecodeArgs, io: CliIO): number {
+export function runDecode(a: DecodeArgs, launch: LaunchSettings, io: CliIO): number {
   const memory = guestMemory(a, io);
   if (a.struct === undefined && a['struct-at'] === undefined) fail('usage', 'decode needs --struct FILE or --struct-at GPA');
   const struct = capturedStruct(a, memory, io);
@@ -295,55 +280,26 @@ export function runDecode(a: DecodeArgs, io: CliIO): number {
     return { ...base, source };
   });
   const manifest: Manifest = {
-    rules: RULES_VERSION, launch: launchOverrides(a),
+    rules: RULES_VERSION, launch,
     struct: { capabilities: struct.capabilities, firmwareSize: struct.firmwareSize, opaqueAddr: struct.opaqueAddr, control: struct.control },
     regions,
   };
-  const text = formatManifest(manifest);
-  if (a.out !== undefined) writeFileAtomic(a.out, text, io.cwd);
-  else io.out(text);
+  writeOutput(a.out ?? '-', formatManifest(manifest), io);
   return 0;
 }
 
-// ---- registration ----
 
-const replayOptions = (s: Argv): Argv => launchOptions(memoryOptions(s))
-  .option('output-format', { type: 'string', default: 'hex', describe: 'hex | base64' })
-  .option('json', { type: 'boolean', default: false, describe: 'digest, rules version, launch settings and step counts as JSON' })
-  .option('log', { type: 'string', describe: 'write the launch log (JSON Lines) to FILE' });
+// ---- entry points: the parsed options, in this module's own shape ----
 
-export const COMMANDS: readonly CommandSpec[] = [
-  {
-    path: 'regions', describe: 'launch digest after a vmfwupdate region-list update (rules vmfwupdate-snp/1)',
-    usage: 'regions [MANIFEST | --struct FILE | --struct-at GPA] [--memory IMG] [--extent GPA=FILE ...] [options]',
-    positionals: [{ name: 'manifest', required: false }], options: replayOptions,
-    run: (a, io) => runRegions(a as unknown as RegionsArgs, io),
-  },
-  {
-    path: 'regions from-ovmf', describe: 'write the region list equivalent to an OVMF launch (same options as `ovmf`)',
-    usage: 'regions from-ovmf --mode snp --ovmf OVMF.fd [ovmf options] [--out FILE]', positionals: [],
-    options: (s) => ovmfOptions(s).option('out', { type: 'string', describe: 'write the manifest to FILE (default: stdout)' }),
-    run: (a, io) => runFromOvmf(a as unknown as FromOvmfArgs, io),
-  },
-  {
-    path: 'regions encode', describe: 'write the binary struct vmfwupdate, region array and (optionally) a memory image',
-    usage: 'regions encode MANIFEST [--struct-out F] [--regions-out F] [--memory-out F]', positionals: [{ name: 'manifest', required: true }],
-    options: (s) => s
-      .option('struct-out', { type: 'string', describe: 'struct vmfwupdate bytes' })
-      .option('regions-out', { type: 'string', describe: 'region array bytes' })
-      .option('memory-out', { type: 'string', describe: 'sparse raw memory image holding struct, array and COPY sources' })
-      .option('struct-size', { type: 'string', default: '40', describe: '40 (natural) or 36 (packed)' })
-      .option('struct-gpa', { type: 'string', default: '0x1000', describe: 'where the struct sits in the memory image' })
-      .option('regions-addr', { type: 'string', default: '0x2000', describe: 'regions_addr: where the array sits' })
-      .option('staging-base', { type: 'string', describe: 'first src address for COPY sources without src (default: after the array)' }),
-    run: (a, io) => runEncode(a as unknown as EncodeArgs, io),
-  },
-  {
-    path: 'regions decode', describe: 'decode a captured struct and region array into a manifest',
-    usage: 'regions decode (--struct FILE | --struct-at GPA) [--memory IMG] [--extent GPA=FILE ...] [--out FILE]', positionals: [],
-    options: (s) => launchOptions(memoryOptions(s))
-      .option('out', { type: 'string', describe: 'write the manifest to FILE (default: stdout)' })
-      .option('inline-limit', { type: 'string', default: '1048576', describe: 'largest COPY source written inline as hex when sources come from extents' }),
-    run: (a, io) => runDecode(a as unknown as DecodeArgs, io),
-  },
-];
+
+export function runRegionsCommand(a: CommandArgs, io: CliIO): Promise<number> {
+  return runRegions(byFlag(a) as unknown as RegionsArgs, launchFromArgs(a, io), io);
+}
+
+export function runEncodeCommand(a: CommandArgs, io: CliIO): number {
+  return runEncode(byFlag(a) as unknown as EncodeArgs, io);
+}
+
+export function runDecodeCommand(a: CommandArgs, io: CliIO): number {
+  return runDecode(byFlag(a) as unknown as DecodeArgs, launchOverrides(launchFromArgs(a, io)), io);
+}

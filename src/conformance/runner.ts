@@ -25,7 +25,8 @@ export interface RunReport {
   deviations: { id: string; reason: string }[];
 }
 
-interface FixtureVector { id: string; args: string[]; measurement: string; inputs?: Record<string, string> }
+/** `output`, when present, is the reference's literal stdout (e.g. base64); else stdout is the hex measurement. */
+interface FixtureVector { id: string; args: string[]; measurement: string; output?: string; inputs?: Record<string, string> }
 interface FixtureErrorVector { id: string; args: string[]; rc: number; kind: string; stderr_last_line: string; inputs?: Record<string, string> }
 
 function isObject(v: unknown): v is Record<string, unknown> { return typeof v === 'object' && v !== null && !Array.isArray(v); }
@@ -80,8 +81,9 @@ async function runFixtureVectors(vectors: FixtureVector[], dir: string, report: 
     const io = captureIO(dir);
     const rc = await runCli(['ovmf', ...v.args], io);
     const got = rc === 0 ? io.stdout.trim() : `exit ${rc}: ${io.stderr.trim()}`;
-    if (got === v.measurement) report.passed++;
-    else report.failed.push({ id: v.id, expected: v.measurement, got });
+    const want = v.output ?? v.measurement;
+    if (got === want) report.passed++;
+    else report.failed.push({ id: v.id, expected: want, got });
   }
 }
 

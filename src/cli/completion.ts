@@ -1,0 +1,35 @@
+/**
+ * Shell completion through yargs (loaded only here: it costs ~50 ms to import, which the other
+ * commands never pay). The command and option lists come from the same declarations as the parser.
+ */
+import yargs from 'yargs';
+import { COMMANDS } from './commands.js';
+import type { CliIO } from './io.js';
+
+export async function runCompletion(argv: readonly string[], io: CliIO): Promise<number> {
+  let y = yargs([...argv]).scriptName('vmfw-measure').exitProcess(false).help(false).version(false)
+    .completion('completion', 'print a completion script for bash or zsh');
+  const top = [...new Set(COMMANDS.map((c) => c.path.split(' ')[0]!))];
+  for (const name of top) {
+    const subs = COMMANDS.filter((c) => c.path.split(' ')[0] === name);
+    const main = subs.find((c) => c.path === name)!;
+    y = y.command(name, main.describe, (cy) => {
+      for (const s of subs) if (s !== main) cy.command(s.path.split(' ')[1]!, s.describe, (sy) => addOptions(sy, s));
+      return addOptions(cy, main);
+    });
+  }
+  let text = '';
+  await y.parseAsync([...argv], {}, (_e, _p, output) => { text = output; });
+  io.out(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+  return 0;
+
+  function addOptions<T>(cy: import('yargs').Argv<T>, c: (typeof COMMANDS)[number]): import('yargs').Argv<T> {
+    for (const o of c.options) {
+      cy = cy.option(o.decl.name, {
+        describe: o.decl.describe, type: o.decl.kind === 'flag' ? 'boolean' : 'string',
+        ...(o.decl.choices ? { choices: [...o.decl.choices] } : {}),
+      }) as import('yargs').Argv<T>;
+    }
+    return cy;
+  }
+}

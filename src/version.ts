@@ -1,0 +1,3 @@
+/** The tool's version (kept equal to package.json's by a test) and the format versions it writes. */
+export const TOOL_NAME = 'vmfw-measure';
+export const VERSION = '0.2.0';

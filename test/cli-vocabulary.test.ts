@@ -1,0 +1,156 @@
+/**
+ * The command-line layer: sev-snp-measure parity rules, one option vocabulary across commands,
+ * help, did-you-mean, output targets. Each rule is asserted on real digests or exit codes.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { captureIO, runCli } from '../src/cli/main.js';
+import { COMMANDS } from '../src/cli/commands.js';
+import { OPTIONS, optionKey } from '../src/options/table.js';
+import { buildSyntheticImage } from '../src/conformance/recipes.js';
+import { buildReport } from '../src/attestation/report.js';
+import { fromHex, toHex } from '../src/bytes.js';
+import { defaultSuite } from '../src/hash/suite.js';
+import { VERSION } from '../src/version.js';
+import { loadVectors, REPO } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vmfw-vocab-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const synth = loadVectors<{ images: Record<string, Parameters<typeof buildSyntheticImage>[0]> }>('synthetic-vectors.json');
+writeFileSync(join(dir, 'amdsev.fd'), buildSyntheticImage(synth.images['amdsev-4k']!));
+writeFileSync(join(dir, 'kernel.bin'), new Uint8Array([1, 2, 3]));
+
+async function run(...args: string[]): Promise<{ rc: number; out: string; err: string }> {
+  const io = captureIO(dir);
+  const rc = await runCli(args, io);
+  return { rc, out: io.stdout, err: io.stderr };
+}
+
+const OVMF = ['ovmf', '--mode', 'snp', '--vcpus', '2', '--vcpu-type', 'EPYC-Milan', '--ovmf', 'amdsev.fd', '--kernel', 'kernel.bin'];
+const cmdlineSha = (text: string): string => toHex(defaultSuite.sha256(new Uint8Array([...new TextEncoder().encode(text), 0])));
+
+describe('sev-snp-measure parity', () => {
+  it.each([['-'], ['"a"'], ["'a'"], ['--'], ['a,b'], ['-x']])('--append %s measures exactly those characters', async (text) => {
+    const spaced = await run(...OVMF, '--append', text);
+    const inline = await run(...OVMF, `--append=${text}`);
+    const byHash = await run(...OVMF, `--append-sha256=${cmdlineSha(text)}`);
+    expect(spaced.rc, spaced.err).toBe(0);
+    expect(spaced.out).toBe(byHash.out);
+    expect(inline.out).toBe(byHash.out);
+  });
+  it('a value that spells another option is refused, with the = form offered', async () => {
+    const r = await run(...OVMF, '--append', '--initrd', 'x');
+    expect(r.rc).toBe(2);
+    expect(r.err).toMatch(/--append needs a value.*--append=--initrd/);
+  });
+  it.each(['--no-append', '--no-kernel', '--vcpuType=EPYC-Milan', '--kern=kernel.bin'])('%s is an unknown option (exit 2)', async (opt) => {
+    const r = await run(...OVMF, opt);
+    expect(r.rc).toBe(2);
+    expect(r.err).toMatch(/^error\[usage\]: ovmf: unknown option/);
+  });
+  it('did-you-mean for options and commands', async () => {
+    expect((await run(...OVMF, '--kernal', 'k')).err).toMatch(/did you mean --kernel\?/);
+    expect((await run(...OVMF, '--vcpuType', 'EPYC')).err).toMatch(/did you mean --vcpu-type\?/);
+    const r = await run('ovfm', '--mode', 'snp');
+    expect(r.rc).toBe(2);
+    expect(r.err).toMatch(/did you mean ovmf\?/);
+  });
+  it('an --append that holds U+FFFD (not UTF-8 on the command line) is refused, pointing to --append-sha256', async () => {
+    const r = await run(...OVMF, '--append', 'console=\uFFFD');
+    expect(r.rc).toBe(2);
+    expect(r.err).toMatch(/--append-sha256/);
+  });
+  it('snp:ovmf-hash prints bare hex whatever --output-format and -v say', async () => {
+    const plain = await run('ovmf', '--mode', 'snp:ovmf-hash', '--ovmf', 'amdsev.fd');
+    expect(plain.out).toMatch(/^[0-9a-f]{96}\n$/);
+    expect((await run('ovmf', '--mode', 'snp:ovmf-hash', '--ovmf', 'amdsev.fd', '--output-format', 'base64', '-v')).out).toBe(plain.out);
+  });
+  it('a value option given twice is refused; list options keep every value', async () => {
+    const r = await run(...OVMF, '--vcpus', '3');
+    expect(r.rc).toBe(2);
+    expect(r.err).toMatch(/--vcpus takes one value but is given twice/);
+  });
+  it.each([['--mode', '__proto__'], ['--vmm-type', 'constructor'], ['--vmm-era', 'toString'], ['--product', '__proto__'], ['--vcpu-type', 'constructor']])('%s %s is a usage error, not a crash', async (flag, value) => {
+    const args = OVMF.filter((_a, i) => OVMF[i] !== flag && OVMF[i - 1] !== flag);
+    const r = await run(...args, flag, value);
+    expect(r.rc).toBe(2);
+    expect(r.err).toMatch(/^error\[(usage|profile|vcpu-type)\]/);
+  });
+});
+
+describe('one vocabulary', () => {
+  it('every option name the commands use is declared once, with a description and a camelCase key', () => {
+    const names = OPTIONS.map((o) => o.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const o of OPTIONS) {
+      expect(o.describe.length, o.name).toBeGreaterThan(8);
+      expect(optionKey(o.name)).toMatch(/^[a-z][a-zA-Z0-9]*$/);
+    }
+  });
+  it('launch commands share the launch option names', () => {
+    const launchNames = ['vcpus', 'vcpu-type', 'vcpu-sig', 'vmm-type', 'vmm-era', 'guest-features', 'product', 'vmsa-gpa'];
+    for (const path of ['ovmf', 'regions', 'igvm', 'verify', 'identify', 'reference-values', 'launch-update']) {
+      const c = COMMANDS.find((x) => x.path === path)!;
+      for (const n of launchNames) expect(c.options.some((o) => o.decl.name === n), `${path} --${n}`).toBe(true);
+    }
+  });
+  it('an ovmf command line pasted after verify REPORT and reference-values works verbatim', async () => {
+    const digest = (await run(...OVMF, '--vmm-era', 'init2', '--vmsa-gpa', '0xfffffffff000')).out.trim();
+    writeFileSync(join(dir, 'report.bin'), buildReport({ measurement: fromHex(digest, 'd', 48) }));
+    const pasted = OVMF.slice(1).concat(['--vmm-era', 'init2', '--vmsa-gpa', '0xfffffffff000']);
+    const v = await run('verify', 'report.bin', ...pasted);
+    expect(v.rc, v.err).toBe(0);
+    expect(v.out).toMatch(/measurement: match/);
+    const flagForm = await run('verify', '--report', 'report.bin', ...pasted);
+    expect(flagForm.rc).toBe(0);
+    const rv = await run('reference-values', ...pasted);
+    expect(rv.rc, rv.err).toBe(0);
+    expect(rv.out).toContain(digest);
+  });
+  it('--measured-zero and its alias --native-zero are one option', async () => {
+    const ig = join(REPO, 'examples', 'igvm', 'example.igvm');
+    const a = await run('igvm', ig, '--semantics', 'igvmmeasure', '--native-zero');
+    const b = await run('igvm', ig, '--semantics', 'igvmmeasure', '--measured-zero', 'native');
+    expect(a.rc, a.err).toBe(0);
+    expect(a.out).toBe(b.out);
+  });
+});
+
+describe('help and conventions', () => {
+  it('every command has help with its options, defaults and an Examples section', async () => {
+    for (const c of COMMANDS) {
+      const r = await run(...c.path.split(' '), '--help');
+      expect(r.rc).toBe(0);
+      expect(r.out).toContain('Examples:');
+      for (const o of c.options) expect(r.out, `${c.path} --${o.decl.name}`).toContain(`--${o.decl.name}`);
+      expect((await run('help', ...c.path.split(' '))).out).toBe(r.out);
+    }
+    expect((await run('regions', '--help')).out).toMatch(/from-ovmf[\s\S]*encode[\s\S]*decode/);
+    expect((await run('igvm', '--help')).out).toContain('igvm inspect');
+    expect((await run('ovmf', '--help')).out).toMatch(/--vmm-type VMM .*default: qemu/);
+  });
+  it('-V and --version print the version everywhere', async () => {
+    expect((await run('-V')).out).toBe(`${VERSION}\n`);
+    expect((await run('ovmf', '--version')).out).toBe(`${VERSION}\n`);
+    expect(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version).toBe(VERSION);
+  });
+  it('completion prints a shell script', async () => {
+    const r = await run('completion');
+    expect(r.rc).toBe(0);
+    expect(r.out).toMatch(/vmfw-measure/);
+    expect(r.out).toMatch(/--get-yargs-completions/);
+  });
+  it('--vcpus 0 in an snp mode warns that nothing can start; --quiet silences it', async () => {
+    const args = ['ovmf', '--mode', 'snp', '--vcpus', '0', '--vcpu-type', 'EPYC-Milan', '--ovmf', 'amdsev.fd'];
+    expect((await run(...args)).err).toMatch(/warning: --vcpus 0/);
+    expect((await run(...args, '--quiet')).err).toBe('');
+  });
+  it('--log - writes the launch log to stdout', async () => {
+    const r = await run('ovmf', '--mode', 'snp', '--vcpus', '1', '--vcpu-type', 'EPYC-Milan', '--ovmf', 'amdsev.fd', '--log', '-');
+    const lines = r.out.trim().split('\n');
+    const last = JSON.parse(lines[lines.length - 2]!) as { digest: string };
+    expect(last.digest).toBe(lines[lines.length - 1]);
+  });
+});
