@@ -1,49 +1,77 @@
-/** vmfw-measure library entry point. */
+/**
+ * vmfw-measure: AMD SEV-SNP launch digests, platform-neutral entry (imports nothing from `node:`;
+ * runs in browsers with @noble/hashes). `vmfw-measure/node` adds file paths, node:crypto and
+ * worker threads.
+ *
+ * First layer: one call per command, options named as the CLI's long options in camelCase.
+ * Second layer: launch plans and the engine, for front-ends of your own.
+ */
+import {
+  bytesEnvironment, identifyWith, measureIgvmWith, measureOvmfWith, measureRegionsWith, referenceValuesWith, verifyReportWith,
+  type CallOptions, type FileInput, type IdentifyResult, type LaunchOptions, type Measurement, type ReferenceFormat,
+  type SweepOptions, type VerifyExpectations, type VerifyResult,
+} from './api/measure.js';
+import type { DigestEncoding } from './attestation/reference-values.js';
+
+export type { CallOptions, FileInput, IdentifyResult, LaunchOptions, Measurement, ReferenceFormat, SweepOptions, VerifyExpectations, VerifyResult, DigestEncoding };
+export type { ConfigurationDigest } from './api/measure.js';
+
+/**
+ * Digest of a classic OVMF launch (`vmfw-measure ovmf`). `mode` defaults to `snp`.
+ * @example (await measureOvmf({ ovmf: bytes, vcpus: 4, vcpuType: 'EPYC-Milan' })).digest
+ */
+export async function measureOvmf(options: LaunchOptions & CallOptions): Promise<Measurement> {
+  return measureOvmfWith(bytesEnvironment, options);
+}
+
+/** Digest after a vmfwupdate region-list update (`vmfw-measure regions`); files the manifest names come from `files`. */
+export async function measureRegions(manifest: FileInput | object, options: LaunchOptions & CallOptions = {}): Promise<Measurement> {
+  return measureRegionsWith(bytesEnvironment, manifest, options);
+}
+
+/** Digest of an IGVM image (`vmfw-measure igvm`); `vcpus` defaults to 1, `semantics` to `qemu`. */
+export async function measureIgvm(image: FileInput, options: LaunchOptions & CallOptions = {}): Promise<Measurement> {
+  return measureIgvmWith(bytesEnvironment, image, options);
+}
+
+/** Reference values over a configuration matrix (`vmfw-measure reference-values`), as the text the CLI prints. */
+export async function referenceValues(launch: SweepOptions, matrix: Pick<LaunchOptions, 'vcpus' | 'vcpuType' | 'vcpuSig' | 'vmmType' | 'vmmEra' | 'guestFeatures'> = {}, format: ReferenceFormat = 'json', encoding: DigestEncoding = 'hex'): Promise<string> {
+  return referenceValuesWith(bytesEnvironment, launch, matrix, format, encoding);
+}
+
+/** Checks an attestation report's measurement and fields (`vmfw-measure verify`); signatures are not checked. */
+export async function verifyReport(report: Uint8Array, expected: VerifyExpectations): Promise<VerifyResult> {
+  return verifyReportWith(bytesEnvironment, report, expected);
+}
+
+/** The configurations of a launch that explain a report's measurement (`vmfw-measure identify`). */
+export async function identify(report: Uint8Array | string, launch: SweepOptions): Promise<IdentifyResult> {
+  return identifyWith(bytesEnvironment, report, launch);
+}
+
+// ---- second layer: plans, the engine, formats ----
+
+/** Every error is a MeasureError with a stable `code` (see docs/errors.md). */
 export { MeasureError, ERROR_CODES, type ErrorCode } from './errors.js';
-export { toHex, fromHex, toBase64, fromBase64, parseUnsigned } from './bytes.js';
-export { defaultSuite, nobleSuite, nodeSuite, type HashSuite, type Hasher } from './hash/suite.js';
+export { toHex, fromHex, toBase64, fromBase64 } from './bytes.js';
+export { OPTIONS, optionKey, type OptionDecl } from './options/table.js';
+export { describeLaunch, type LaunchDescription, type Source } from './launch/description.js';
+export { openLaunch, ovmfModePlan, singleConfig, searchSpace } from './launch/build.js';
+export { defaultSuite, nobleSuite, useHashSuite, type HashSuite, type Hasher } from './hash/suite.js';
 export { PageType, PAGE_TYPE_NAMES, LaunchDigest, encodePageInfo, PAGE_SIZE, DIGEST_SIZE, PAGE_INFO_SIZE } from './snp/page-info.js';
-export { encodeVmsa, VMSA_OFFSETS, type VmsaRegisters } from './snp/vmsa.js';
 export { measurePlan, type LogRecord, type MeasureOptions, type MeasureResult } from './engine.js';
 export { countSteps, describeOrigin, type LaunchPlan, type LaunchRun, type RunContents, type StepOrigin } from './plan.js';
-export {
-  PROFILES, PROFILE_NAMES, LEGACY_SVSM_VMSA, KVM_VMSA_GPA, RESET_VECTOR_EIP, resolveProfile, resolveVmsaGpa,
-  buildVmsaPage, vmsaRegisters, type VmmProfile, type VmsaTemplate,
-} from './profiles.js';
+export { PROFILES, resolveProfile, resolveVmsaGpa, type VmmProfile } from './profiles.js';
 export { cpuSignature, resolveVcpuType, VCPU_TYPES, VCPU_TYPE_NAMES } from './cpu.js';
-export {
-  parseFirmware, parseFooterTable, parseSevMetadata, firmwareGpa, SectionType, sectionTypeName,
-  type FirmwareInfo, type FirmwareLayout, type MetadataSection,
-} from './ovmf/firmware.js';
-export { buildHashTable, buildHashesPage, cmdlineHash, type DirectBootHashes } from './ovmf/kernel-hashes.js';
-export {
-  buildSnpOvmfPlan, buildOvmfHashPlan, buildLegacySvsmPlan, sevLaunchDigest, sevEsLaunchDigest, metadataRuns,
-  type FirmwareImage, type SnpOvmfLaunch, type BuiltPlan,
-} from './ovmf/launch.js';
-export { parseMetadataJson, formatMetadataJson } from './ovmf/metadata-json.js';
-export { guidToBytes, guidFromBytes, GUIDS } from './ovmf/guid.js';
-export {
-  REGION_FLAGS, RULES_VERSION, decodeStruct, encodeStruct, decodeRegionArray, encodeRegionArray, flagNames,
-  type VmfwupdateStruct, type RegionDescriptor,
-} from './regions/format.js';
-export { ExtentMemory, bytesExtent, EMPTY_MEMORY, type GuestMemory, type MemoryExtent } from './regions/memory.js';
-export {
-  replayRegions, replayUpdate, entersLaunch, findFirmwareRegion, REPLAY_VMSA_GPA,
-  type ReplayInput, type ReplayLaunch, type ReplayOutcome, type RegionSpec, type RegionData,
-} from './regions/replay.js';
-export { parseManifest, formatManifest, manifestRegionSpecs, resolveLaunch, type Manifest, type ManifestRegion } from './regions/manifest.js';
-export { ovmfRegionList } from './regions/from-ovmf.js';
-export { parseIgvm, type IgvmFile, type IgvmHeader } from './igvm/parse.js';
-export { measureIgvm, igvmmeasureCheckKvm, IGVM_SEMANTICS, type IgvmMeasureOptions, type IgvmSemantics, type ApVmsaPolicy } from './igvm/measure.js';
-export { buildIgvm, type IgvmBuildHeader } from './igvm/build.js';
-export { describeIgvm } from './igvm/inspect.js';
-export { decodePolicy, type DecodedPolicy } from './snp/policy.js';
-export { decodeVmLaunchUpdate, launchSchedule, type VmLaunchUpdate, type LaunchSchedule } from './launch-update/model.js';
-export { parseReport, buildReport, decodeTcb, type AttestationReport } from './attestation/report.js';
-export { parseLog, compareLogs, formatComparison, type LogStep, type LogComparison } from './attestation/log-diff.js';
-export {
-  ovmfLaunch, regionsLaunch, igvmLaunch, sweep, distinctVcpuTypes, ALL_PROFILES,
-  type ConfigurableLaunch, type LaunchConfig, type SearchSpace, type ConfigResult,
-} from './attestation/launch-space.js';
-export { measurementSet, trusteeMessage, goSevGuestPolicies, contrastEntries, encodeDigest } from './attestation/reference-values.js';
-export { encodeIdBlock, encodeIdAuth, encodePublicKey, encodeSignature } from './snp/id-block.js';
+export { parseFirmware, type FirmwareInfo, type FirmwareLayout, type MetadataSection } from './ovmf/firmware.js';
+export { buildSnpOvmfPlan, buildOvmfHashPlan, type FirmwareImage, type SnpOvmfLaunch, type BuiltPlan } from './ovmf/launch.js';
+export { cmdlineHash, type DirectBootHashes } from './ovmf/kernel-hashes.js';
+export { RULES_VERSION, REGION_FLAGS } from './regions/format.js';
+export { replayRegions, type ReplayLaunch, type ReplayOutcome, type RegionSpec } from './regions/replay.js';
+export { parseManifest, formatManifest, type Manifest } from './regions/manifest.js';
+export { parseIgvm, type IgvmFile } from './igvm/parse.js';
+export { measureIgvm as measureIgvmPlan, IGVM_SEMANTICS, type IgvmMeasureOptions } from './igvm/measure.js';
+export { parseReport, buildReport, type AttestationReport } from './attestation/report.js';
+export { parseLog, compareLogs, type LogComparison } from './attestation/log-diff.js';
+export { ovmfLaunch, regionsLaunch, igvmLaunch, sweep, type ConfigurableLaunch, type LaunchConfig, type ConfigResult } from './attestation/launch-space.js';
+export { VERSION } from './version.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkChain, type PageInfoFile } from '../src/conformance/pageinfo.js';
-import { nobleSuite, nodeSuite } from '../src/hash/suite.js';
+import { nobleSuite } from '../src/hash/suite.js';
+import { nodeSuite } from '../src/hash/node-suite.js';
 import { encodePageInfo, LaunchDigest, PageType, ZERO_DIGEST } from '../src/snp/page-info.js';
 import { fromHex, toHex } from '../src/bytes.js';
 import { loadVectors } from './helpers.js';

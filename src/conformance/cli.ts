@@ -1,4 +1,5 @@
 /** `npm run --silent conformance -- FILE.json [...]`: runs vector files, prints "N passed, M failed". */
+import '../hash/node-suite.js'; // node:crypto as the default hash suite
 import { isMeasureError } from '../errors.js';
 import { formatReport, runVectorFile } from './runner.js';
 

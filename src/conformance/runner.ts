@@ -3,6 +3,7 @@
  * each failure with its id, expected and actual value. Paths inside a file resolve against
  * the file's folder.
  */
+import '../hash/node-suite.js'; // node:crypto as the default hash suite
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fail, isMeasureError } from '../errors.js';

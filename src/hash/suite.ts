@@ -1,6 +1,6 @@
 /**
  * Hash back-ends. Measurement code takes a HashSuite so the same code runs on Node
- * (node:crypto, OpenSSL speed) and anywhere else (@noble/hashes, pure JS).
+ * (node:crypto, OpenSSL speed: hash/node-suite.ts) and anywhere else (@noble/hashes, pure JS).
  */
 import { sha256 as nobleSha256, sha384 as nobleSha384 } from '@noble/hashes/sha2.js';
 
@@ -30,32 +30,16 @@ function wrapNoble(h: { update(d: Uint8Array): unknown; digest(): Uint8Array }):
   return w;
 }
 
-type NodeCrypto = typeof import('node:crypto');
+let current: HashSuite = nobleSuite;
 
-function makeNodeSuite(c: NodeCrypto): HashSuite {
-  // crypto.hash() (one-shot) is about 5x faster than createHash() for 112-byte PAGE_INFO records.
-  const oneShot = typeof c.hash === 'function';
-  const wrap = (alg: string): Hasher => {
-    const h = c.createHash(alg);
-    const w: Hasher = { update(d) { h.update(d); return w; }, digest: () => h.digest() };
-    return w;
-  };
-  return {
-    name: 'node',
-    sha384: oneShot ? (d) => c.hash('sha384', d, 'buffer') : (d) => c.createHash('sha384').update(d).digest(),
-    sha256: oneShot ? (d) => c.hash('sha256', d, 'buffer') : (d) => c.createHash('sha256').update(d).digest(),
-    createSha256: () => wrap('sha256'),
-    createSha384: () => wrap('sha384'),
-  };
+/**
+ * The suite measuring code uses when none is passed: @noble/hashes (runs anywhere) until an
+ * environment installs a faster one. The Node entry points (CLI, `vmfw-measure/node`) install
+ * node:crypto through `hash/node-suite.ts`; this module imports nothing platform-specific.
+ */
+export let defaultSuite: HashSuite = current;
+
+export function useHashSuite(s: HashSuite): void {
+  current = s;
+  defaultSuite = s;
 }
-
-let nodeCrypto: NodeCrypto | undefined;
-try {
-  nodeCrypto = await import('node:crypto');
-} catch {
-  nodeCrypto = undefined; // not on Node: fall back to the portable implementation
-}
-
-/** node:crypto where it exists, @noble/hashes elsewhere. */
-export const nodeSuite: HashSuite | undefined = nodeCrypto ? makeNodeSuite(nodeCrypto) : undefined;
-export const defaultSuite: HashSuite = nodeSuite ?? nobleSuite;

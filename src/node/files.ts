@@ -1,4 +1,5 @@
 /** File access for the CLI: clear errors, bounded reads, atomic writes. Node only. */
+import '../hash/node-suite.js'; // node:crypto as the default hash suite
 import { closeSync, fstatSync, openSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
 import { fail } from '../errors.js';

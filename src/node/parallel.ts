@@ -3,6 +3,7 @@
  * and folds digests into the chain in order while workers hash pages. Only runs of at least
  * `minPages` go to workers; small plans never start a thread.
  */
+import '../hash/node-suite.js'; // node:crypto as the default hash suite
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { defaultSuite } from '../hash/suite.js';

@@ -1,0 +1,71 @@
+/**
+ * vmfw-measure for Node (`vmfw-measure/node`): the same API as the platform-neutral entry, with
+ * node:crypto hashing and file options that may be paths (relative to `cwd`, default the
+ * process's working directory); a manifest's own file sources resolve beside the manifest.
+ */
+import '../hash/node-suite.js';
+import { bytesSource } from '../launch/description.js';
+import {
+  filesOpener, identifyWith, measureIgvmWith, measureOvmfWith, measureRegionsWith, referenceValuesWith, verifyReportWith,
+  type CallOptions, type Environment, type FileInput, type IdentifyResult, type LaunchOptions, type Measurement,
+  type ReferenceFormat, type SweepOptions, type VerifyExpectations, type VerifyResult,
+} from '../api/measure.js';
+import type { DigestEncoding } from '../attestation/reference-values.js';
+import { openInput } from './inputs.js';
+import { readInputFile } from './files.js';
+
+export * from '../index.js';
+export { nodeSuite } from '../hash/node-suite.js';
+export { measurePlanParallel } from './parallel.js';
+
+/** Options for path-taking calls: where relative paths start. */
+export interface NodeCallOptions extends CallOptions { readonly cwd?: string }
+
+function environment(cwd: string | undefined): Environment {
+  const base = cwd ?? process.cwd();
+  return {
+    open(value, what, files) {
+      if (value instanceof Uint8Array) return bytesSource(value, what, filesOpener(files));
+      if (typeof value === 'string' && files && Object.hasOwn(files, value)) return bytesSource(files[value]!, value, filesOpener(files));
+      return openInput(value, what, base);
+    },
+  };
+}
+
+/** Digest of a classic OVMF launch; file options may be paths. */
+export async function measureOvmf(options: LaunchOptions & NodeCallOptions): Promise<Measurement> {
+  const { cwd, ...rest } = options;
+  return measureOvmfWith(environment(cwd), rest);
+}
+
+/** Digest after a region-list update; `manifest` may be a path (its file sources resolve beside it). */
+export async function measureRegions(manifest: FileInput | object, options: LaunchOptions & NodeCallOptions = {}): Promise<Measurement> {
+  const { cwd, ...rest } = options;
+  return measureRegionsWith(environment(cwd), manifest, rest);
+}
+
+/** Digest of an IGVM image, given as bytes or a path. */
+export async function measureIgvm(image: FileInput, options: LaunchOptions & NodeCallOptions = {}): Promise<Measurement> {
+  const { cwd, ...rest } = options;
+  return measureIgvmWith(environment(cwd), image, rest);
+}
+
+/** Reference values over a matrix, as the text the CLI prints. */
+export async function referenceValues(launch: SweepOptions & { cwd?: string }, matrix: Pick<LaunchOptions, 'vcpus' | 'vcpuType' | 'vcpuSig' | 'vmmType' | 'vmmEra' | 'guestFeatures'> = {}, format: ReferenceFormat = 'json', encoding: DigestEncoding = 'hex'): Promise<string> {
+  const { cwd, ...rest } = launch;
+  return referenceValuesWith(environment(cwd), rest, matrix, format, encoding);
+}
+
+/** Checks a report (bytes or a path) against expected values or a launch. */
+export async function verifyReport(report: Uint8Array | string, expected: VerifyExpectations & { cwd?: string }): Promise<VerifyResult> {
+  const { cwd, ...rest } = expected;
+  const bytes = typeof report === 'string' ? readInputFile(report, 'report', cwd ?? process.cwd()) : report;
+  return verifyReportWith(environment(cwd), bytes, rest);
+}
+
+/** The configurations that explain a report (bytes or a path) or a digest string. */
+export async function identify(report: Uint8Array | string, launch: SweepOptions & { cwd?: string }): Promise<IdentifyResult> {
+  const { cwd, ...rest } = launch;
+  const input = typeof report === 'string' && !/^(0x)?[0-9a-fA-F]{96}$/.test(report.trim()) && report.length !== 64 ? readInputFile(report, 'report', cwd ?? process.cwd()) : report;
+  return identifyWith(environment(cwd), input, rest);
+}
