@@ -154,3 +154,24 @@ describe('help and conventions', () => {
     expect(last.digest).toBe(lines[lines.length - 1]);
   });
 });
+
+describe('repeated values and the unbuilt package', () => {
+  it('verify --expected keeps every value, repeated or comma-separated; any may match', async () => {
+    const digest = (await run(...OVMF)).out.trim();
+    writeFileSync(join(dir, 'r2.bin'), buildReport({ measurement: fromHex(digest, 'd', 48) }));
+    const other = 'ab'.repeat(48);
+    expect((await run('verify', 'r2.bin', '--expected', other, '--expected', digest)).rc).toBe(0);
+    expect((await run('verify', 'r2.bin', '--expected', `${other},${digest}`)).rc).toBe(0);
+    expect((await run('verify', 'r2.bin', '--expected', other)).rc).toBe(1);
+  });
+  it('bin/ before a build says to run npm run build', async () => {
+    const { mkdirSync, copyFileSync } = await import('node:fs');
+    const { spawnSync } = await import('node:child_process');
+    const pkg = join(dir, 'unbuilt');
+    mkdirSync(join(pkg, 'bin'), { recursive: true });
+    copyFileSync(join(REPO, 'bin', 'vmfw-measure.js'), join(pkg, 'bin', 'vmfw-measure.js'));
+    const r = spawnSync(process.execPath, [join(pkg, 'bin', 'vmfw-measure.js'), '--version'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/npm run build/);
+  });
+});
