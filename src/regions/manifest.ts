@@ -18,11 +18,20 @@ import { parseJsonExact } from '../json-exact.js';
 import { resolveVcpuType } from '../cpu.js';
 import { resolveProfile } from '../profiles.js';
 import { MAX_VCPUS } from '../ovmf/launch.js';
+import { cmdlineHash, type DirectBootHashes } from '../ovmf/kernel-hashes.js';
+import { defaultSuite } from '../hash/suite.js';
 import { REGION_FLAGS, RULES_VERSION, flagNames, type RegionFlagName } from './format.js';
 import type { FirmwareMetadataMode, MeasuredZero, RegionData, RegionSpec, ReplayLaunch } from './replay.js';
 
+/** The measured direct-boot inputs of a kernel-hashes page, as the ovmf command takes them. */
+export interface KernelHashesSource {
+  readonly kernel?: string; readonly initrd?: string; readonly append?: string;
+  readonly kernelSha256?: string; readonly initrdSha256?: string; readonly appendSha256?: string;
+}
+
 export type ManifestSource =
   | { readonly file: string; readonly offset?: bigint; readonly length?: bigint }
+  | { readonly kernelHashes: KernelHashesSource }
   | { readonly hex: string }
   | { readonly base64: string };
 
@@ -94,9 +103,28 @@ export function parseFlags(v: unknown, what: string): bigint {
 }
 
 function parseSource(v: unknown, what: string): ManifestSource {
-  if (!isObj(v)) fail('manifest', `${what}: expected an object with file, hex or base64`);
-  const kinds = ['file', 'hex', 'base64'].filter((k) => k in v);
-  if (kinds.length !== 1) fail('manifest', `${what}: give exactly one of file, hex, base64`);
+  if (!isObj(v)) fail('manifest', `${what}: expected an object with file, hex, base64 or kernelHashes`);
+  const kinds = ['file', 'hex', 'base64', 'kernelHashes'].filter((k) => Object.hasOwn(v, k));
+  if (kinds.length !== 1) fail('manifest', `${what}: give exactly one of file, hex, base64, kernelHashes`);
+  if (kinds[0] === 'kernelHashes') {
+    onlyKeys(v, ['kernelHashes'], what);
+    const k = v['kernelHashes'];
+    const w = `${what}.kernelHashes`;
+    if (!isObj(k)) fail('manifest', `${w}: expected {"kernel", "initrd", "append"} or their SHA-256s`);
+    const keys = ['kernel', 'initrd', 'append', 'kernelSha256', 'initrdSha256', 'appendSha256'] as const;
+    onlyKeys(k, keys, w);
+    const out: Record<string, string> = {};
+    for (const key of keys) {
+      if (k[key] === undefined) continue;
+      if (typeof k[key] !== 'string') fail('manifest', `${w}.${key}: expected a string`);
+      out[key] = k[key] as string;
+    }
+    if (out['kernel'] === undefined && out['kernelSha256'] === undefined) fail('manifest', `${w}: needs kernel or kernelSha256`);
+    for (const f of ['kernel', 'initrd', 'append'] as const) {
+      if (out[f] !== undefined && out[`${f}Sha256`] !== undefined) fail('manifest', `${w}: ${f} and ${f}Sha256 are alternatives`);
+    }
+    return { kernelHashes: out as KernelHashesSource };
+  }
   if ('file' in v) {
     onlyKeys(v, ['file', 'offset', 'length'], what);
     if (typeof v['file'] !== 'string' || v['file'] === '') fail('manifest', `${what}.file: expected a path`);
@@ -188,6 +216,7 @@ export function parseManifest(text: string, what = 'manifest'): Manifest {
 
 /** The size a region takes from its source when it gives none (a file's is known only when opened). */
 function sourceLengthHint(s: ManifestSource): bigint | undefined {
+  if ('kernelHashes' in s) return 4096n;
   if ('hex' in s) return BigInt(s.hex.replace(/^0x/i, '').length / 2);
   if ('base64' in s) return BigInt(fromBase64(s.base64, 'source.base64').length);
   return s.length;
@@ -196,7 +225,29 @@ function sourceLengthHint(s: ManifestSource): bigint | undefined {
 /** Opens a file source; the Node layer supplies this so the module stays environment-free. */
 export type FileOpener = (path: string, what: string, offset: number, length?: number) => RegionData;
 
+/** The SHA-256s a kernelHashes source names: files hashed in 1 MiB chunks, or given. */
+export function kernelHashesOf(k: KernelHashesSource, what: string, openFile: FileOpener): DirectBootHashes {
+  const fileHash = (path: string, w: string): Uint8Array => {
+    const data = openFile(path, w, 0);
+    const h = defaultSuite.createSha256();
+    const buf = new Uint8Array(Math.min(1 << 20, Math.max(1, data.length)));
+    for (let o = 0; o < data.length; o += buf.length) {
+      const view = buf.subarray(0, Math.min(buf.length, data.length - o));
+      data.read(o, view);
+      h.update(view);
+    }
+    return h.digest();
+  };
+  return {
+    kernel: k.kernelSha256 !== undefined ? fromHex(k.kernelSha256, `${what}.kernelSha256`, 32) : fileHash(k.kernel!, `${what}.kernel`),
+    initrd: k.initrdSha256 !== undefined ? fromHex(k.initrdSha256, `${what}.initrdSha256`, 32)
+      : k.initrd ? fileHash(k.initrd, `${what}.initrd`) : defaultSuite.sha256(new Uint8Array(0)),
+    cmdline: k.appendSha256 !== undefined ? fromHex(k.appendSha256, `${what}.appendSha256`, 32) : cmdlineHash(k.append),
+  };
+}
+
 export function regionData(s: ManifestSource, what: string, openFile: FileOpener): RegionData {
+  if ('kernelHashes' in s) return fail('manifest', `${what}: a kernelHashes source is built at replay (internal)`);
   if ('file' in s) {
     return openFile(s.file, what, Number(s.offset ?? 0n), s.length === undefined ? undefined : Number(s.length));
   }
@@ -207,6 +258,12 @@ export function regionData(s: ManifestSource, what: string, openFile: FileOpener
 /** Region specs for the replay: manifest sources become region data; others read guest memory at src. */
 export function manifestRegionSpecs(m: Manifest, openFile: FileOpener): RegionSpec[] {
   return m.regions.map((r, i) => {
+    if (r.source && 'kernelHashes' in r.source) {
+      return {
+        size: r.size ?? 4096n, src: r.src ?? 0n, dst: r.dst, flags: r.flags,
+        kernelHashes: kernelHashesOf(r.source.kernelHashes, `regions[${i}].source.kernelHashes`, openFile),
+      };
+    }
     const data = r.source ? regionData(r.source, `regions[${i}].source`, openFile) : undefined;
     const size = r.size ?? (data ? BigInt(data.length) : fail('manifest', `regions[${i}]: missing size`, { region: i }));
     return {

@@ -9,7 +9,8 @@ import { PAGE_SIZE, PageType } from '../snp/page-info.js';
 import type { LaunchPlan, LaunchRun, RunContents } from '../plan.js';
 import { KVM_VMSA_GPA, RESET_VECTOR_EIP, type VmmProfile } from '../profiles.js';
 import { parseFirmware, type ByteSource, type FirmwareInfo } from '../ovmf/firmware.js';
-import { metadataRuns, vmsaPagesFor, vmsaRuns, MAX_VCPUS, type UnknownSectionPolicy } from '../ovmf/launch.js';
+import { kernelHashesPage, metadataRuns, vmsaPagesFor, vmsaRuns, MAX_VCPUS, type UnknownSectionPolicy } from '../ovmf/launch.js';
+import type { DirectBootHashes } from '../ovmf/kernel-hashes.js';
 import {
   CAPABILITY_IGVM_IMAGES, CONTROL_DISABLE, KNOWN_FLAGS_MASK, MAX_REGIONS, REGION_ENTRY_SIZE, REGION_FLAGS as F,
   decodeRegionArray, flagNames, type RegionDescriptor, type VmfwupdateStruct,
@@ -34,6 +35,11 @@ export interface RegionData {
 
 export interface RegionSpec extends RegionDescriptor {
   readonly data?: RegionData;
+  /**
+   * A kernel-hashes page built from these hashes and the firmware region's hash-table location.
+   * With firmwareMetadata "ovmf" it fills the firmware's SNP_KERNEL_HASHES section, in metadata order.
+   */
+  readonly kernelHashes?: DirectBootHashes;
   /** A source shorter than `size` is padded with zeros instead of being an error. */
   readonly padZero?: boolean;
 }
@@ -200,6 +206,27 @@ function regionRun(i: number, r: RegionSpec, input: ReplayInput): LaunchRun {
   return { pageType: PageType.Unmeasured, gpa: r.dst, pages, contents: { kind: 'none' }, origin };
 }
 
+/**
+ * Resolves a kernelHashes region into a page of bytes, laid out by the firmware region's tables
+ * (the hash table's offset in its page comes from the firmware's footer table).
+ */
+function withKernelHashesPages(input: ReplayInput): { input: ReplayInput; page?: Uint8Array; region?: number } {
+  const idx = input.regions.flatMap((r, i) => (r.kernelHashes ? [i] : []));
+  if (idx.length === 0) return { input };
+  if (idx.length > 1) fail('manifest', `regions[${idx[1]}]: only one kernelHashes region per launch`, { region: idx[1]! });
+  const i = idx[0]!;
+  const r = input.regions[i]!;
+  if (r.size !== 4096n || (r.flags & ~(F.COPY | F.MEASURE | F.VALIDATE)) !== 0n || !has(r.flags, F.COPY) || !has(r.flags, F.MEASURE)) {
+    fail('manifest', `regions[${i}]: a kernelHashes source fills one COPY + MEASURE page (size 0x1000)`, { region: i });
+  }
+  const fw = findFirmwareRegion(input.regions);
+  if (fw === undefined) fail('no-firmware-region', `regions[${i}]: a kernelHashes page is laid out by the firmware; the list needs a firmware region (COPY + MEASURE ending at 4 GiB)`, { region: i });
+  const info = parseFirmware(regionSource(input.regions[fw]!, input.memory), `firmware region ${fw}`);
+  const page = kernelHashesPage(info, r.kernelHashes!, `firmware region ${fw}`);
+  const regions = input.regions.map((x, j) => (j === i ? { ...x, data: { length: page.length, describe: 'kernel hashes', read: (o: number, into: Uint8Array) => into.set(page.subarray(o, o + into.length)) } } : x));
+  return { input: { ...input, regions }, page, region: i };
+}
+
 /** The firmware region: COPY + MEASURE (VALIDATE allowed) ending exactly at 4 GiB. */
 export function findFirmwareRegion(regions: readonly RegionDescriptor[]): number | undefined {
   const i = regions.findIndex((r) => entersLaunch(r.flags) && has(r.flags, F.COPY) && has(r.flags, F.MEASURE)
@@ -208,9 +235,11 @@ export function findFirmwareRegion(regions: readonly RegionDescriptor[]): number
 }
 
 /** Validates a region list and builds its launch plan (rules 1-8, 10-11; DISABLE is the caller's). */
-export function replayRegions(input: ReplayInput): ReplayedLaunch {
+export function replayRegions(input0: ReplayInput): ReplayedLaunch {
+  if (input0.regions.length > MAX_REGIONS) fail('too-many-regions', `${input0.regions.length} regions; at most ${MAX_REGIONS}`);
+  const built = withKernelHashesPages(input0);
+  const input = built.input;
   const { regions, launch } = input;
-  if (regions.length > MAX_REGIONS) fail('too-many-regions', `${regions.length} regions; at most ${MAX_REGIONS}`);
   let seenImage = false;
   regions.forEach((r, i) => {
     validateRegion(i, r, input, seenImage);
@@ -268,13 +297,19 @@ export function replayRegions(input: ReplayInput): ReplayedLaunch {
   // An IGVM image is executed in place: its page directives at its position in the array; its
   // VMSAs (KVM measures them at launch finish) replace the profile's.
   const igvmPages = igvm ? igvm.plan.runs.filter((r) => r.pageType !== PageType.Vmsa).map((r) => ({ ...r, origin: { ...r.origin, detail: `region ${igvmIndex} IGVM ${r.origin.detail ?? ''}`.trim() } })) : [];
-  const runs: LaunchRun[] = regions.flatMap((r, i) => (entersLaunch(r.flags) ? [regionRun(i, r, input)] : i === igvmIndex ? igvmPages : []));
+  const inMetadata = launch.firmwareMetadata === 'ovmf' ? built.region : undefined;
+  const runs: LaunchRun[] = regions.flatMap((r, i) => (i === inMetadata ? [] : entersLaunch(r.flags) ? [regionRun(i, r, input)] : i === igvmIndex ? igvmPages : []));
   if (launch.firmwareMetadata === 'ovmf') {
     const info = firmwareInfo();
     if (!info) fail('no-firmware-region', 'firmwareMetadata "ovmf" needs a firmware region (COPY + MEASURE ending exactly at 4 GiB)', { field: 'firmwareMetadata' });
-    const meta = metadataRuns(info.sections ?? [], launch.profile, undefined, launch.unknownSections ?? 'error', `firmware region ${fwIndex}`);
+    const meta = metadataRuns(info.sections ?? [], launch.profile, built.page, launch.unknownSections ?? 'error', `firmware region ${fwIndex}`);
     for (const m of meta) {
       const end = m.gpa + BigInt(m.pages) * 4096n;
+      // The kernelHashes region is this metadata section's contents, not a second update of its page.
+      if (built.region !== undefined && m.origin.detail === 'SNP_KERNEL_HASHES') {
+        if (regions[built.region]!.dst !== m.gpa) fail('metadata-overlap', `regions[${built.region}]: the kernelHashes page must sit at the firmware's SNP_KERNEL_HASHES section (${hex64(m.gpa)})`, { region: built.region });
+        continue;
+      }
       const hit = launched.find((iv) => iv.start < end && m.gpa < iv.end);
       if (hit) {
         fail('metadata-overlap', `firmware metadata section ${m.origin.index} (${m.origin.detail}) at ${hex64(m.gpa)} overlaps ${regionLabel(hit.index, regions[hit.index]!)}`, { region: hit.index });
