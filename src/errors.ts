@@ -112,7 +112,7 @@ export const ERROR_CODES = {
   'log-format': { category: 'input', meaning: 'A launch log is not JSON Lines of launch steps.', fix: 'Pass a log written by --log.' },
   'reference-values': { category: 'input', meaning: 'A reference-values or matrix file is malformed.', fix: 'See docs/attestation.md for the formats.' },
   'key': { category: 'input', meaning: 'A signing key is not an ECDSA P-384 private key in PEM.', fix: 'Generate one with: openssl ecparam -name secp384r1 -genkey -noout -out id.pem' },
-  'conformance': { category: 'input', meaning: 'A conformance vector file is malformed or of an unknown schema.', fix: 'Pass one of the vector files of shared/conformance.' },
+  'conformance': { category: 'input', meaning: 'A conformance vector file is malformed, of an unknown schema, or names a fixture file that is not there.', fix: 'Pass a vector file of a known schema (vectors/README.md); --fixtures DIR names the folder holding its fixture files.' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -7,7 +7,8 @@ import { LEGACY_SVSM_VMSA, buildVmsaPage, resolveProfile } from '../src/profiles
 import { resolveVcpuType, cpuSignature } from '../src/cpu.js';
 import { buildHashTable, buildHashesPage, cmdlineHash } from '../src/ovmf/kernel-hashes.js';
 import { parseFirmware, sectionTypeName, svsmEntryOffset, firmwareGpa } from '../src/ovmf/firmware.js';
-import { loadVectors, noteSkippedWithoutShared, SHARED } from './helpers.js';
+import { loadVectors, REPO } from './helpers.js';
+import { componentFixturePath } from '../src/conformance/components.js';
 
 interface VmsaVector { mode: string; vmm: string; role: string; eip: string; vcpu_sig: string; sev_features: string; sha384: string; page_hex: string }
 interface HashesVector { append: string | null; kernel_sha256: string; initrd_sha256: string; cmdline_sha256: string; table_hex: string; page_offset: string; page_sha384: string }
@@ -65,20 +66,11 @@ describe('vCPU signatures', () => {
   });
 });
 
-/** Maps the reference's fixture paths onto shared/conformance/fixtures. */
-function fixturePath(p: string): string {
-  return p.replace(/^sev-snp-measure\/tests\/fixtures\//, 'fixtures/')
-    .replace(/^ovmf-deb\/usr\/share\/(ovmf|OVMF)\//, 'fixtures/debian-bookworm/')
-    .replace(/^inputs\//, 'fixtures/inputs/');
-}
-
-noteSkippedWithoutShared('firmware-table checks of the fixture files');
-
-describe.skipIf(!SHARED)('firmware tables of the fixture files (needs ../shared/conformance)', () => {
+describe('firmware tables of the fixture files in vectors/fixtures', () => {
   const all = { ...v.firmware, ...v.svsm };
   for (const [name, f] of Object.entries(all)) {
     it(name, () => {
-      const bytes = new Uint8Array(readFileSync(join(SHARED!, fixturePath(f.path))));
+      const bytes = new Uint8Array(readFileSync(join(REPO, 'vectors', componentFixturePath(f.path))));
       const info = parseFirmware(bytes);
       expect(info.size).toBe(f.size);
       const table = Object.fromEntries([...info.entries].map(([g, e]) => [g, toHex(e.data)]));

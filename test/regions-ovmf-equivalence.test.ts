@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { toHex } from '../src/bytes.js';
 import { measurePlan } from '../src/engine.js';
@@ -13,8 +13,9 @@ import { manifestRegionSpecs, resolveLaunch, formatManifest, parseManifest } fro
 import { replayRegions } from '../src/regions/replay.js';
 import { EMPTY_MEMORY } from '../src/regions/memory.js';
 import { captureIO, runCli } from '../src/cli/main.js';
-import { loadVectors, noteSkippedWithoutShared, SHARED } from './helpers.js';
+import { loadVectors, REPO } from './helpers.js';
 
+const VECTORS = join(REPO, 'vectors');
 const synth = loadVectors<SyntheticFile>('synthetic-vectors.json');
 const inputs = new SyntheticInputs(synth);
 const plainSnp = synth.cases.filter((c) => c.mode === 'sev-snp' && c.seed_digest === null && (c.vcpus ?? 0) >= 1);
@@ -48,12 +49,10 @@ describe('OVMF launch as a region list (spec section 7): same digest as the OVMF
   }
 });
 
-noteSkippedWithoutShared('OVMF-equivalence over the fixture vectors');
-
 interface FixtureVector { id: string; args: string[]; measurement: string }
 
-describe.skipIf(!SHARED)('OVMF equivalence over the fixture vectors, through the CLI (needs ../shared/conformance)', () => {
-  const fixtures = SHARED ? JSON.parse(readFileSync(join(SHARED, 'fixture-vectors.json'), 'utf8')) as FixtureVector[] : [];
+describe('OVMF equivalence over the fixture vectors, through the CLI', () => {
+  const fixtures = loadVectors<FixtureVector[]>('fixture-vectors.json');
   const plain = fixtures.filter((v) => v.args.includes('--mode=snp') && !v.args.some((a) => a.startsWith('--snp-ovmf-hash'))
     && !v.args.includes('--vcpus=0'));
   const out = mkdtempSync(join(tmpdir(), 'vmfw-eq-'));
@@ -61,9 +60,9 @@ describe.skipIf(!SHARED)('OVMF equivalence over the fixture vectors, through the
   for (const v of plain) {
     it(v.id, async () => {
       const manifest = join(out, `${v.id.replace(/[^a-z0-9]+/gi, '_')}.json`);
-      const gen = captureIO(SHARED!);
+      const gen = captureIO(VECTORS);
       expect(await runCli(['regions', 'from-ovmf', ...v.args.filter((x: string) => !x.startsWith('--output-format')), `--out=${manifest}`], gen), gen.stderr).toBe(0);
-      const run = captureIO(SHARED!);
+      const run = captureIO(VECTORS);
       expect(await runCli(['regions', manifest], run), run.stderr).toBe(0);
       expect(run.stdout.trim()).toBe(v.measurement);
     });

@@ -1,18 +1,46 @@
-/** `npm run --silent conformance -- FILE.json [...]`: runs vector files, prints "N passed, M failed". */
+/**
+ * `npm run --silent conformance -- [--fixtures DIR] FILE.json [...]` (installed: `vmfw-measure-conformance`):
+ * runs vector files, prints "N passed, M failed" per file, exits 1 on any failure, 2 on unusable input.
+ */
 import '../hash/node-suite.js'; // node:crypto as the default hash suite
 import { isMeasureError } from '../errors.js';
-import { formatReport, runVectorFile } from './runner.js';
+import { formatReport, runVectorFile, type RunOptions } from './runner.js';
 
-async function main(files: string[]): Promise<number> {
-  if (files.length === 0) {
-    process.stderr.write('usage: npm run --silent conformance -- FILE.json [FILE.json ...]\n');
-    return 2;
+const USAGE = `usage: vmfw-measure-conformance [--fixtures DIR] FILE.json [FILE.json ...]
+  --fixtures DIR  the folder holding the files the vectors name (default: paths resolve
+                  against each vector file's folder, so fixtures/... is the folder beside it)
+`;
+
+/** Splits the command line into options and vector files; a string is a usage error. */
+export function parseConformanceArgs(argv: string[]): { options: RunOptions; files: string[] } | string {
+  const options: RunOptions = {};
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--fixtures' || a.startsWith('--fixtures=')) {
+      const value = a === '--fixtures' ? argv[++i] : a.slice('--fixtures='.length);
+      if (!value) return '--fixtures needs a folder';
+      options.fixtures = value;
+    } else if (a === '-h' || a === '--help') {
+      return '';
+    } else if (a.startsWith('--')) {
+      return `unknown option ${a}`;
+    } else {
+      files.push(a);
+    }
   }
+  return files.length === 0 ? 'no vector file given' : { options, files };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseConformanceArgs(argv);
+  if (parsed === '') { process.stdout.write(USAGE); return 0; }
+  if (typeof parsed === 'string') { process.stderr.write(`error: ${parsed}\n${USAGE}`); return 2; }
   let failed = 0;
-  for (const file of files) {
+  for (const file of parsed.files) {
     try {
-      const report = await runVectorFile(file);
-      if (files.length > 1) process.stdout.write(`# ${file} (${report.schema})\n`);
+      const report = await runVectorFile(file, parsed.options);
+      if (parsed.files.length > 1) process.stdout.write(`# ${file} (${report.schema})\n`);
       process.stdout.write(formatReport(report));
       failed += report.failed.length;
     } catch (e) {
@@ -22,5 +50,3 @@ async function main(files: string[]): Promise<number> {
   }
   return failed === 0 ? 0 : 1;
 }
-
-process.exitCode = await main(process.argv.slice(2));

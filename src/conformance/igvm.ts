@@ -1,6 +1,5 @@
 /** Runs the IGVM conformance vectors (shared/conformance/igvm/vectors.json). */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { isMeasureError } from '../errors.js';
 import { toHex } from '../bytes.js';
 import { defaultSuite } from '../hash/suite.js';
@@ -35,11 +34,11 @@ const codeOf = (e: unknown): string => (isMeasureError(e) ? e.code.replace(/^igv
 
 export interface IgvmCaseResult { id: string; profile: string; expected: string; got: string; ok: boolean }
 
-/** Every (vector, profile) pair of a file, with what this implementation produced. */
-export function runIgvmVectors(doc: IgvmVectorFile, dir: string): IgvmCaseResult[] {
+/** Every (vector, profile) pair of a file, with what this implementation produced; `filePath` locates a vector's file. */
+export function runIgvmVectors(doc: IgvmVectorFile, filePath: (file: string) => string): IgvmCaseResult[] {
   const out: IgvmCaseResult[] = [];
   for (const v of doc.vectors) {
-    const bytes = new Uint8Array(readFileSync(join(dir, v.file)));
+    const bytes = new Uint8Array(readFileSync(filePath(v.file)));
     if (v.sha256 && toHex(defaultSuite.sha256(bytes)) !== v.sha256) {
       out.push({ id: v.id, profile: 'file', expected: v.sha256, got: toHex(defaultSuite.sha256(bytes)), ok: false });
       continue;
