@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,4 +20,21 @@ export const SHARED = sharedConformanceDir();
 /** Says why fixture-file suites are skipped on a fresh clone outside the workspace. */
 export function noteSkippedWithoutShared(what: string): void {
   if (!SHARED) console.warn(`SKIPPED ${what}: ../shared/conformance not found (set VMFW_CONFORMANCE_DIR to run it)`);
+}
+
+/**
+ * Compiles src/ into a fresh temporary directory and returns it, for tests that run the library in
+ * a child process (stdout handling, unhandled rejections): a private copy, so test files running
+ * in parallel never read a dist/ another one is rewriting.
+ */
+export function buildPrivateDist(): string {
+  // Inside the repository so the copy resolves node_modules (@noble/hashes); .cache is ignored by git.
+  const cache = join(REPO, 'node_modules', '.cache');
+  mkdirSync(cache, { recursive: true });
+  const out = mkdtempSync(join(cache, 'vmfw-dist-'));
+  const r = spawnSync(join(REPO, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json', '--outDir', out], { cwd: REPO, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tsc failed: ${r.stdout}${r.stderr}`);
+  // The package's type: module must hold for the copy too.
+  writeFileSync(join(out, 'package.json'), '{"type":"module"}\n');
+  return out;
 }
