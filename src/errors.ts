@@ -37,8 +37,10 @@ export const ERROR_CODES = {
   'seed': { category: 'input', meaning: 'The precomputed firmware digest (seed) is not 48 bytes of hex.', fix: 'Pass the 96-hex-digit output of --mode snp:ovmf-hash.' },
   'metadata-json': { category: 'input', meaning: 'The metadata-only JSON file is malformed.', fix: 'Use {"MetadataItems":[{"GPA","Size","SectionTypeInt"}],"ResetEIP","OVMFHash"}.' },
   'plan': { category: 'internal', meaning: 'A launch plan step is malformed (unaligned GPA, wrong contents length).', fix: 'A bug in a front-end; please report it.' },
-  'too-many-steps': { category: 'input', meaning: 'The launch would take more than 2^30 launch updates (4 TiB of pages), more than any real launch.', fix: 'Check region sizes: a size in bytes may have been given as a page count or vice versa.' },
-  'output': { category: 'input', meaning: 'An output file could not be written.', fix: 'Check the directory exists and is writable.' },
+  'too-many-steps': { category: 'input', meaning: 'The launch would take more launch updates than the step cap (default 2^26, 256 GiB of pages, about a minute of hashing).', fix: 'Check region sizes (a size in bytes may have been given as a page count); raise the cap with --max-steps for a genuinely larger launch.' },
+  'output': { category: 'input', meaning: 'An output could not be written (full disk, closed standard output, a directory or device as target), or an output names an input file.', fix: 'Check the directory exists and is writable, and that no output path names an input.' },
+  'input-too-large': { category: 'input', meaning: 'An input read whole (standard input, a FIFO, a text file) is larger than its kind allows; docs/robustness.md lists the limits.', fix: 'Check the file is the right one; firmware and IGVM images of any size can be given as a regular file path, which is read on demand.' },
+  'input-kind': { category: 'input', meaning: 'An input path names something that is not a regular file where one is needed: a character or block device (/dev/zero), a socket, or a FIFO for an input read at random offsets.', fix: 'Save the data to a regular file first (FIFOs and standard input work for inputs read whole).' },
   'mismatch': { category: 'mismatch', meaning: 'A measured value differs from the expected one.', fix: 'Compare the launch logs with `vmfw-measure diff` to find the first differing step.' },
   // vmfwupdate region lists (codes fixed by shared/conformance/regions/README.md)
   'reserved-flag': { category: 'input', meaning: 'A region sets a flag bit other than COPY 0, ZERO 1, MEASURE 2, VALIDATE 3, IGVM_IMAGE 8, IGVM_PARAM 9, SEV_CPUID 16, SEV_SECRETS 17.', fix: 'Clear the reserved bits.' },
@@ -66,6 +68,7 @@ export const ERROR_CODES = {
   'metadata-overlap': { category: 'input', meaning: 'With firmwareMetadata "ovmf", a firmware metadata section overlaps a page a region already launched.', fix: 'Drop the region or use firmwareMetadata "none" and list the pages explicitly.' },
   'no-firmware-region': { category: 'input', meaning: 'firmwareMetadata "ovmf" needs a firmware region (COPY + MEASURE ending exactly at 4 GiB).', fix: 'Add the firmware region or use firmwareMetadata "none".' },
   'manifest': { category: 'input', meaning: 'The region-list manifest is malformed (names the key or region index).', fix: 'See docs/regions.md for the manifest format.' },
+  'json-duplicate-key': { category: 'input', meaning: 'A JSON object (manifest, metadata, reference values, matrix) names the same key twice; readers disagree on which value counts.', fix: 'Keep one of the two entries; the message names the key and both positions.' },
   'memory': { category: 'input', meaning: 'A guest-memory source is malformed (overlapping extents, bad extent syntax).', fix: 'Give extents as GPA=FILE that do not overlap.' },
   // IGVM files (codes follow shared/conformance/igvm/README.md) and vm-launch-update
   'igvm-short-file': { category: 'input', meaning: "The file is shorter than the 24-byte IGVM fixed header.", fix: "Pass a whole IGVM file." },

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -6,4 +7,21 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export function loadVectors<T = unknown>(name: string): T {
   return JSON.parse(readFileSync(join(REPO, 'vectors', name), 'utf8')) as T;
+}
+
+/**
+ * Compiles src/ into a fresh temporary directory and returns it, for tests that run the library in
+ * a child process (stdout handling, unhandled rejections): a private copy, so test files running
+ * in parallel never read a dist/ another one is rewriting.
+ */
+export function buildPrivateDist(): string {
+  // Inside the repository so the copy resolves node_modules (@noble/hashes); .cache is ignored by git.
+  const cache = join(REPO, 'node_modules', '.cache');
+  mkdirSync(cache, { recursive: true });
+  const out = mkdtempSync(join(cache, 'vmfw-dist-'));
+  const r = spawnSync(join(REPO, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json', '--outDir', out], { cwd: REPO, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tsc failed: ${r.stdout}${r.stderr}`);
+  // The package's type: module must hold for the copy too.
+  writeFileSync(join(out, 'package.json'), '{"type":"module"}\n');
+  return out;
 }

@@ -1,8 +1,7 @@
 /** Guest-memory extents and region data backed by files, read on demand (never whole). */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { fail } from '../errors.js';
-import { isStdin } from './files.js';
+import { isStdin, statInput } from './input.js';
 import { EMPTY_MEMORY, ExtentMemory, type GuestMemory, type MemoryExtent } from '../regions/memory.js';
 import { parseUnsigned } from '../bytes.js';
 import type { RegionData } from '../regions/replay.js';
@@ -10,16 +9,8 @@ import type { RegionData } from '../regions/replay.js';
 /** A readable window [offset, offset + length) of a file. */
 export function fileWindow(path: string, what: string, cwd: string, offset = 0, length?: number): RegionData {
   if (isStdin(path)) fail('usage', `${what}: standard input cannot be read at random offsets; save it to a file first`);
-  const full = resolve(cwd, path);
-  let size: number;
-  try {
-    const st = statSync(full);
-    if (st.isDirectory()) fail('file-read', `${what}: ${path} is a directory, not a file`);
-    size = st.size;
-  } catch (e) {
-    if ((e as Error).name === 'MeasureError') throw e;
-    return fail('file-missing', `${what}: ${path} does not exist`);
-  }
+  const { full, st } = statInput(path, what, cwd, true);
+  const size = st.size;
   if (offset > size) fail('manifest', `${what}: offset 0x${offset.toString(16)} is past the end of ${path} (${size} bytes)`);
   const len = length ?? size - offset;
   if (offset + len > size) fail('manifest', `${what}: ${path} has ${size} bytes; offset 0x${offset.toString(16)} + length 0x${len.toString(16)} runs past its end`);

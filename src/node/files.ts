@@ -1,77 +1,38 @@
-/** File access for the CLI: clear errors, bounded reads, atomic writes. Node only. */
+/**
+ * File access for the CLI, kept for its existing call sites: each function delegates to the
+ * bounded readers of node/input.ts and the output rules of node/output.ts. Node only.
+ */
 import '../hash/node-suite.js'; // node:crypto as the default hash suite
-import { closeSync, fstatSync, openSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
-import { dirname, basename, join, resolve } from 'node:path';
 import { fail } from '../errors.js';
 import { defaultSuite, type HashSuite } from '../hash/suite.js';
+import { hashInput, readInput, regularFileSize, type InputKind } from './input.js';
+import { writeOutput } from './output.js';
 
-const CHUNK = 1 << 20;
+export { STDIN_MARKER, isStdin } from './input.js';
 
-/** yargs swallows a bare "-" argument, so the CLI passes it through as this marker. */
-export const STDIN_MARKER = '\u0000stdin';
-export function isStdin(path: string): boolean { return path === '-' || path === STDIN_MARKER; }
-
-function checkRegularFile(path: string, what: string): number {
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
-    return fail('file-missing', `${what}: ${path} does not exist`);
-  }
-  if (st.isDirectory()) fail('file-read', `${what}: ${path} is a directory, not a file`);
-  return st.size;
+/**
+ * Reads a whole input file (or `-`, standard input) within the limit of its kind (default `any`,
+ * 1 GiB; name the kind so the limit fits: see INPUT_LIMITS).
+ */
+export function readInputFile(path: string, what: string, cwd = process.cwd(), kind: InputKind = 'any'): Uint8Array {
+  return readInput(path, { what, kind, cwd });
 }
 
-/** Reads a whole input file (firmware images are a few MiB). `-` reads standard input. */
-export function readInputFile(path: string, what: string, cwd = process.cwd()): Uint8Array {
-  try {
-    if (isStdin(path)) return new Uint8Array(readFileSync(0));
-    const full = resolve(cwd, path);
-    checkRegularFile(full, what);
-    const b = readFileSync(full);
-    return new Uint8Array(b.buffer, b.byteOffset, b.length);
-  } catch (e) {
-    if (e instanceof Error && e.name === 'MeasureError') throw e;
-    return fail('file-read', `${what}: cannot read ${path}: ${(e as Error).message}`);
-  }
-}
-
+/** Size of a regular file (for --vars-file); devices, FIFOs and directories are refused. */
 export function fileSize(path: string, what: string, cwd = process.cwd()): number {
-  return checkRegularFile(resolve(cwd, path), what);
+  return regularFileSize(path, what, cwd);
 }
 
-/** SHA-256 of a file read in 1 MiB chunks: a kernel or initrd is never held in memory whole. */
+/** SHA-256 of a kernel or initrd read in 1 MiB chunks, from a file, a FIFO or standard input (at most 4 GiB). */
 export function sha256File(path: string, what: string, cwd = process.cwd(), hashes: HashSuite = defaultSuite): Uint8Array {
-  if (isStdin(path)) return hashes.sha256(readInputFile('-', what));
-  const full = resolve(cwd, path);
-  checkRegularFile(full, what);
-  let fd: number;
-  try { fd = openSync(full, 'r'); } catch (e) { return fail('file-read', `${what}: cannot open ${path}: ${(e as Error).message}`); }
-  try {
-    const h = hashes.createSha256();
-    const buf = new Uint8Array(Math.min(CHUNK, Math.max(1, fstatSync(fd).size)));
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      h.update(buf.subarray(0, n));
-    }
-    return h.digest();
-  } catch (e) {
-    return fail('file-read', `${what}: cannot read ${path}: ${(e as Error).message}`);
-  } finally {
-    closeSync(fd);
-  }
+  return hashInput(path, { what, cwd, hashes, kind: 'kernel' });
 }
 
-/** Writes to a temporary file beside the target, then renames: an error never leaves a truncated file. */
-export function writeFileAtomic(path: string, data: string | Uint8Array, cwd = process.cwd()): void {
-  const full = resolve(cwd, path);
-  const tmp = join(dirname(full), `.${basename(full)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, full);
-  } catch (e) {
-    try { unlinkSync(tmp); } catch { /* nothing to clean */ }
-    fail('output', `cannot write ${path}: ${(e as Error).message}`);
-  }
+/**
+ * Writes one output file by the rules of node/output.ts (atomic replace of regular files, FIFOs
+ * and devices written in place, `-` to standard output). `inputs` are refused as targets.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array, cwd = process.cwd(), what = 'output', inputs: readonly string[] = []): void {
+  if (path === '') fail('output', `${what}: the path is empty`);
+  writeOutput(path, data, what, { cwd, inputs });
 }

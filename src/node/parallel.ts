@@ -48,7 +48,7 @@ parentPort.on('message', (m) => {
       u = scratch.subarray(0, need);
       for (let done = 0; done < need;) {
         const n = fs.readSync(fd, u, done, need - done, m.position + done);
-        if (n === 0) throw new Error(m.path + ' ended early at ' + (m.position + done));
+        if (n === 0) throw new Error(m.path + ' ended early at byte ' + (m.position + done) + ' (was it truncated or replaced while being read?)');
         done += n;
       }
     } else {
@@ -98,10 +98,15 @@ class HashPool {
   private post(message: Record<string, unknown>, transfer: ArrayBuffer[]): Promise<Uint8Array> {
     const id = this.next++;
     const w = this.workers[this.rr++ % this.workers.length]!;
-    return new Promise((resolve, reject) => {
+    const p = new Promise<Uint8Array>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       w.postMessage({ id, ...message }, transfer);
     });
+    // Chunks are posted ahead of the one awaited; when a read fails (a file shrank or vanished),
+    // the measurement stops at the first awaited failure and later ones must not surface as
+    // unhandled rejections (which end the process with a stack trace).
+    p.catch(() => {});
+    return p;
   }
   /** Closes the files the workers opened (descriptors belong to the process), then stops them. */
   async close(): Promise<void> {

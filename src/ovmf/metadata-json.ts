@@ -7,6 +7,7 @@
  */
 import { fail } from '../errors.js';
 import { fromHex, hex64, parseUnsigned, toHex } from '../bytes.js';
+import { parseJsonExact } from '../json-exact.js';
 import type { FirmwareLayout, MetadataSection } from './firmware.js';
 
 export interface MetadataOnlyInput {
@@ -26,12 +27,7 @@ function u32(v: unknown, what: string): number {
 }
 
 export function parseMetadataJson(text: string, what = 'metadata JSON'): MetadataOnlyInput {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    return fail('metadata-json', `${what}: not valid JSON (${(e as Error).message})`);
-  }
+  const doc = parseJsonExact(text, what, 'metadata-json');
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('metadata-json', `${what}: expected a JSON object`);
   const o = doc as Record<string, unknown>;
   for (const key of ['MetadataItems', 'ResetEIP', 'OVMFHash']) {
