@@ -276,7 +276,7 @@ function matrixValues(args: CommandArgs, io: CliIO): Record<string, unknown> {
 
 export function runReferenceValuesCommand(args: CommandArgs, io: CliIO): number {
   const a = byFlag(args) as unknown as RefArgs;
-  const d = describeLaunch(matrixValues(args, io), { open: (value, _key, what) => openInput(value, what, io.cwd) });
+  const d = describeLaunch(matrixValues(args, io), { open: (value, key, what) => openInput(value, what, io.cwd, key) });
   return runReferenceValues(a, d, args, io);
 }
 

@@ -17,7 +17,7 @@ export function launchValues(a: CommandArgs): Record<string, unknown> {
 }
 
 export function launchFromArgs(a: CommandArgs, io: CliIO): LaunchDescription {
-  return describeLaunch(launchValues(a), { open: (value, _key, what) => openInput(value, what, io.cwd) });
+  return describeLaunch(launchValues(a), { open: (value, key, what) => openInput(value, what, io.cwd, key) });
 }
 
 export function hasLaunchInput(a: CommandArgs): boolean {

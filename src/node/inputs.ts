@@ -1,13 +1,14 @@
 /**
- * The Node edge of the launch description: option values that name files become sources. A path is
- * read on demand (never whole unless small); `-` is standard input, read whole; a manifest's own
- * file sources resolve relative to the manifest's folder.
+ * The Node edge of the launch description: option values that name files become sources. A
+ * regular file is read on demand (never whole); `-`, FIFOs and /dev/null are read whole within
+ * their kind's limit (node/input.ts); devices are refused. A manifest's own file sources resolve
+ * relative to the manifest's folder.
  */
 import { dirname, resolve } from 'node:path';
 import { fail } from '../errors.js';
 import { bytesSource, type Source } from '../launch/description.js';
 import { fileWindow } from './file-extent.js';
-import { isStdin, readInputFile } from './files.js';
+import { isStdin, readInput, statInput, type InputKind } from './input.js';
 import type { FileOpener } from '../regions/manifest.js';
 
 /** Opens a file relative to a folder, for the files a manifest or config names. */
@@ -15,16 +16,22 @@ export function openerIn(folder: string): FileOpener {
   return (p, what, offset, length) => fileWindow(p, what, folder, offset, length);
 }
 
+/** The input kind (and so the size limit) of each file option. */
+const KINDS: Readonly<Record<string, InputKind>> = {
+  ovmf: 'firmware', svsm: 'firmware', metadata: 'metadata', kernel: 'kernel', initrd: 'kernel', varsFile: 'any',
+  manifest: 'manifest', igvm: 'igvm',
+};
+
 /** A file option's value as a source: a path (relative to `cwd`), `-` for stdin, or bytes. */
-export function openInput(value: unknown, what: string, cwd: string): Source {
+export function openInput(value: unknown, what: string, cwd: string, key?: string): Source {
   if (value instanceof Uint8Array) return bytesSource(value, what, openerIn(cwd));
   if (typeof value !== 'string') return fail('usage', `${what}: expected a file path`);
   if (value === '') fail('usage', `${what}: the file name is empty`);
-  if (isStdin(value)) return bytesSource(readInputFile('-', what, cwd), 'stdin', openerIn(cwd));
+  const kind = (key !== undefined && Object.hasOwn(KINDS, key) ? KINDS[key] : undefined) ?? 'any';
+  if (isStdin(value)) return bytesSource(readInput('-', { what, kind, cwd }), 'stdin', openerIn(cwd));
+  const { st } = statInput(value, what, cwd);
+  const relative = openerIn(dirname(resolve(cwd, value)));
+  if (!st.isFile()) return bytesSource(readInput(value, { what, kind, cwd }), value, relative);
   const w = fileWindow(value, what, cwd);
-  return {
-    length: w.length, describe: value, read: (o, into) => w.read(o, into),
-    ...(w.file ? { file: w.file } : {}),
-    relative: openerIn(dirname(resolve(cwd, value))),
-  };
+  return { length: w.length, describe: value, read: (o, into) => w.read(o, into), ...(w.file ? { file: w.file } : {}), relative };
 }
