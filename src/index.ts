@@ -39,11 +39,17 @@ export { buildIgvm, type IgvmBuildHeader } from './igvm/build.js';
 export { describeIgvm } from './igvm/inspect.js';
 export { decodePolicy, type DecodedPolicy } from './snp/policy.js';
 export { decodeVmLaunchUpdate, launchSchedule, type VmLaunchUpdate, type LaunchSchedule } from './launch-update/model.js';
-export { parseReport, buildReport, decodeTcb, type AttestationReport } from './attestation/report.js';
+export { parseReport, buildReport, decodeTcb, reportVersionFields, formatFirmwareVersion, hostProductLine, type AttestationReport, type FirmwareVersion } from './attestation/report.js';
 export { parseLog, compareLogs, formatComparison, type LogStep, type LogComparison } from './attestation/log-diff.js';
 export {
   ovmfLaunch, regionsLaunch, igvmLaunch, sweep, distinctVcpuTypes, ALL_PROFILES,
   type ConfigurableLaunch, type LaunchConfig, type SearchSpace, type ConfigResult,
 } from './attestation/launch-space.js';
-export { measurementSet, trusteeMessage, goSevGuestPolicies, contrastEntries, encodeDigest } from './attestation/reference-values.js';
+export { measurementSet, trusteeMessage, goSevGuestPolicies, contrastEntries, encodeDigest, configLabels } from './attestation/reference-values.js';
+export { goSevGuestConfigs, goSevGuestStream, checkGuestPolicy, readCheckConfig, DEFAULT_GUEST_POLICY, type GoSevGuestConfig } from './attestation/go-sev-guest.js';
+export { contrastReferenceValues, contrastProduct, extendApeipDigest, CONTRAST_PRODUCTS, type ContrastOutput } from './attestation/contrast.js';
+export { trusteeRegistrationMessage, trusteeOperatorFile, trusteeSample, trusteeExpiration } from './attestation/trustee.js';
+export { readReferenceValues, readGoSevGuestDirectory, matchReferences, describeMatch, describeMismatch, type ReferenceSet, type ReferenceEntry } from './attestation/reference-reader.js';
+export { provenanceJson, type ProvenanceData } from './attestation/provenance.js';
+export { explainNoMatch, type NoMatchContext } from './attestation/explain.js';
 export { encodeIdBlock, encodeIdAuth, encodePublicKey, encodeSignature } from './snp/id-block.js';

@@ -1,5 +1,5 @@
 /** File access for the CLI: clear errors, bounded reads, atomic writes. Node only. */
-import { closeSync, fstatSync, openSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
 import { fail } from '../errors.js';
 import { defaultSuite, type HashSuite } from '../hash/suite.js';
@@ -73,4 +73,32 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, cwd = p
     try { unlinkSync(tmp); } catch { /* nothing to clean */ }
     fail('output', `cannot write ${path}: ${(e as Error).message}`);
   }
+}
+
+/** Creates an output directory (and its parents) if needed; an existing file there is an error. */
+export function ensureOutputDirectory(path: string, cwd = process.cwd()): string {
+  const full = resolve(cwd, path);
+  try {
+    mkdirSync(full, { recursive: true });
+  } catch (e) {
+    fail('output', `cannot create directory ${path}: ${(e as Error).message}`);
+  }
+  if (!statSync(full).isDirectory()) fail('output', `${path} exists and is not a directory`);
+  return full;
+}
+
+/** Whether a path names a directory (false when it does not exist). */
+export function isDirectory(path: string, cwd = process.cwd()): boolean {
+  if (isStdin(path)) return false;
+  try { return statSync(resolve(cwd, path)).isDirectory(); } catch { return false; }
+}
+
+/** The regular files directly in a directory, sorted by name, as text (reference-value configs). */
+export function readDirectoryTextFiles(path: string, what: string, cwd = process.cwd()): { name: string; text: string }[] {
+  const full = resolve(cwd, path);
+  let names: string[];
+  try { names = readdirSync(full).sort(); } catch (e) { return fail('file-read', `${what}: cannot list ${path}: ${(e as Error).message}`); }
+  return names
+    .filter((n) => { try { return statSync(join(full, n)).isFile(); } catch { return false; } })
+    .map((n) => ({ name: n, text: new TextDecoder().decode(readInputFile(join(full, n), `${what} ${n}`)) }));
 }
