@@ -90,7 +90,9 @@ describe('reading back every format', () => {
       const m = matchReferences(set, r.digest);
       expect(m.map((x) => x.vcpus)).toEqual([r.vcpus]);
     }
-    expect(describeMatch(set, matchReferences(set, far.digest))).toMatch(/^matched Contrast ReferenceValues entry snp\[0\] \(vcpuSignature 0xa10f10, guestFeatures 0x1, product Genoa, apeip [0-9a-f]{8}\) extended to 512 vCPUs\n$/);
+    expect(describeMatch(set, matchReferences(set, far.digest))).toMatch(/^matched Contrast ReferenceValues entry snp\[0\] \(vcpuSignature 0xa10f10, guestFeatures 0x1, product Genoa, apeip [0-9a-f]{8}\) extended to 512 vCPUs\nwarning: Contrast extends APEIP entries to 220 vCPUs only, so it would refuse this report \(512 vCPUs\)\n$/);
+    expect(describeMatch(set, matchReferences(set, genoaOnly[2]!.digest))).not.toContain('warning');
+    expect(referenceResultJson(set, matchReferences(set, far.digest))).toMatchObject({ matched: [{ position: 'snp[0]', vcpus: 512, consumerAccepts: false, consumerMaxVcpus: 220 }] });
     // A whole manifest is read too.
     expect(readReferenceValues(json({ ReferenceValues: apeip }), 'manifest.json').entries[0]!.position).toBe('ReferenceValues.snp[0]');
   });

@@ -17,7 +17,7 @@ import { decodeDigest } from './digest-encoding.js';
 import type { ConfigLabels } from './reference-values.js';
 import { TRUSTEE_MESSAGE_VERSION, TRUSTEE_SNP_NAME } from './trustee.js';
 import { readCheckConfig, splitGoSevGuestStream } from './go-sev-guest.js';
-import { contrastProductByName, extendApeipDigest, parseContrastApeip } from './contrast.js';
+import { CONTRAST_APEIP_MAX_VCPUS, contrastProductByName, extendApeipDigest, parseContrastApeip } from './contrast.js';
 
 export type ReferenceFormat =
   | 'vmfw-measure measurement set' | 'Trustee registration message' | 'Trustee operator file'
@@ -29,8 +29,11 @@ export interface ReferenceEntry {
   readonly labels: ConfigLabels;
   /** The digests the entry accepts: one, or for an APEIP entry one per vCPU count (index = count - 1). */
   readonly digests: readonly Uint8Array[];
-  /** An APEIP entry: the 1-vCPU digest extended over vCPU counts 1..maxVcpus. */
-  readonly extended?: { readonly maxVcpus: number; readonly apeip: string; readonly product: string };
+  /**
+   * An APEIP entry: the 1-vCPU digest extended over vCPU counts 1..maxVcpus; the consumer itself
+   * tries 1..consumerMaxVcpus (Contrast: 220), so a match above that is one it would refuse.
+   */
+  readonly extended?: { readonly maxVcpus: number; readonly consumerMaxVcpus: number; readonly apeip: string; readonly product: string };
 }
 
 export interface ReferenceSet {
@@ -95,7 +98,7 @@ function sampleProvenance(doc: Record<string, Json>, what: string, prefix: strin
     return fail('reference-values', `${what}: no ${TRUSTEE_SNP_NAME} list (the name Trustee's SNP policy queries)`);
   }
   const others = Object.keys(doc).filter((k) => k !== TRUSTEE_SNP_NAME);
-  const entries = digestList(doc[TRUSTEE_SNP_NAME], `${prefix}${TRUSTEE_SNP_NAME}`).map((e) => ({ ...e, position: e.position }));
+  const entries = digestList(doc[TRUSTEE_SNP_NAME], `${prefix}${TRUSTEE_SNP_NAME}`);
   return { format, entries, notes: others.length ? [`ignored reference values other than ${TRUSTEE_SNP_NAME}: ${others.join(', ')}`] : [] };
 }
 
@@ -142,7 +145,8 @@ function contrast(snp: Json, what: string, prefix: string, opts: ReadOptions): R
       const apeip = (eip >>> 0).toString(16).padStart(8, '0');
       return {
         position: pos, labels: { ...labels, apeip, vcpuSignature: hex64(product.signature), guestFeatures: '0x1' },
-        digests: extendApeipDigest(digest, eip, product, max, opts.hashes ?? defaultSuite), extended: { maxVcpus: max, apeip, product: product.name },
+        digests: extendApeipDigest(digest, eip, product, max, opts.hashes ?? defaultSuite),
+        extended: { maxVcpus: max, consumerMaxVcpus: CONTRAST_APEIP_MAX_VCPUS, apeip, product: product.name },
       };
     }
     const cpus = labelString(o['CPUs']);
@@ -239,7 +243,11 @@ export function describeMatch(set: ReferenceSet, matches: readonly ReferenceMatc
   const [first, ...rest] = matches;
   if (!first) return '';
   const one = (m: ReferenceMatch): string => `${describeEntry(m.entry)}${m.vcpus !== undefined ? ` extended to ${m.vcpus} vCPU${m.vcpus === 1 ? '' : 's'}` : ''}`;
-  return `matched ${set.format} entry ${one(first)}${rest.length ? `\nalso matched: ${rest.map(one).join('; ')}` : ''}\n`;
+  const beyond = matches.filter((m) => m.vcpus !== undefined && m.entry.extended && m.vcpus > m.entry.extended.consumerMaxVcpus);
+  const warn = beyond.length && beyond.length === matches.length
+    ? `\nwarning: Contrast extends APEIP entries to ${beyond[0]!.entry.extended!.consumerMaxVcpus} vCPUs only, so it would refuse this report (${beyond[0]!.vcpus} vCPUs)`
+    : '';
+  return `matched ${set.format} entry ${one(first)}${rest.length ? `\nalso matched: ${rest.map(one).join('; ')}` : ''}${warn}\n`;
 }
 
 /** What `verify` prints on a mismatch: every candidate, one a line. */
@@ -259,6 +267,12 @@ export function referenceResultJson(set: ReferenceSet, matches: readonly Referen
     ...(e.extended ? { seed: toHex(e.digests[0]!), apeip: e.extended.apeip, vcpuRange: `1-${e.extended.maxVcpus}` } : { digest: toHex(e.digests[0]!) }),
   });
   return matches.length
-    ? { format: set.format, matched: matches.map((m) => ({ ...entryJson(m.entry), ...(m.vcpus !== undefined ? { vcpus: m.vcpus } : {}) })) }
+    ? {
+      format: set.format,
+      matched: matches.map((m) => ({
+        ...entryJson(m.entry), ...(m.vcpus !== undefined ? { vcpus: m.vcpus } : {}),
+        ...(m.vcpus !== undefined && m.entry.extended && m.vcpus > m.entry.extended.consumerMaxVcpus ? { consumerAccepts: false, consumerMaxVcpus: m.entry.extended.consumerMaxVcpus } : {}),
+      })),
+    }
     : { format: set.format, matched: [], candidates: set.entries.map(entryJson) };
 }
