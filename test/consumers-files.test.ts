@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureOutputDirectory, isDirectory, readDirectoryTextFiles, writeFileAtomic } from '../src/node/files.js';
 import { isMeasureError } from '../src/errors.js';
+import { readReferenceValuesPath, writeGoSevGuestDirectory } from '../src/node/reference-files.js';
+import { goSevGuestConfigs } from '../src/attestation/go-sev-guest.js';
+import { matchReferences } from '../src/attestation/reference-reader.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmfw-consumers-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,5 +34,17 @@ describe('output directories', () => {
     writeFileSync(join(dir, 'cfg/a.textproto'), 'A');
     expect(readDirectoryTextFiles('cfg', 'dir', dir)).toEqual([{ name: 'a.textproto', text: 'A' }, { name: 'b.textproto', text: 'B' }]);
     expect(codeOf(() => readDirectoryTextFiles('missing', 'dir', dir))).toBe('file-read');
+  });
+});
+
+describe('reference-value files', () => {
+  const digest = (n: number): Uint8Array => Uint8Array.from({ length: 48 }, (_, i) => (i + n) & 0xff);
+  const results = [1, 2].map((n) => ({ vcpus: n, profile: 'qemu', era: 'init2', vcpuType: 'EPYC-v4', vcpuSignature: 0x800f12n, guestFeatures: 1n, digest: digest(n) }));
+  it('--out-dir writes one .textproto per configuration into a created directory, and verify reads the directory back', () => {
+    const paths = writeGoSevGuestDirectory('out/gsg', goSevGuestConfigs(results), dir);
+    expect(paths).toEqual(['out/gsg/qemu-init2-EPYC-v4-gf1-v1.textproto', 'out/gsg/qemu-init2-EPYC-v4-gf1-v2.textproto']);
+    const set = readReferenceValuesPath('out/gsg', dir);
+    expect(matchReferences(set, digest(2)).map((m) => m.entry.position)).toEqual(['qemu-init2-EPYC-v4-gf1-v2.textproto']);
+    expect(readReferenceValuesPath('out/gsg/qemu-init2-EPYC-v4-gf1-v1.textproto', dir).entries).toHaveLength(1);
   });
 });
