@@ -109,7 +109,7 @@ export function apeipMismatch(r: ConfigResult, product: ContrastProduct): string
 }
 
 export const CONTRAST_TCB_NOTE = 'note: add MinimumTCB {BootloaderVersion, TEEVersion, SNPVersion, MicrocodeVersion} to each entry (the host firmware you accept): Contrast reports an entry without it as missing and drops it';
-export const CONTRAST_PLATFORM_NOTE = 'note: PlatformInfo is left out, so Contrast accepts no platform feature (e.g. a host with SMT enabled fails); add {"SMTEnabled":true} if your hosts run with SMT';
+export const CONTRAST_PLATFORM_NOTE = 'note: PlatformInfo is left out, so Contrast refuses reports from hosts with SMT or TSME enabled; add e.g. "PlatformInfo":{"SMTEnabled":true} if your hosts run with SMT';
 
 /** `ReferenceValues.snp` entries for the configurations, with what the user must still add. */
 export function contrastReferenceValues(results: readonly ConfigResult[], opts: ContrastOptions): ContrastOutput {
