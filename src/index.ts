@@ -71,7 +71,12 @@ export { replayRegions, type ReplayLaunch, type ReplayOutcome, type RegionSpec }
 export { parseManifest, formatManifest, type Manifest } from './regions/manifest.js';
 export { parseIgvm, type IgvmFile } from './igvm/parse.js';
 export { measureIgvm as measureIgvmPlan, IGVM_SEMANTICS, type IgvmMeasureOptions } from './igvm/measure.js';
-export { parseReport, buildReport, type AttestationReport } from './attestation/report.js';
+export { parseReport, buildReport, reportVersionFields, type AttestationReport, type FirmwareVersion } from './attestation/report.js';
 export { parseLog, compareLogs, type LogComparison } from './attestation/log-diff.js';
 export { ovmfLaunch, regionsLaunch, igvmLaunch, sweep, type ConfigurableLaunch, type LaunchConfig, type ConfigResult } from './attestation/launch-space.js';
 export { VERSION } from './version.js';
+export { goSevGuestConfigs, goSevGuestStream, checkGuestPolicy, readCheckConfig, DEFAULT_GUEST_POLICY, type GoSevGuestConfig } from './attestation/go-sev-guest.js';
+export { contrastReferenceValues, extendApeipDigest, CONTRAST_PRODUCTS, type ContrastOutput } from './attestation/contrast.js';
+export { trusteeRegistrationMessage, trusteeOperatorFile, trusteeSample } from './attestation/trustee.js';
+export { readReferenceValues, matchReferences, describeMatch, describeMismatch, type ReferenceSet, type ReferenceEntry } from './attestation/reference-reader.js';
+export { measurementSet } from './attestation/reference-values.js';

@@ -2,19 +2,12 @@
  * Reference values for attestation verifiers, from a set of measured configurations.
  * Each output format names the consumer version it was written for (docs/attestation.md).
  */
-import { hex64, toBase64, toHex } from '../bytes.js';
+import { hex64, toHex } from '../bytes.js';
 import type { ConfigResult } from './launch-space.js';
+import { encodeDigest, type DigestEncoding } from './digest-encoding.js';
+import { trusteeRegistrationMessage } from './trustee.js';
 
-export type DigestEncoding = 'hex' | '0xhex' | 'base64' | 'base64url';
-
-export function encodeDigest(d: Uint8Array, e: DigestEncoding): string {
-  switch (e) {
-    case 'hex': return toHex(d);
-    case '0xhex': return `0x${toHex(d)}`;
-    case 'base64': return toBase64(d);
-    case 'base64url': return toBase64(d, true);
-  }
-}
+export { encodeDigest, type DigestEncoding } from './digest-encoding.js';
 
 export interface MeasurementEntry {
   readonly vcpus: number;
@@ -26,25 +19,23 @@ export interface MeasurementEntry {
   readonly digest: string;
 }
 
-export function measurementSet(results: readonly ConfigResult[], encoding: DigestEncoding, source: Record<string, unknown>): Record<string, unknown> {
+/**
+ * The `json` format. `provenance` (provenance.ts provenanceJson) names the tool, the rules and the
+ * SHA-256 of every input, so the set can be audited against the files it came from.
+ */
+export function measurementSet(results: readonly ConfigResult[], encoding: DigestEncoding, source: Record<string, unknown>, provenance?: Record<string, unknown>): Record<string, unknown> {
   const entries: MeasurementEntry[] = results.map((r) => ({
     vcpus: r.vcpus, profile: r.profile, era: r.era, vcpuType: r.vcpuType,
     vcpuSignature: r.vcpuSignature === null ? null : hex64(r.vcpuSignature),
     guestFeatures: r.guestFeatures === null ? null : hex64(r.guestFeatures),
     digest: encodeDigest(r.digest, encoding),
   }));
-  return { format: 'vmfw-measure-reference-values/1', digestEncoding: encoding, source, measurements: entries };
+  return { format: 'vmfw-measure-reference-values/1', digestEncoding: encoding, source, ...(provenance ? { provenance } : {}), measurements: entries };
 }
 
-/**
- * Trustee RVPS registration message (sample provider): the whole list in one message, because a
- * second registration of the same name replaces the first. Hex by default; older Trustee releases
- * compared base64.
- */
+/** Trustee RVPS registration message: see trustee.ts (kept under this name for existing callers). */
 export function trusteeMessage(results: readonly ConfigResult[], encoding: 'hex' | 'base64'): Record<string, unknown> {
-  const digests = [...new Set(results.map((r) => encodeDigest(r.digest, encoding)))];
-  const payload = JSON.stringify({ snp_launch_measurement: digests });
-  return { version: '0.1.0', type: 'sample', payload: toBase64(new TextEncoder().encode(payload)) };
+  return trusteeRegistrationMessage(results, encoding);
 }
 
 function textprotoBytes(d: Uint8Array): string {
@@ -53,7 +44,11 @@ function textprotoBytes(d: Uint8Array): string {
   return `"${s}"`;
 }
 
-/** go-sev-guest `check` policy (textproto of check.Config), one per configuration. */
+/**
+ * go-sev-guest `check` policy (textproto of check.Config), one per configuration.
+ * @deprecated omits Policy.policy without `policy` and joins several configs in one text, which
+ * `check -config` rejects; use goSevGuestConfigs (go-sev-guest.ts).
+ */
 export function goSevGuestPolicies(results: readonly ConfigResult[], policy?: bigint): string {
   return results.map((r) => [
     `# ${r.profile}/${r.era}, ${r.vcpus} vCPU${r.vcpus === 1 ? '' : 's'}${r.vcpuType ? `, ${r.vcpuType}` : ''}${r.guestFeatures !== null ? `, sev_features ${hex64(r.guestFeatures)}` : ''}`,
@@ -74,6 +69,8 @@ const PRODUCT_OF: Readonly<Record<string, string>> = {
  * With `apEip`, the "1-vCPU digest plus APEIP" form: the verifier extends the 1-vCPU digest to
  * any vCPU count itself, so only 1-vCPU results are written, each with the firmware's AP reset
  * EIP as 8 lowercase hex digits.
+ * @deprecated guesses ProductName from the vCPU model and writes APEIP entries Contrast extends
+ * wrongly; use contrastReferenceValues (contrast.ts).
  */
 export function contrastEntries(results: readonly ConfigResult[], apEip?: number): Record<string, unknown>[] {
   return results.filter((r) => apEip === undefined || r.vcpus === 1).map((r) => {
@@ -83,4 +80,19 @@ export function contrastEntries(results: readonly ConfigResult[], apEip?: number
       ...(apEip !== undefined ? { APEIP: apEip.toString(16).padStart(8, '0') } : {}),
     };
   });
+}
+
+/**
+ * The labels a reference value carries about its configuration, as strings (the same spelling in
+ * every format that has room for them and in what `verify` prints about a match).
+ */
+export type ConfigLabels = Readonly<Record<string, string>>;
+
+export function configLabels(r: ConfigResult): ConfigLabels {
+  return {
+    vcpus: String(r.vcpus), profile: r.profile, era: r.era,
+    ...(r.vcpuType !== null ? { vcpuType: r.vcpuType } : {}),
+    ...(r.vcpuSignature !== null ? { vcpuSignature: hex64(r.vcpuSignature) } : {}),
+    ...(r.guestFeatures !== null ? { guestFeatures: hex64(r.guestFeatures) } : {}),
+  };
 }

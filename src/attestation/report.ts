@@ -45,9 +45,43 @@ export interface AttestationReport {
   readonly chipId: Uint8Array;
   readonly committedTcb: TcbVersion;
   readonly launchTcb: TcbVersion;
+  /** Firmware version running now (CURRENT_MAJOR/MINOR/BUILD at 0x1EA/0x1E9/0x1E8). */
+  readonly currentVersion: FirmwareVersion;
+  /** Committed firmware version, the anti-rollback floor (COMMITTED_* at 0x1EE/0x1ED/0x1EC). */
+  readonly committedVersion: FirmwareVersion;
   readonly launchMitigationVector?: bigint;
   readonly currentMitigationVector?: bigint;
   readonly signature: { readonly r: Uint8Array; readonly s: Uint8Array };
+}
+
+export interface FirmwareVersion { readonly major: number; readonly minor: number; readonly build: number }
+
+/** "major.minor.build", as AMD writes SEV firmware versions (e.g. "1.55.21"). */
+export function formatFirmwareVersion(v: FirmwareVersion): string {
+  return `${v.major}.${v.minor}.${v.build}`;
+}
+
+/** The firmware versions of a report as the strings `report` prints, in text and in --json. */
+export function reportVersionFields(r: AttestationReport): { currentVersion: string; committedVersion: string } {
+  return { currentVersion: formatFirmwareVersion(r.currentVersion), committedVersion: formatFirmwareVersion(r.committedVersion) };
+}
+
+/** BUILD, MINOR, MAJOR bytes in that order from `off` (the report's layout). */
+function firmwareVersionAt(b: Uint8Array, off: number): FirmwareVersion {
+  return { build: b[off]!, minor: b[off + 1]!, major: b[off + 2]! };
+}
+
+/**
+ * The AMD product line of the host, from a v3+ report's CPUID family and model, as go-sev-guest
+ * abi.SevProductFromCpuid1Eax (af1c107) names it: family 0x19 model 0x01 Milan, 0x19/0x11 Genoa,
+ * 0x1A/0x02 Turin; anything else is unknown.
+ */
+export function hostProductLine(cpuid: { family: number; model: number } | undefined): 'Milan' | 'Genoa' | 'Turin' | undefined {
+  if (!cpuid) return undefined;
+  if (cpuid.family === 0x19 && cpuid.model === 0x01) return 'Milan';
+  if (cpuid.family === 0x19 && cpuid.model === 0x11) return 'Genoa';
+  if (cpuid.family === 0x1a && cpuid.model === 0x02) return 'Turin';
+  return undefined;
 }
 
 const TURIN_FAMILY = 0x1a;
@@ -93,6 +127,7 @@ export function parseReport(input: Uint8Array, what = 'report'): AttestationRepo
     reportIdMa: b.slice(0x160, 0x180), reportedTcb: decodeTcb(readU64(b, 0x180), fam),
     ...(cpuid ? { cpuid } : {}),
     chipId: b.slice(0x1a0, 0x1e0), committedTcb: decodeTcb(readU64(b, 0x1e0), fam), launchTcb: decodeTcb(readU64(b, 0x1f0), fam),
+    currentVersion: firmwareVersionAt(b, 0x1e8), committedVersion: firmwareVersionAt(b, 0x1ec),
     ...(version >= 5 ? { launchMitigationVector: readU64(b, 0x1f8), currentMitigationVector: readU64(b, 0x200) } : {}),
     signature: { r: b.slice(0x2a0, 0x2e8), s: b.slice(0x2e8, 0x330) },
   };
@@ -103,6 +138,7 @@ export interface ReportFields {
   hostData?: Uint8Array; reportData?: Uint8Array; idKeyDigest?: Uint8Array; authorKeyDigest?: Uint8Array;
   familyId?: Uint8Array; imageId?: Uint8Array; cpuid?: { family: number; model: number; stepping: number };
   reportedTcb?: bigint; chipId?: Uint8Array;
+  currentVersion?: FirmwareVersion; committedVersion?: FirmwareVersion;
 }
 
 /** An unsigned report with the given fields, for tests and for checking verifier pipelines. */
@@ -124,5 +160,8 @@ export function buildReport(f: ReportFields): Uint8Array {
   writeU64(b, 0x180, f.reportedTcb ?? 0n);
   if (version >= 3 && f.cpuid) { b[0x188] = f.cpuid.family; b[0x189] = f.cpuid.model; b[0x18a] = f.cpuid.stepping; }
   if (f.chipId) b.set(f.chipId, 0x1a0);
+  for (const [v, off] of [[f.currentVersion, 0x1e8], [f.committedVersion, 0x1ec]] as const) {
+    if (v) { b[off] = v.build; b[off + 1] = v.minor; b[off + 2] = v.major; }
+  }
   return b;
 }

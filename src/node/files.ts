@@ -3,9 +3,11 @@
  * bounded readers of node/input.ts and the output rules of node/output.ts. Node only.
  */
 import '../hash/node-suite.js'; // node:crypto as the default hash suite
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fail } from '../errors.js';
 import { defaultSuite, type HashSuite } from '../hash/suite.js';
-import { hashInput, readInput, regularFileSize, type InputKind } from './input.js';
+import { hashInput, isStdin, readInput, regularFileSize, type InputKind } from './input.js';
 import { writeOutput } from './output.js';
 
 export { STDIN_MARKER, isStdin } from './input.js';
@@ -35,4 +37,33 @@ export function sha256File(path: string, what: string, cwd = process.cwd(), hash
 export function writeFileAtomic(path: string, data: string | Uint8Array, cwd = process.cwd(), what = 'output', inputs: readonly string[] = []): void {
   if (path === '') fail('output', `${what}: the path is empty`);
   writeOutput(path, data, what, { cwd, inputs });
+}
+
+
+/** Creates an output directory (and its parents) if needed; an existing file there is an error. */
+export function ensureOutputDirectory(path: string, cwd = process.cwd()): string {
+  const full = resolve(cwd, path);
+  try {
+    mkdirSync(full, { recursive: true });
+  } catch (e) {
+    fail('output', `cannot create directory ${path}: ${(e as Error).message}`);
+  }
+  if (!statSync(full).isDirectory()) fail('output', `${path} exists and is not a directory`);
+  return full;
+}
+
+/** Whether a path names a directory (false when it does not exist). */
+export function isDirectory(path: string, cwd = process.cwd()): boolean {
+  if (isStdin(path)) return false;
+  try { return statSync(resolve(cwd, path)).isDirectory(); } catch { return false; }
+}
+
+/** The regular files directly in a directory, sorted by name, as text (reference-value configs). */
+export function readDirectoryTextFiles(path: string, what: string, cwd = process.cwd()): { name: string; text: string }[] {
+  const full = resolve(cwd, path);
+  let names: string[];
+  try { names = readdirSync(full).sort(); } catch (e) { return fail('file-read', `${what}: cannot list ${path}: ${(e as Error).message}`); }
+  return names
+    .filter((n) => { try { return statSync(join(full, n)).isFile(); } catch { return false; } })
+    .map((n) => ({ name: n, text: new TextDecoder().decode(readInputFile(join(full, n), `${what} ${n}`)) }));
 }

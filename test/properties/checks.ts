@@ -20,6 +20,7 @@ import { parseReport } from '../../src/attestation/report.js';
 import { parseLog } from '../../src/attestation/log-diff.js';
 import { decodeVmLaunchUpdate, launchSchedule } from '../../src/launch-update/model.js';
 import { parseJsonExact } from '../../src/json-exact.js';
+import { readReferenceValues } from '../../src/attestation/reference-reader.js';
 import type { ParserCheck } from './harness.js';
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -82,8 +83,10 @@ export const hexCheck = bytesCheck('hex-base64', (b) => {
   }
 }, (b) => 2 * b.length + 64);
 export const logCheck = bytesCheck('launch-log', (b) => parseLog(text(b)), (b) => 2 * b.length + 64);
+/** Any reference-values file verify reads (APEIP entries extended over a few counts only, to stay quick). */
+export const referenceValuesCheck = bytesCheck('reference-values', (b) => readReferenceValues(text(b), 'ref', { apeipMaxVcpus: 8 }), (b) => 2 * b.length + 64 * 1024);
 export const launchUpdateCheck = bytesCheck('launch-update', (b) => launchSchedule(decodeVmLaunchUpdate(b), { resets: 3 }), (b) => b.length + 64);
 
 export const ALL_CHECKS: readonly ParserCheck<Uint8Array>[] = [
-  firmwareCheck, igvmCheck, structCheck, replayCheck, manifestCheck, metadataJsonCheck, reportCheck, hexCheck, logCheck, launchUpdateCheck,
+  firmwareCheck, igvmCheck, structCheck, replayCheck, manifestCheck, metadataJsonCheck, reportCheck, hexCheck, logCheck, launchUpdateCheck, referenceValuesCheck,
 ];

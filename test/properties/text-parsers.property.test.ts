@@ -6,8 +6,9 @@ import { formatManifest, parseManifest, type Manifest } from '../../src/regions/
 import { formatMetadataJson, parseMetadataJson } from '../../src/ovmf/metadata-json.js';
 import { buildReport, parseReport } from '../../src/attestation/report.js';
 import { KNOWN_FLAGS_MASK } from '../../src/regions/format.js';
+import { readReferenceValues } from '../../src/attestation/reference-reader.js';
 import { RUNS, assertParser, mutated } from './harness.js';
-import { hexCheck, logCheck, manifestCheck, metadataJsonCheck, replayCheck } from './checks.js';
+import { hexCheck, logCheck, manifestCheck, metadataJsonCheck, referenceValuesCheck, replayCheck } from './checks.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
@@ -107,5 +108,23 @@ describe(`text parser properties (${RUNS} cases each)`, () => {
 
   it('reserved flag bits are exactly the ones the rules do not name', () => {
     expect(KNOWN_FLAGS_MASK).toBe(0x3030fn);
+  });
+
+  it('reference values in every format verify reads (random JSON and text, mutated valid files)', () => {
+    const d = (n: number): string => toHex(Uint8Array.from({ length: 48 }, (_, i) => (i * 7 + n) & 0xff));
+    const sample = JSON.stringify({ snp_launch_measurement: [d(1), d(2)] });
+    const valid = [
+      JSON.stringify({ format: 'vmfw-measure-reference-values/1', digestEncoding: 'hex', measurements: [{ vcpus: 1, profile: 'qemu', era: 'init2', vcpuType: 'EPYC-v4', digest: d(1) }] }),
+      JSON.stringify({ version: '0.1.0', type: 'sample', payload: toBase64(enc(sample)) }),
+      sample,
+      JSON.stringify([{ name: 'snp_launch_measurement', expiration: '2030-01-01T00:00:00Z', value: [d(3)] }]),
+      JSON.stringify({ snp: [{ ProductName: 'Genoa', TrustedMeasurement: d(4), GuestPolicy: { SMT: true }, CPUs: 1, APEIP: '0080b004' }, { ProductName: 'Milan', TrustedMeasurement: d(5), CPUs: 2 }] }),
+      `# vmfw-measure reference value: vcpus=1 profile=qemu\npolicy {\n  policy: 196608\n  measurement: "${d(6).replace(/../g, '\\x$&')}"\n}\n# ---\nroot_of_trust < product_line: "Milan" >\npolicy: { measurement: '\\001' "${'\\000'.repeat(47)}" }\n`,
+    ].map(enc);
+    for (const v of valid) expect(readReferenceValues(new TextDecoder().decode(v), 'v', { apeipMaxVcpus: 8 }).entries.length).toBeGreaterThan(0);
+    assertParser(referenceValuesCheck, fc.oneof(
+      fc.jsonValue().map((v) => enc(JSON.stringify(v))), fc.string().map(enc),
+      ...valid.map((v) => mutated(v)),
+    ));
   });
 });
