@@ -175,3 +175,13 @@ describe('repeated values and the unbuilt package', () => {
     expect(r.stderr).toMatch(/npm run build/);
   });
 });
+
+describe('numbers as the reference reads them', () => {
+  it('decimal counts with leading zeros are decimal (Python int()), hex is accepted besides', async () => {
+    const want = (await run(...OVMF)).out;
+    const base = OVMF.filter((_a, i) => OVMF[i] !== '--vcpus' && OVMF[i - 1] !== '--vcpus');
+    expect((await run(...base, '--vcpus', '02')).out).toBe(want);
+    expect((await run(...base, '--vcpus', '0x2')).out).toBe(want);
+    expect((await run(...base, '--vcpus', '+2')).rc).toBe(2);
+  });
+});

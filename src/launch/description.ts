@@ -119,8 +119,8 @@ export function parseCounts(v: unknown, what = '--vcpus', max = MAX_VCPUS): numb
   for (const part of listOf(v, what)) {
     if (part === '') fail('usage', `${what}: empty entry`);
     const m = typeof part === 'string' ? /^(\w+)\s*-\s*(\w+)$/.exec(part) : null;
-    const lo = Number(parseUnsigned(m ? m[1]! : (part as string | number | bigint), what, BigInt(max)));
-    const hi = m ? Number(parseUnsigned(m[2]!, what, BigInt(max))) : lo;
+    const lo = Number(count(m ? m[1]! : part, what, BigInt(max)));
+    const hi = m ? Number(count(m[2]!, what, BigInt(max))) : lo;
     if (hi < lo) fail('usage', `${what}: range ${String(part)} runs backwards`);
     if (out.length + (hi - lo + 1) > max) fail('usage', `${what}: more than ${max} counts`);
     for (let n = lo; n <= hi; n++) out.push(n);
@@ -149,6 +149,15 @@ function u64(v: unknown, what: string, max?: bigint): bigint {
   return parseUnsigned(v, what, max);
 }
 
+/**
+ * A count the reference parses with Python's int(x) (base 10): leading zeros are decimal there
+ * (`--vcpus 04` is 4), so they are here too; 0x hex is accepted besides.
+ */
+function count(v: unknown, what: string, max?: bigint): bigint {
+  if (typeof v === 'string' && /^\s*0+[0-9](_?[0-9])*\s*$/.test(v)) return u64(v.trim().replace(/^0+(?=[0-9])/, ''), what, max);
+  return u64(v, what, max);
+}
+
 function bool(v: unknown, what: string): boolean {
   if (typeof v === 'boolean') return v;
   return fail('usage', `${what}: expected true or false`);
@@ -160,9 +169,9 @@ function vcpuChoices(values: Readonly<Record<string, unknown>>, spell: (k: strin
   if (fam !== undefined) {
     if (values['vcpuModel'] === undefined || values['vcpuStepping'] === undefined) fail('usage', `${spell('vcpuFamily')} needs ${spell('vcpuModel')} and ${spell('vcpuStepping')}`);
     const fms = {
-      family: Number(u64(fam, spell('vcpuFamily'), 0xffffn)),
-      model: Number(u64(values['vcpuModel'], spell('vcpuModel'), 0xffffn)),
-      stepping: Number(u64(values['vcpuStepping'], spell('vcpuStepping'), 0xffffn)),
+      family: Number(count(fam, spell('vcpuFamily'), 0xffffn)),
+      model: Number(count(values['vcpuModel'], spell('vcpuModel'), 0xffffn)),
+      stepping: Number(count(values['vcpuStepping'], spell('vcpuStepping'), 0xffffn)),
     };
     return [{ name: `family ${fms.family} model ${fms.model} stepping ${fms.stepping}`, signature: BigInt(cpuSignature(fms)), aliases: [] }];
   }
@@ -248,7 +257,7 @@ export function describeLaunch(values: Readonly<Record<string, unknown>>, o: Des
   }
   for (const k of ['kernelSha256', 'initrdSha256', 'appendSha256'] as const) if (has(k)) d[k] = hexBytes(values[k], spell(k), 32);
   if (has('varsSize') && has('varsFile')) fail('usage', `${spell('varsSize')} and ${spell('varsFile')} are alternatives`);
-  if (has('varsSize')) d['varsSize'] = Number(u64(values['varsSize'], spell('varsSize'), 0x1_0000_0000n));
+  if (has('varsSize')) d['varsSize'] = Number(count(values['varsSize'], spell('varsSize'), 0x1_0000_0000n));
   if (has('varsFile')) d['varsSize'] = o.open(values['varsFile'], 'varsFile', spell('varsFile')).length;
   if (has('unknownSections')) d['unknownSections'] = choice(values['unknownSections'], 'unknownSections', spell('unknownSections'));
   if (has('apResetEip')) d['apResetEip'] = Number(u64(values['apResetEip'], spell('apResetEip'), 0xffffffffn));
