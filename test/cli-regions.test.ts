@@ -141,7 +141,7 @@ describe('manifest handling', () => {
   it('a DISABLE control bit is its own outcome: no digest, exit 4', async () => {
     const r = await run(dir, 'regions', write('dis.json', { launch, struct: { control: 1 }, regions: [] }), '--json');
     expect(r.rc).toBe(4);
-    expect(JSON.parse(r.out)).toEqual({ rules: 'vmfwupdate-snp/1', outcome: 'disabled' });
+    expect(JSON.parse(r.out)).toEqual({ format: 'vmfw-measure/regions-result@1', rules: 'vmfwupdate-snp/1', outcome: 'disabled' });
     expect(r.err).toMatch(/update disabled/);
   });
   const errors: [string, unknown, string, RegExp][] = [

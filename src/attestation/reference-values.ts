@@ -3,6 +3,7 @@
  * Each output format names the consumer version it was written for (docs/attestation.md).
  */
 import { hex64, toHex } from '../bytes.js';
+import { FORMATS } from '../formats.js';
 import type { ConfigResult } from './launch-space.js';
 import { encodeDigest, type DigestEncoding } from './digest-encoding.js';
 import { trusteeRegistrationMessage } from './trustee.js';
@@ -30,7 +31,7 @@ export function measurementSet(results: readonly ConfigResult[], encoding: Diges
     guestFeatures: r.guestFeatures === null ? null : hex64(r.guestFeatures),
     digest: encodeDigest(r.digest, encoding),
   }));
-  return { format: 'vmfw-measure-reference-values/1', digestEncoding: encoding, source, ...(provenance ? { provenance } : {}), measurements: entries };
+  return { format: FORMATS.referenceValues, digestEncoding: encoding, source, ...(provenance ? { provenance } : {}), measurements: entries };
 }
 
 /** Trustee RVPS registration message: see trustee.ts (kept under this name for existing callers). */

@@ -2,6 +2,7 @@
 import { fail } from '../errors.js';
 import { parseUnsigned, toBase64, toHex } from '../bytes.js';
 import type { LogRecord } from '../engine.js';
+import { logLine } from '../formats.js';
 import { writeFileAtomic } from '../node/files.js';
 import type { CliIO } from './io.js';
 
@@ -28,7 +29,7 @@ export function oneOf<T extends string>(v: string, flag: string, choices: readon
 /** Collects launch-log records and writes them as JSON Lines. */
 export class LogCollector {
   readonly lines: string[] = [];
-  readonly onStep = (r: LogRecord): void => { this.lines.push(JSON.stringify(r)); };
+  readonly onStep = (r: LogRecord): void => { this.lines.push(logLine(r)); };
   write(path: string, io: CliIO): void {
     writeOutput(path, this.lines.length ? `${this.lines.join('\n')}\n` : '', io);
   }

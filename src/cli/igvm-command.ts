@@ -1,6 +1,7 @@
 /** `vmfw-measure igvm FILE` (SNP launch digest of an IGVM image) and `igvm inspect FILE`. */
 import { fail } from '../errors.js';
 import { hex64, toHex } from '../bytes.js';
+import { FORMATS } from '../formats.js';
 import { measurePlanParallel } from '../node/parallel.js';
 import { decodePolicy } from '../snp/policy.js';
 import { parseIgvm, type IgvmFile } from '../igvm/parse.js';
@@ -67,7 +68,7 @@ export async function runIgvmCommand(args: CommandArgs, io: CliIO): Promise<numb
   const digest = formatDigest(r.digest, format);
   if (a['json'] === true) {
     io.out(toJson({
-      format: 'vmfw-measure/igvm-result@1', digest, encoding: format, semantics: m.semantics,
+      format: FORMATS.igvmResult, digest, encoding: format, semantics: m.semantics,
       file: { path, size: file.source.length, sha256: toHex(sourceSha256(file.source)) },
       ...(m.semantics === 'qemu' ? { vcpus: opts.vcpus, apVmsa: opts.apVmsa, vcpuSignature: opts.vcpuSignature ?? null, era: opts.era, regionOrder: opts.deferRegions ? 'qemu' : 'file' } : {}),
       ...(m.semantics === 'igvmmeasure' ? { nativeZero: opts.nativeZero } : {}),
@@ -90,7 +91,7 @@ export async function runIgvmCommand(args: CommandArgs, io: CliIO): Promise<numb
 export function runInspectCommand(args: CommandArgs, io: CliIO): number {
   const a = { file: String(args.values['igvm']), json: args.values['json'] === true };
   const file = loadIgvm(a.file, io);
-  io.out(a.json ? toJson(describeIgvm(file)) : formatIgvmText(file));
+  io.out(a.json ? toJson({ format: FORMATS.igvmInspect, ...describeIgvm(file) }) : formatIgvmText(file));
   return 0;
 }
 

@@ -1,6 +1,7 @@
 /** `vmfw-measure launch-update`: the digest of the launch(es) after a vm-launch-update write. */
 import { fail } from '../errors.js';
 import { hex64 } from '../bytes.js';
+import { FORMATS } from '../formats.js';
 import { measurePlan } from '../engine.js';
 import { parseIgvm } from '../igvm/parse.js';
 import { measureIgvm } from '../igvm/measure.js';
@@ -66,6 +67,7 @@ export function runLaunchUpdateCommand(args: CommandArgs, io: CliIO): number {
   for (const n of schedule.notes) io.err(`note: ${n}\n`);
   if (a.json) {
     io.out(toJson({
+      format: FORMATS.launchUpdateResult,
       struct: {
         version: s.version, status: STATUS_NAMES[s.status] ?? s.status, capabilities: s.capabilities, control: s.control,
         imageAddr: s.imageAddr, imageSize: s.imageSize, opaqueAddr: s.opaqueAddr, opaqueSize: s.opaqueSize,

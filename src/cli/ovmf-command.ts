@@ -4,6 +4,7 @@
  */
 import { fail } from '../errors.js';
 import { measurePlan } from '../engine.js';
+import { FORMATS } from '../formats.js';
 import { ovmfModePlan } from '../launch/build.js';
 import { formatDigest, LogCollector, toJson, writeOutput, type OutputFormat } from './common.js';
 import { launchFromArgs } from './launch-args.js';
@@ -33,7 +34,7 @@ export function run(a: CommandArgs, io: CliIO): number {
   const text = formatDigest(digest, format);
   if (v['json'] === true) {
     io.out(toJson({
-      format: 'vmfw-measure/ovmf-result@1', digest: text, encoding: format, inputs: r.inputs,
+      format: FORMATS.ovmfResult, digest: text, encoding: format, inputs: r.inputs,
       ...(measured ? { steps: measured.steps, stepsByType: measured.stepsByType } : {}), warnings: r.warnings,
     }));
   } else if (v['verbose'] === true) {

@@ -6,6 +6,7 @@ import { closeSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync }
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fail } from '../errors.js';
 import { hex64, toHex } from '../bytes.js';
+import { FORMATS } from '../formats.js';
 import { measurePlanParallel } from '../node/parallel.js';
 import {
   CAPABILITY_IGVM_IMAGES, REGION_FLAGS, RULES_VERSION, decodeRegionArray, decodeStruct, encodeRegionArray, encodeStruct,
@@ -108,7 +109,7 @@ export async function runRegions(a: RegionsArgs, d: LaunchDescription, io: CliIO
   const format = oneOf(a['output-format'], '--output-format', ['hex', 'base64'] as const) as OutputFormat;
   const { outcome, settings } = replayFromArgs(a, d, io);
   if (outcome.outcome === 'disabled') {
-    if (a.json) io.out(toJson({ rules: RULES_VERSION, outcome: 'disabled' }));
+    if (a.json) io.out(toJson({ format: FORMATS.regionsResult, rules: RULES_VERSION, outcome: 'disabled' }));
     io.err('update disabled: control.DISABLE is set, so the VMM ignores the update and the next launch is unchanged (no digest)\n');
     return EXIT_NO_DIGEST;
   }
@@ -118,7 +119,7 @@ export async function runRegions(a: RegionsArgs, d: LaunchDescription, io: CliIO
   const digest = formatDigest(r.digest, format);
   if (a.json) {
     io.out(toJson({
-      digest, format, rules: RULES_VERSION,
+      format: FORMATS.regionsResult, digest, encoding: format, rules: RULES_VERSION, outcome: 'launch',
       launch: {
         ...settings, profile: settings.profile ?? 'qemu', guestFeatures: settings.guestFeatures ?? 0x1n,
         measuredZero: settings.measuredZero ?? 'native', firmwareMetadata: settings.firmwareMetadata ?? 'none',

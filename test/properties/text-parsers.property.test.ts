@@ -114,7 +114,7 @@ describe(`text parser properties (${RUNS} cases each)`, () => {
     const d = (n: number): string => toHex(Uint8Array.from({ length: 48 }, (_, i) => (i * 7 + n) & 0xff));
     const sample = JSON.stringify({ snp_launch_measurement: [d(1), d(2)] });
     const valid = [
-      JSON.stringify({ format: 'vmfw-measure-reference-values/1', digestEncoding: 'hex', measurements: [{ vcpus: 1, profile: 'qemu', era: 'init2', vcpuType: 'EPYC-v4', digest: d(1) }] }),
+      JSON.stringify({ format: 'vmfw-measure/reference-values@1', digestEncoding: 'hex', measurements: [{ vcpus: 1, profile: 'qemu', era: 'init2', vcpuType: 'EPYC-v4', digest: d(1) }] }),
       JSON.stringify({ version: '0.1.0', type: 'sample', payload: toBase64(enc(sample)) }),
       sample,
       JSON.stringify([{ name: 'snp_launch_measurement', expiration: '2030-01-01T00:00:00Z', value: [d(3)] }]),

@@ -1,0 +1,22 @@
+/**
+ * The versions of every JSON format this tool writes. Each output names its format in a
+ * `format` field; the package ships a JSON Schema for each under schemas/ (checked against real
+ * outputs by test/schemas.test.ts). A major version changes only when a consumer would break:
+ * CHANGELOG.md records every change.
+ */
+import type { LogRecord } from './engine.js';
+
+export const FORMATS = {
+  ovmfResult: 'vmfw-measure/ovmf-result@1',
+  regionsResult: 'vmfw-measure/regions-result@1',
+  igvmResult: 'vmfw-measure/igvm-result@1',
+  igvmInspect: 'vmfw-measure/igvm-inspect@1',
+  launchUpdateResult: 'vmfw-measure/launch-update-result@1',
+  launchLog: 'vmfw-measure/launch-log@1',
+  referenceValues: 'vmfw-measure/reference-values@1',
+} as const;
+
+/** One launch-log line (JSON Lines): the format, then the step record. */
+export function logLine(r: LogRecord): string {
+  return JSON.stringify({ format: FORMATS.launchLog, ...r });
+}
