@@ -1,6 +1,6 @@
 /**
  * Replays a vmfwupdate region list against the SEV-SNP launch model under the rules
- * vmfwupdate-snp/1 (shared/spec/vmfwupdate-replay.md): validation, then one launch plan of
+ * vmfwupdate-snp/1 (docs/spec/regions.md): validation, then one launch plan of
  * the regions in array order, the firmware's metadata sections (optional), and the VMSAs.
  */
 import { fail } from '../errors.js';
@@ -207,7 +207,7 @@ export function findFirmwareRegion(regions: readonly RegionDescriptor[]): number
   return i < 0 ? undefined : i;
 }
 
-/** Validates a region list and builds its launch plan (rules 1-8, 10-11; DISABLE is the caller's). */
+/** Validates a region list and builds its launch plan (docs/spec/regions.md#validation; DISABLE is the caller's). */
 export function replayRegions(input: ReplayInput): ReplayedLaunch {
   const { regions, launch } = input;
   if (regions.length > MAX_REGIONS) fail('too-many-regions', `${regions.length} regions; at most ${MAX_REGIONS}`);
