@@ -42,7 +42,7 @@ export const ERROR_CODES = {
   'input-too-large': { category: 'input', meaning: 'An input read whole (standard input, a FIFO, a text file) is larger than its kind allows; docs/robustness.md lists the limits.', fix: 'Check the file is the right one; firmware and IGVM images of any size can be given as a regular file path, which is read on demand.' },
   'input-kind': { category: 'input', meaning: 'An input path names something that is not a regular file where one is needed: a character or block device (/dev/zero), a socket, or a FIFO for an input read at random offsets.', fix: 'Save the data to a regular file first (FIFOs and standard input work for inputs read whole).' },
   'mismatch': { category: 'mismatch', meaning: 'A measured value differs from the expected one.', fix: 'Compare the launch logs with `vmfw-measure diff` to find the first differing step.' },
-  // vmfwupdate region lists (codes fixed by shared/conformance/regions/README.md)
+  // vmfwupdate region lists (codes fixed by vectors/regions-README.md)
   'reserved-flag': { category: 'input', meaning: 'A region sets a flag bit other than COPY 0, ZERO 1, MEASURE 2, VALIDATE 3, IGVM_IMAGE 8, IGVM_PARAM 9, SEV_CPUID 16, SEV_SECRETS 17.', fix: 'Clear the reserved bits.' },
   'size-zero': { category: 'input', meaning: 'A region that enters the launch has size 0.', fix: 'Give the region a size of at least one page, or drop it.' },
   'unaligned': { category: 'input', meaning: 'A region that enters the launch has a size or destination that is not a multiple of 4096.', fix: 'Align dst and size to 4 KiB.' },
@@ -70,7 +70,7 @@ export const ERROR_CODES = {
   'manifest': { category: 'input', meaning: 'The region-list manifest is malformed (names the key or region index).', fix: 'See docs/regions.md for the manifest format.' },
   'json-duplicate-key': { category: 'input', meaning: 'A JSON object (manifest, metadata, reference values, matrix) names the same key twice; readers disagree on which value counts.', fix: 'Keep one of the two entries; the message names the key and both positions.' },
   'memory': { category: 'input', meaning: 'A guest-memory source is malformed (overlapping extents, bad extent syntax).', fix: 'Give extents as GPA=FILE that do not overlap.' },
-  // IGVM files (codes follow shared/conformance/igvm/README.md) and vm-launch-update
+  // IGVM files (codes follow vectors/igvm/README.md) and vm-launch-update
   'igvm-short-file': { category: 'input', meaning: "The file is shorter than the 24-byte IGVM fixed header.", fix: "Pass a whole IGVM file." },
   'igvm-bad-magic': { category: 'input', meaning: "The file does not start with the IGVM magic \"IGVM\".", fix: "Pass an IGVM file." },
   'igvm-unsupported-version': { category: 'input', meaning: "The IGVM format version is not 1 (version 2 is recognised but unstable and unsupported).", fix: "Build the file as IGVM format version 1." },
@@ -108,7 +108,7 @@ export const ERROR_CODES = {
   'igvm-qemu-vp-index': { category: 'input', meaning: "A VP context names a vCPU index at or beyond the vCPU count.", fix: "Raise --vcpus or drop the VP context." },
   'igvm-missing-guest-policy': { category: 'input', meaning: "The igvm-crate semantics need a GUEST_POLICY for the SEV-SNP platform.", fix: "Add a GUEST_POLICY, or use the qemu semantics." },
   'igvm-igvmmeasure-2mb-data': { category: 'input', meaning: "igvmmeasure aborts on a 2 MiB PAGE_DATA that carries file data.", fix: "Use the qemu semantics, or 4 KiB pages." },
-  'launch-update': { category: 'input', meaning: "The vm-launch-update struct is malformed or cannot be acted on (version, FORMAT_IGVM, image range).", fix: "See docs/igvm.md, section vm-launch-update." },
+  'launch-update': { category: 'input', meaning: "The vm-launch-update struct is malformed or cannot be acted on (version, FORMAT_IGVM, image range).", fix: "See docs/spec/igvm.md#vm-launch-update." },
   'launch-update-not-igvm': { category: 'input', meaning: "The VM was not started from IGVM, so QEMU reports NOT_IGVM_INIT and ignores the update.", fix: "Give --host-igvm: the VM must be launched from an IGVM file." },
   // attestation workflows
   'report': { category: 'input', meaning: 'An attestation report is malformed: wrong size, unknown version, undecodable text.', fix: 'Pass the 1184-byte report (binary, hex or base64) the guest obtained.' },

@@ -1,6 +1,6 @@
 /**
  * VMM profiles: everything QEMU/KVM, EC2 and GCE do differently in an OVMF launch, as data
- * (snp-launch-digest.md sections 6, 8, 9). A profile is chosen by name and era; nothing in the
+ * (docs/spec/vmsa.md#profiles). A profile is chosen by name and era; nothing in the
  * measuring code branches on a VMM's name.
  */
 import { fail } from './errors.js';

@@ -210,7 +210,7 @@ describe('reference-values', () => {
 });
 
 describe('id-block', () => {
-  it('lays out the ID block as the reference tools do (snp-launch-digest.md 17.5)', () => {
+  it('lays out the ID block as the reference tools do (sev-snp-measure and virtee/sev ID-block vectors)', () => {
     const ld = fromBase64('B28FLQi9p6cAqipgjFyqawDrrSl7bWioWkWx5mmlWLZ+G5HShKMB/mPE+gdQRn7t', 'ld');
     expect(toBase64(encodeIdBlock({ ld }))).toBe('B28FLQi9p6cAqipgjFyqawDrrSl7bWioWkWx5mmlWLZ+G5HShKMB/mPE+gdQRn7tAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAwAAAAAA');
     const ld2 = fromHex('a14d638341e5674628fe1e02fbedebe5e5ab4faf1dd72d8966068e615bb99efd13d214b35c231715b38e263dc6059745', 'ld');

@@ -124,7 +124,7 @@ describe('metadata-only input', () => {
     expect(a.rc).toBe(0);
     expect(b).toEqual(a);
   });
-  // sev-snp-measure-go guest_test.go: AWS OVMF metadata, EC2, 2 vCPUs, features 0x1 (snp-launch-digest.md 17.3).
+  // sev-snp-measure-go guest_test.go: AWS OVMF metadata, EC2, 2 vCPUs, features 0x1.
   const aws = (hash: string): string => JSON.stringify({
     MetadataItems: [
       { GPA: '0x800000', Size: '0x9000', SectionTypeInt: 1 }, { GPA: '0x80A000', Size: '0x3000', SectionTypeInt: 1 },

@@ -1,7 +1,8 @@
 /**
  * PACKAGING TEST (slow: ~10-20 s, spawns npm). Packs the package as `npm publish` would, installs
  * the tarball into an empty folder and uses it from there: both CLIs and the library. Also checks
- * what the tarball holds: the build, the bins and the docs, never tests, vectors or fixtures.
+ * what the tarball holds: the build, the bins and the docs (docs/*.md, docs/spec/*.md), never
+ * tests, vectors, fixtures or the generated docs/api pages.
  *
  * It packs a copy of the working tree (sharing its node_modules), so the repository's own dist/
  * is not rebuilt under the other test files. The install takes the dependencies from npm's cache
@@ -42,17 +43,21 @@ describe('packaging: npm pack, install the tarball into an empty folder, use it 
   it('packs: the tarball holds the build, bins and docs, and no tests, vectors or fixtures', () => {
     cpSync(REPO, src, { recursive: true, filter: (p) => !SKIP.has(relative(REPO, p).split(sep).join('/')) });
     symlinkSync(join(REPO, 'node_modules'), join(src, 'node_modules'), 'junction');
+    // As after `npm run docs`: the generated API pages must stay out of the tarball.
+    mkdirSync(join(src, 'docs', 'api'), { recursive: true });
+    writeFileSync(join(src, 'docs', 'api', 'index.md'), '# generated\n');
     const out = ok(run(NPM, ['pack', '--json', '--pack-destination', root], src), 'npm pack');
     const info = JSON.parse(out.slice(out.indexOf('['))) as { filename: string; files: { path: string }[] }[];
     files = info[0]!.files.map((f) => f.path).sort();
     for (const must of ['package.json', 'README.md', 'CHANGELOG.md', 'bin/vmfw-measure.js', 'bin/vmfw-measure-conformance.js',
-      'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/conformance/runner.js']) {
+      'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/conformance/runner.js', 'docs/errors.md', 'docs/spec/README.md']) {
       expect(files, must).toContain(must);
     }
-    const stray = files.filter((f) => /^(test|vectors|src|examples|bench|scripts)\//.test(f) || /fixtures?\//.test(f)
+    const stray = files.filter((f) => /^(test|vectors|src|examples|bench|scripts|docs\/api)\//.test(f) || /fixtures?\//.test(f)
       || /\.test\.|\.tsbuildinfo$|\.igvm$|\.fd$|\.bin$/.test(f));
     expect(stray).toEqual([]);
-    expect(files.every((f) => /^(bin|dist|schemas)\/|^(package\.json|README\.md|CHANGELOG\.md|LICENSE)$/.test(f)), files.join('\n')).toBe(true);
+    // The docs ship (the code's comments cite docs/spec sections); the generated API pages do not.
+    expect(files.every((f) => /^(bin|dist|schemas)\/|^docs\/(spec\/)?[\w.-]+\.md$|^(package\.json|README\.md|CHANGELOG\.md|LICENSE)$/.test(f)), files.join('\n')).toBe(true);
     writeFileSync(join(root, 'tarball'), join(root, info[0]!.filename));
   }, TIMEOUT);
 

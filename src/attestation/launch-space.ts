@@ -2,7 +2,7 @@
  * Launches as functions of their configuration (vCPU count, VMM profile and era, vCPU signature,
  * guest features), and searches over many configurations that reuse shared work: the digest up to
  * the VMSAs is computed once per distinct prefix, and each further vCPU count costs one VMSA step
- * (snp-launch-digest.md section 12, per-vCPU-count extension).
+ * (docs/spec/launch-digest.md#extending-by-vcpu-count).
  */
 import { MeasureError, fail, isMeasureError } from '../errors.js';
 import { hex64, toHex } from '../bytes.js';

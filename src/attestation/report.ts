@@ -1,5 +1,5 @@
 /**
- * SEV-SNP attestation reports (0x4A0 bytes; versions 2, 3 and 5; snp-launch-digest.md section 16).
+ * SEV-SNP attestation reports (0x4A0 bytes; versions 2 to 5; docs/spec/report.md#attestation-report).
  * Parsing only: the report's signature is the verifier's job (VCEK chain), not this tool's.
  */
 import { fail } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * Runs the component vectors (shared/conformance/component-vectors.json): whole VMSA pages,
+ * Runs the component vectors (vectors/component-vectors.json): whole VMSA pages,
  * kernel-hashes tables and pages, vCPU signatures, and the firmware tables parsed out of the
  * fixture files. Intermediate values, so a failure points at one component rather than a digest.
  */

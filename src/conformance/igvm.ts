@@ -1,4 +1,4 @@
-/** Runs the IGVM conformance vectors (shared/conformance/igvm/vectors.json). */
+/** Runs the IGVM conformance vectors (vectors/igvm/vectors.json). */
 import { readFileSync } from 'node:fs';
 import { isMeasureError } from '../errors.js';
 import { toHex } from '../bytes.js';

@@ -1,4 +1,4 @@
-/** Runs the PAGE_INFO chaining vectors (shared/conformance/pageinfo-vectors.json). */
+/** Runs the PAGE_INFO chaining vectors (vectors/pageinfo-vectors.json). */
 import { fromHex, toHex } from '../bytes.js';
 import { LaunchDigest, encodePageInfo, ZERO_DIGEST, hasMeasuredContents, type PageType } from '../snp/page-info.js';
 import type { HashSuite } from '../hash/suite.js';

@@ -1,6 +1,6 @@
 /**
- * Generators for the conformance recipes (shared/conformance/synthetic-firmware.md and
- * regions/README.md): the deterministic byte stream and the synthetic OVMF images, so vector
+ * Generators for the conformance recipes (vectors/synthetic-firmware.md and
+ * vectors/regions-README.md): the deterministic byte stream and the synthetic OVMF images, so vector
  * files run without binary fixtures.
  */
 import { fail } from '../errors.js';
@@ -41,7 +41,7 @@ const FOOTER_GUIDS: Readonly<Record<string, string>> = {
 
 const le = (v: number, n: number): number[] => Array.from({ length: n }, (_, i) => Math.floor(v / 2 ** (8 * i)) & 0xff);
 
-/** Builds a synthetic image (synthetic-firmware.md section 3) and checks it against its SHA-256. */
+/** Builds a synthetic image (vectors/synthetic-firmware.md section 3) and checks it against its SHA-256. */
 export function buildSyntheticImage(img: SynthImage): Uint8Array {
   if (!Number.isSafeInteger(img.size) || img.size < 4096 || img.size % 4096 !== 0 || img.size > 64 * 2 ** 20) {
     fail('conformance', `synthetic image ${img.name}: size ${img.size} is not a multiple of 4096 up to 64 MiB`);

@@ -1,4 +1,4 @@
-/** Runs `vmfwupdate-regions-vectors/1` files (shared/conformance/regions/README.md). */
+/** Runs `vmfwupdate-regions-vectors/1` files (vectors/regions-README.md). */
 import { fail, isMeasureError } from '../errors.js';
 import { fromHex, parseUnsigned, toHex } from '../bytes.js';
 import { measurePlan } from '../engine.js';

@@ -1,6 +1,6 @@
 /**
- * The conformance runner: runs any vector file of the known schemas (the shared/conformance
- * formats, copies in vectors/) and reports each failure with its id, expected and actual value.
+ * The conformance runner: runs any vector file of the known schemas (vectors/README.md) and
+ * reports each failure with its id, expected and actual value.
  *
  * Input files a vector names resolve against the vector file's folder, so the `fixtures/...`
  * paths of the CLI vectors land in the `fixtures/` folder beside the file; `fixtures` (the

@@ -1,4 +1,4 @@
-/** Runs `sev-synthetic-vectors/1` cases (shared/conformance/synthetic-firmware.md) through the library. */
+/** Runs `sev-synthetic-vectors/1` cases (vectors/synthetic-firmware.md) through the library. */
 import { fail } from '../errors.js';
 import { fromHex, toHex } from '../bytes.js';
 import { defaultSuite } from '../hash/suite.js';

@@ -1,6 +1,6 @@
 /**
- * SEV-SNP launch digests of IGVM files under three loaders' semantics (spec igvm.md section 7,
- * shared/conformance/igvm/README.md section 4):
+ * SEV-SNP launch digests of IGVM files under three loaders' semantics (docs/spec/igvm.md#qemu-semantics,
+ * docs/spec/igvm.md#igvm-crate-semantics, docs/spec/igvm.md#igvmmeasure-semantics):
  *  - qemu: what QEMU's IGVM loader and KVM launch (default);
  *  - igvm-crate: microsoft/igvm generate_snp_measurement;
  *  - igvmmeasure: COCONUT-SVSM's tool (optionally --native-zero).
@@ -20,7 +20,7 @@ import { fileData, type IgvmFile, type IgvmHeader, type PageData, type Supported
 export type IgvmSemantics = 'qemu' | 'igvm-crate' | 'igvmmeasure';
 export const IGVM_SEMANTICS: readonly IgvmSemantics[] = ['qemu', 'igvm-crate', 'igvmmeasure'];
 
-/** How QEMU/KVM measures vCPUs that have no VP context in the file (igvm.md 7.5: unverified). */
+/** How QEMU/KVM measures vCPUs that have no VP context in the file (unverified upstream: docs/spec/igvm.md#vcpus-without-a-vp-context). */
 export type ApVmsaPolicy = 'reset' | 'bsp' | 'none';
 
 export interface IgvmMeasureOptions {

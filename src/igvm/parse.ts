@@ -1,6 +1,6 @@
 /**
  * A strict IGVM (format v1) parser: fixed header, checksum, variable headers in section order,
- * and the consistency rules loaders apply (shared/conformance/igvm/README.md section 2; the
+ * and the consistency rules loaders apply (docs/spec/igvm.md#parsing-rules; the
  * checks run in that order, the first violation wins). Errors name the header index, its file
  * offset and the field.
  */

@@ -1,5 +1,5 @@
 /**
- * QEMU's vm-launch-update device (fw_cfg "etc/vmlaunchupdate", igvm.md section 8): the guest
+ * QEMU's vm-launch-update device (fw_cfg "etc/vmlaunchupdate", docs/spec/igvm.md#vm-launch-update): the guest
  * hands the host an IGVM image that the VM is relaunched from at the next reset. This module
  * decodes the 56-byte struct and works out which IGVM each of the next launches runs.
  */

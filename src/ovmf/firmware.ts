@@ -1,6 +1,7 @@
 /**
  * OVMF image parsing: the GUID-keyed footer table that ends 32 bytes before the end of the
- * image, and the SEV metadata ("ASEV") block it points to (snp-launch-digest.md section 5).
+ * image, and the SEV metadata ("ASEV") block it points to (docs/spec/ovmf.md#footer-table,
+ * docs/spec/ovmf.md#sev-metadata).
  */
 import { fail } from '../errors.js';
 import { hex64, readU16, readU32 } from '../bytes.js';

@@ -1,6 +1,6 @@
 /**
  * Measured direct boot: the table of kernel, initrd and command-line SHA-256 hashes that QEMU
- * (build_kernel_loader_hashes) writes for OVMF to check (snp-launch-digest.md section 7).
+ * (build_kernel_loader_hashes) writes for OVMF to check (docs/spec/ovmf.md#kernel-hashes-page).
  */
 import { fail } from '../errors.js';
 import { writeU16 } from '../bytes.js';

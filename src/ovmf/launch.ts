@@ -1,5 +1,5 @@
 /**
- * Classic OVMF launches as launch plans (snp-launch-digest.md section 4): the firmware pages,
+ * Classic OVMF launches as launch plans (docs/spec/ovmf.md#snp-launch-order): the firmware pages,
  * then the SEV metadata sections in table order as the profile maps them, then one VMSA per vCPU.
  * Also the older SEV and SEV-ES digests, which are plain SHA-256 streams rather than plans.
  */
@@ -250,7 +250,7 @@ export interface LegacySvsmLaunch {
   readonly unknownSections?: UnknownSectionPolicy;
 }
 
-/** Pre-IGVM COCONUT-SVSM (sev-snp-measure --mode snp:svsm, QEMU only; section 14). */
+/** Pre-IGVM COCONUT-SVSM (sev-snp-measure --mode snp:svsm, QEMU only; docs/spec/ovmf.md#legacy-svsm-launch). */
 export function buildLegacySvsmPlan(l: LegacySvsmLaunch): BuiltPlan {
   checkVcpus(l.vcpus);
   const ovmfGpa = firmwareGpa(imageSize(l.ovmf), 'OVMF');

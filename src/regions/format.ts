@@ -1,5 +1,5 @@
 /**
- * The vmfwupdate binary structures (vmfwupdate-replay.md section 1): the control struct the
+ * The vmfwupdate binary structures (docs/spec/regions.md#structures): the control struct the
  * guest writes and its array of 32-byte region descriptors. All little-endian.
  */
 import { fail } from '../errors.js';

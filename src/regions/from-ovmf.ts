@@ -1,5 +1,5 @@
 /**
- * A classic OVMF launch written as a region list (vmfwupdate-replay.md section 7): replaying it
+ * A classic OVMF launch written as a region list (docs/spec/regions.md#the-ovmf-launch-as-a-region-list): replaying it
  * with measuredZero "native" and firmwareMetadata "none" gives exactly the OVMF digest.
  */
 import { fail } from '../errors.js';

@@ -1,6 +1,6 @@
 /**
  * Guest memory as it was before the update: where COPY sources, the struct and the region
- * array are read from (vmfwupdate-replay.md section 4). Modelled sparsely, so a 4 GiB raw
+ * array are read from (docs/spec/regions.md#source-bytes). Modelled sparsely, so a 4 GiB raw
  * image with a few populated extents costs nothing.
  */
 import { fail } from '../errors.js';

@@ -1,6 +1,6 @@
 /**
  * Replays a vmfwupdate region list against the SEV-SNP launch model under the rules
- * vmfwupdate-snp/1 (shared/spec/vmfwupdate-replay.md): validation, then one launch plan of
+ * vmfwupdate-snp/1 (docs/spec/regions.md): validation, then one launch plan of
  * the regions in array order, the firmware's metadata sections (optional), and the VMSAs.
  */
 import { fail } from '../errors.js';
@@ -234,7 +234,7 @@ export function findFirmwareRegion(regions: readonly RegionDescriptor[]): number
   return i < 0 ? undefined : i;
 }
 
-/** Validates a region list and builds its launch plan (rules 1-8, 10-11; DISABLE is the caller's). */
+/** Validates a region list and builds its launch plan (docs/spec/regions.md#validation; DISABLE is the caller's). */
 export function replayRegions(input0: ReplayInput): ReplayedLaunch {
   if (input0.regions.length > MAX_REGIONS) fail('too-many-regions', `${input0.regions.length} regions; at most ${MAX_REGIONS}`);
   const built = withKernelHashesPages(input0);

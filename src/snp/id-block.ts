@@ -1,6 +1,6 @@
 /**
  * The SNP ID block (96 bytes) and ID authentication structure (4096 bytes) passed to
- * SNP_LAUNCH_FINISH (snp-launch-digest.md section 15). Layout only; signing is in node/id-sign.ts.
+ * SNP_LAUNCH_FINISH (docs/spec/report.md#id-block). Layout only; signing is in node/id-sign.ts.
  * Signature components and key coordinates are always 72-byte little-endian fields.
  */
 import { fail } from '../errors.js';

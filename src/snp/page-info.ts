@@ -1,6 +1,7 @@
 /**
  * SNP_LAUNCH_UPDATE as the launch digest sees it: a 0x70-byte PAGE_INFO record folded into
- * a SHA-384 chain (snp-launch-digest.md sections 2 and 3).
+ * a SHA-384 chain (docs/spec/launch-digest.md#page-info-record,
+ * docs/spec/launch-digest.md#page-types).
  */
 import { fail } from '../errors.js';
 import { writeU16, writeU64 } from '../bytes.js';
