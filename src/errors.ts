@@ -112,6 +112,8 @@ export const ERROR_CODES = {
   'log-format': { category: 'input', meaning: 'A launch log is not JSON Lines of launch steps.', fix: 'Pass a log written by --log.' },
   'reference-values': { category: 'input', meaning: 'A reference-values or matrix file is malformed.', fix: 'See docs/attestation.md for the formats.' },
   'key': { category: 'input', meaning: 'A signing key is not an ECDSA P-384 private key in PEM.', fix: 'Generate one with: openssl ecparam -name secp384r1 -genkey -noout -out id.pem' },
+  'ci-config': { category: 'input', meaning: 'The CI launch config (vmfw-measure.json) is malformed: unknown or repeated key, a key of another launch kind, a missing input.', fix: 'See docs/ci.md for the config schema; the message names launches.NAME.key.' },
+  'lock': { category: 'input', meaning: 'A lock file is missing, malformed or of another format.', fix: 'Write it with `vmfw-measure lock` (or `check --update`); see docs/ci.md for the format.' },
   'conformance': { category: 'input', meaning: 'A conformance vector file is malformed or of an unknown schema.', fix: 'Pass one of the vector files of shared/conformance.' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

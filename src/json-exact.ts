@@ -38,3 +38,42 @@ export function parseJsonExact(text: string, what: string, code: ErrorCode = 'ma
     return fail(code, `${what}: not valid JSON (${(e as Error).message})`);
   }
 }
+
+/**
+ * The first key an object of `text` repeats, with the path of that object (`launches.web`), or
+ * undefined. JSON.parse keeps the last of two equal keys silently; a config that says `"vcpus"`
+ * twice has to be refused instead. Text that is not JSON is left for the parser to refuse.
+ */
+export function duplicateJsonKey(text: string): { readonly path: string; readonly key: string } | undefined {
+  type Frame = { readonly path: string; readonly keys?: Set<string>; expectKey: boolean; lastKey: string; index: number };
+  const stack: Frame[] = [];
+  const childPath = (): string => {
+    const top = stack[stack.length - 1];
+    if (!top) return '';
+    const step = top.keys ? top.lastKey : `[${top.index}]`;
+    return top.keys ? (top.path ? `${top.path}.${step}` : step) : `${top.path}${step}`;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    const top = stack[stack.length - 1];
+    if (c === '"') {
+      const start = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      if (top?.keys && top.expectKey) {
+        let key: string;
+        try { key = JSON.parse(text.slice(start, i + 1)) as string; } catch { return undefined; }
+        if (top.keys.has(key)) return { path: top.path, key };
+        top.keys.add(key);
+        top.lastKey = key;
+        top.expectKey = false;
+      }
+    } else if (c === '{' || c === '[') {
+      stack.push({ path: childPath(), ...(c === '{' ? { keys: new Set<string>() } : {}), expectKey: c === '{', lastKey: '', index: 0 });
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+    } else if (c === ',' && top) {
+      if (top.keys) top.expectKey = true; else top.index++;
+    }
+  }
+  return undefined;
+}
