@@ -39,19 +39,22 @@ export function parseJsonExact(text: string, what: string, code: ErrorCode = 'ma
   }
 }
 
+/** A key of a JSON object: the path of the object (`launches.web`, `a[2]`), the key, and where it is written. */
+export interface JsonKey { readonly path: string; readonly key: string; readonly offset: number }
+
 /**
- * The first key an object of `text` repeats, with the path of that object (`launches.web`), or
- * undefined. JSON.parse keeps the last of two equal keys silently; a config that says `"vcpus"`
- * twice has to be refused instead. Text that is not JSON is left for the parser to refuse.
+ * Every object key of `text` in document order, with repeats (JSON.parse keeps only the last of
+ * two equal keys, silently). Text that is not JSON is left for the parser to refuse.
  */
-export function duplicateJsonKey(text: string): { readonly path: string; readonly key: string } | undefined {
-  type Frame = { readonly path: string; readonly keys?: Set<string>; expectKey: boolean; lastKey: string; index: number };
+export function jsonKeys(text: string): JsonKey[] {
+  type Frame = { readonly path: string; readonly object: boolean; expectKey: boolean; lastKey: string; index: number };
   const stack: Frame[] = [];
+  const out: JsonKey[] = [];
   const childPath = (): string => {
     const top = stack[stack.length - 1];
     if (!top) return '';
-    const step = top.keys ? top.lastKey : `[${top.index}]`;
-    return top.keys ? (top.path ? `${top.path}.${step}` : step) : `${top.path}${step}`;
+    if (!top.object) return `${top.path}[${top.index}]`;
+    return top.path ? `${top.path}.${top.lastKey}` : top.lastKey;
   };
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
@@ -59,21 +62,32 @@ export function duplicateJsonKey(text: string): { readonly path: string; readonl
     if (c === '"') {
       const start = i;
       for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-      if (top?.keys && top.expectKey) {
+      if (top?.object && top.expectKey) {
         let key: string;
-        try { key = JSON.parse(text.slice(start, i + 1)) as string; } catch { return undefined; }
-        if (top.keys.has(key)) return { path: top.path, key };
-        top.keys.add(key);
+        try { key = JSON.parse(text.slice(start, i + 1)) as string; } catch { return out; }
+        out.push({ path: top.path, key, offset: start });
         top.lastKey = key;
         top.expectKey = false;
       }
     } else if (c === '{' || c === '[') {
-      stack.push({ path: childPath(), ...(c === '{' ? { keys: new Set<string>() } : {}), expectKey: c === '{', lastKey: '', index: 0 });
+      stack.push({ path: childPath(), object: c === '{', expectKey: c === '{', lastKey: '', index: 0 });
     } else if (c === '}' || c === ']') {
       stack.pop();
     } else if (c === ',' && top) {
-      if (top.keys) top.expectKey = true; else top.index++;
+      if (top.object) top.expectKey = true; else top.index++;
     }
+  }
+  return out;
+}
+
+/** The first key an object of `text` repeats, with the path of that object, or undefined. */
+export function duplicateJsonKey(text: string): { readonly path: string; readonly key: string } | undefined {
+  const seen = new Set<string>();
+  for (const k of jsonKeys(text)) {
+    // Two objects at one path (array elements) have distinct paths through their index.
+    const id = `${k.path}\u0000${k.key}`;
+    if (seen.has(id)) return { path: k.path, key: k.key };
+    seen.add(id);
   }
   return undefined;
 }

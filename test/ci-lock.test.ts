@@ -11,7 +11,14 @@ import { captureIO, runCli } from '../src/cli/main.js';
 import { buildReport } from '../src/attestation/report.js';
 import { fromHex } from '../src/bytes.js';
 import { duplicateJsonKey } from '../src/json-exact.js';
-import { parseCiConfig } from '../src/ci/config.js';
+import { launchLine, parseCiConfig } from '../src/ci/config.js';
+import { computeLaunch } from '../src/ci/compute.js';
+import { planCheckpoints } from '../src/ci/checkpoints.js';
+import { openLaunch } from '../src/launch/build.js';
+import { describeLaunch } from '../src/launch/description.js';
+import { openInput } from '../src/node/inputs.js';
+import { resolveProfile } from '../src/profiles.js';
+import { resolveVcpuType } from '../src/cpu.js';
 import { REPO } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmfw-ci-'));
@@ -313,6 +320,34 @@ describe('pieces', () => {
     expect(duplicateJsonKey('{"a": 1, "b": {"c": [1, {"d": 1, "d": 2}]}}')).toEqual({ path: 'b.c[1]', key: 'd' });
     expect(duplicateJsonKey('{"a": "\\"a\\": 1", "b": ["a", "a"]}')).toBeUndefined();
     expect(duplicateJsonKey('{"a": {"x": 1}, "b": {"x": 1}}')).toBeUndefined();
+  });
+  it('checkpoints extended from the longest launch equal those of each count\'s own plan, measured whole', () => {
+    const open = (path: string, what: string) => openInput(path, what, dir);
+    for (const [name, type] of [['web', 'EPYC-Milan'], ['svsm', 'EPYC-v4']] as const) {
+      const { kind: _kind, ...rest } = CONFIG.launches[name];
+      const values = { ...rest, vcpus: '1-3', vmmType: 'qemu' };
+      const locked = computeLaunch({ name, kind: name === 'web' ? 'ovmf' : 'igvm', values }, { open });
+      const launch = openLaunch(describeLaunch(values, { open: (v, _k, what) => open(v as string, what) })).launch;
+      for (const n of [1, 2, 3]) {
+        const plan = launch.plan({ vcpus: n, profile: resolveProfile('qemu'), vcpuSignature: BigInt(resolveVcpuType(type).signature), vcpuType: type, guestFeatures: 1n });
+        expect(locked.configurations[n - 1]!.checkpoints, `${name} ${n}`).toEqual(planCheckpoints(plan));
+      }
+    }
+  });
+  it('launchLine finds the launch key itself, not an equal option key of an earlier launch', () => {
+    const text = '{"launches": {\n  "a": {"kind": "ovmf", "kernel": "k"},\n  "kernel": {"kind": "igvm", "igvm": "x"}\n}}';
+    expect(launchLine(text, 'kernel')).toBe(3);
+    expect(launchLine(text, 'a')).toBe(2);
+    expect(launchLine(text, 'zzz')).toBeUndefined();
+  });
+  it('checkpoints of a count extended from a longer launch equal those of that count measured alone', async () => {
+    writeFileSync(join(dir, 'one.json'), JSON.stringify({ launches: { web: { ...CONFIG.launches.web, vcpus: '2' }, svsm: { ...CONFIG.launches.svsm, vcpus: 2 } } }));
+    expect((await run('lock', 'one.json')).rc).toBe(0);
+    const one = JSON.parse(readFileSync(join(dir, 'one.lock.json'), 'utf8')) as LockDoc;
+    const all = readLock();
+    expect(one.launches['web']!.configurations[0]).toEqual(all.launches['web']!.configurations[1]);
+    expect(one.launches['web']!.configurations[1]).toEqual(all.launches['web']!.configurations[4]);
+    expect(one.launches['svsm']!.configurations[0]).toEqual(all.launches['svsm']!.configurations[1]);
   });
   it('the config is sorted by launch name and keeps the values as written', () => {
     const c = parseCiConfig(JSON.stringify({ launches: { b: { kind: 'igvm', igvm: 'x.igvm', vcpus: [1, '2-3'] }, a: { kind: 'regions', manifest: 'm.json' } } }), 'c.json');

@@ -9,7 +9,7 @@
  * `launches.NAME.key`; values are validated by describeLaunch, files are opened by the caller.
  */
 import { fail } from '../errors.js';
-import { duplicateJsonKey, parseJsonExact } from '../json-exact.js';
+import { duplicateJsonKey, jsonKeys, parseJsonExact } from '../json-exact.js';
 import { didYouMean } from '../cli/argv.js';
 
 export type LaunchKind = 'ovmf' | 'regions' | 'igvm';
@@ -121,10 +121,6 @@ export function parseCiConfig(text: string, what: string): CiConfig {
 
 /** The line (1-based) where a launch's name is written, for annotations; undefined when not found. */
 export function launchLine(text: string, name: string): number | undefined {
-  const start = text.search(/"launches"\s*:/);
-  if (start < 0) return undefined;
-  const re = new RegExp(`${JSON.stringify(name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*:`, 'g');
-  re.lastIndex = start;
-  const m = re.exec(text);
-  return m ? text.slice(0, m.index).split('\n').length : undefined;
+  const k = jsonKeys(text).find((j) => j.path === 'launches' && j.key === name);
+  return k ? text.slice(0, k.offset).split('\n').length : undefined;
 }
