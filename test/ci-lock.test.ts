@@ -334,6 +334,16 @@ describe('pieces', () => {
       }
     }
   });
+  it('guest features and repeated list entries: one configuration per distinct value, in sweep order', async () => {
+    const { kind, ...web } = CONFIG.launches.web;
+    writeFileSync(join(dir, 'gf.json'), JSON.stringify({ launches: { web: { kind, ...web, vcpus: 2, vmmType: 'qemu', vcpuType: ['EPYC-Milan', 'EPYC-Milan'], guestFeatures: '0x21,0x1,0x21' } } }));
+    expect((await run('lock', 'gf.json')).rc).toBe(0);
+    const configs = (JSON.parse(readFileSync(join(dir, 'gf.lock.json'), 'utf8')) as { launches: { web: { configurations: { guestFeatures: string; digest: string }[] } } }).launches.web.configurations;
+    expect(configs.map((c) => c.guestFeatures)).toEqual(['0x21', '0x1']);
+    const boot = ['--ovmf', web.ovmf, '--kernel', web.kernel, '--initrd', web.initrd, '--append', web.append];
+    expect(configs[0]!.digest).toBe((await run('ovmf', '--mode', 'snp', '--vcpus', '2', '--vcpu-type', 'EPYC-Milan', '--guest-features', '0x21', ...boot)).out.trim());
+    expect(configs[1]!.digest).toBe(readLock().launches['web']!.configurations[1]!.digest);
+  });
   it('launchLine finds the launch key itself, not an equal option key of an earlier launch', () => {
     const text = '{"launches": {\n  "a": {"kind": "ovmf", "kernel": "k"},\n  "kernel": {"kind": "igvm", "igvm": "x"}\n}}';
     expect(launchLine(text, 'kernel')).toBe(3);

@@ -60,7 +60,14 @@ function matrixOf(d: LaunchDescription, launch: ConfigurableLaunch, spell: (k: s
     const needs = profiles.find((p) => p.usesVcpuSignature);
     if (needs) fail('usage', `${spell('vcpuType')} (or ${spell('vcpuSig')}) is missing: profile ${needs.name} measures the vCPU model`);
   }
-  return { vcpus: [...new Set(vcpus)].sort((a, b) => a - b), profiles, vcpuTypes, guestFeatures: d.guestFeatures ?? [defaults.guestFeatures ?? 0x1n] };
+  // A value listed twice is one configuration, not two with the same identity.
+  const distinct = <T>(list: readonly T[], key: (v: T) => string): T[] => [...new Map(list.map((v) => [key(v), v])).values()];
+  return {
+    vcpus: [...new Set(vcpus)].sort((a, b) => a - b),
+    profiles: distinct(profiles, (p) => `${p.name}:${p.era}`),
+    vcpuTypes: distinct(vcpuTypes, (t) => (t ? `${t.name}:${t.signature}` : '')),
+    guestFeatures: distinct(d.guestFeatures ?? [defaults.guestFeatures ?? 0x1n], (f) => f.toString()),
+  };
 }
 
 interface Measured { readonly config: LaunchConfig; readonly checkpoints: readonly Checkpoint[] }
