@@ -122,6 +122,8 @@ export const ERROR_CODES = {
   'expires': { category: 'usage', meaning: 'The expiry time is not an RFC 3339 UTC timestamp Trustee can read (YYYY-MM-DDTHH:MM:SSZ).', fix: 'Give a time such as 2027-01-01T00:00:00Z.' },
   'key': { category: 'input', meaning: 'A signing key is not an ECDSA P-384 private key in PEM.', fix: 'Generate one with: openssl ecparam -name secp384r1 -genkey -noout -out id.pem' },
   'conformance': { category: 'input', meaning: 'A conformance vector file is malformed, of an unknown schema, or names a fixture file that is not there.', fix: 'Pass a vector file of a known schema (vectors/README.md); --fixtures DIR names the folder holding its fixture files.' },
+  'ci-config': { category: 'input', meaning: 'The CI launch config (vmfw-measure.json) is malformed: unknown or repeated key, a key of another launch kind, a missing input.', fix: 'See docs/ci.md for the config schema; the message names launches.NAME.key.' },
+  'lock': { category: 'input', meaning: 'A lock file is missing, malformed or of another format.', fix: 'Write it with `vmfw-measure lock` (or `check --update`); see docs/ci.md for the format.' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -179,3 +179,44 @@ class JsonReader {
 export function parseJsonExact(text: string, what: string, code: ErrorCode = 'manifest'): unknown {
   return new JsonReader(text, what, code).parse();
 }
+
+/** A key of a JSON object: the path of the object (`launches.web`, `a[2]`), the key, and where it is written. */
+export interface JsonKey { readonly path: string; readonly key: string; readonly offset: number }
+
+/**
+ * Every object key of `text` in document order, with repeats (JSON.parse keeps only the last of
+ * two equal keys, silently). Text that is not JSON is left for the parser to refuse.
+ */
+export function jsonKeys(text: string): JsonKey[] {
+  type Frame = { readonly path: string; readonly object: boolean; expectKey: boolean; lastKey: string; index: number };
+  const stack: Frame[] = [];
+  const out: JsonKey[] = [];
+  const childPath = (): string => {
+    const top = stack[stack.length - 1];
+    if (!top) return '';
+    if (!top.object) return `${top.path}[${top.index}]`;
+    return top.path ? `${top.path}.${top.lastKey}` : top.lastKey;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    const top = stack[stack.length - 1];
+    if (c === '"') {
+      const start = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      if (top?.object && top.expectKey) {
+        let key: string;
+        try { key = JSON.parse(text.slice(start, i + 1)) as string; } catch { return out; }
+        out.push({ path: top.path, key, offset: start });
+        top.lastKey = key;
+        top.expectKey = false;
+      }
+    } else if (c === '{' || c === '[') {
+      stack.push({ path: childPath(), object: c === '{', expectKey: c === '{', lastKey: '', index: 0 });
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+    } else if (c === ',' && top) {
+      if (top.object) top.expectKey = true; else top.index++;
+    }
+  }
+  return out;
+}

@@ -17,6 +17,8 @@ import { hasLaunchInput, launchFromArgs, launchValues } from './launch-args.js';
 import { openLaunch, searchSpace, singleConfig } from '../launch/build.js';
 import { describeLaunch, parseCounts, type LaunchDescription } from '../launch/description.js';
 import { openInput } from '../node/inputs.js';
+import { isLockDocument, lockDigests } from '../ci/lock.js';
+import { runReferenceValuesFromLock } from './ci-commands.js';
 import type { CommandArgs } from './commands.js';
 import type { CliIO } from './io.js';
 
@@ -94,6 +96,7 @@ export function parseDigestString(s: string, what: string): Uint8Array {
 /** Digests from our measurement set, a Trustee registration message, or a plain JSON list. */
 export function referenceDigests(text: string, what: string): Uint8Array[] {
   const doc = parseJsonExact(text, what, 'reference-values');
+  if (isLockDocument(doc)) return lockDigests(doc, what);
   const fromList = (v: unknown): Uint8Array[] => {
     if (!Array.isArray(v)) fail('reference-values', `${what}: expected a list of digests`);
     return v.map((d, i) => parseDigestString(String(d), `${what}[${i}]`));
@@ -275,6 +278,7 @@ function matrixValues(args: CommandArgs, io: CliIO): Record<string, unknown> {
 }
 
 export function runReferenceValuesCommand(args: CommandArgs, io: CliIO): number {
+  if (args.values['fromLock'] !== undefined) return runReferenceValuesFromLock(args, io);
   const a = byFlag(args) as unknown as RefArgs;
   const d = describeLaunch(matrixValues(args, io), { open: (value, key, what) => openInput(value, what, io.cwd, key) });
   return runReferenceValues(a, d, args, io);

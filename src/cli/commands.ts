@@ -193,6 +193,24 @@ export const COMMANDS: readonly CommandDef[] = [
     examples: ['vmfw-measure id-block --measurement 1f2e... --id-key id.pem --author-key author.pem --json'],
     run: async () => (await attest()).runIdBlockCommand,
   },
+  {
+    path: 'lock', describe: 'measure every launch of a CI config (vmfw-measure.json) and write its lock file beside it',
+    usage: 'lock [CONFIG] [--json]',
+    options: opts(GENERAL, ['config', 'json']),
+    positionals: [pos('CONFIG', 'config', false)],
+    examples: ['vmfw-measure lock', 'vmfw-measure lock ci/vmfw-measure.json'],
+    epilog: 'The lock (vmfw-measure.json -> vmfw-measure.lock.json) records the SHA-256 of every input and, per configuration, the digest and its checkpoints. Config schema and lock format: docs/ci.md.',
+    run: async () => (await import('./ci-commands.js')).runLockCommand,
+  },
+  {
+    path: 'check', describe: 'recompute every launch of a CI config and compare with its lock; explain any drift',
+    usage: 'check [CONFIG] [--update] [--github] [--json]',
+    options: opts(GENERAL, ['config', 'update', 'github', 'json']),
+    positionals: [pos('CONFIG', 'config', false)],
+    examples: ['vmfw-measure check', 'vmfw-measure check ci/vmfw-measure.json --json', 'vmfw-measure check --update'],
+    epilog: 'Exit status: 0 every digest equals the lock, 1 drift (or launches added/removed), 2 bad input. --github is on when GITHUB_ACTIONS=true (--github=false turns it off). docs/ci.md.',
+    run: async () => (await import('./ci-commands.js')).runCheckCommand,
+  },
 ];
 
 /** The longest command path the arguments start with. */

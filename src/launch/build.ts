@@ -42,7 +42,7 @@ export function firmwareImage(s: Source, what: string): FirmwareImage {
   return { info, file: { size: s.length, path: s.file.path, read: (o, into) => s.read(o, into) } };
 }
 
-function sourceSha256(s: Source, hashes: HashSuite): Uint8Array {
+export function sourceSha256(s: Source, hashes: HashSuite): Uint8Array {
   if (s.bytes) return hashes.sha256(s.bytes);
   const h = hashes.createSha256();
   const buf = new Uint8Array(Math.min(1 << 20, Math.max(1, s.length)));

@@ -158,6 +158,7 @@ export const OPTIONS: readonly OptionDecl[] = [
   o({ name: 'out-dir', kind: 'value', metavar: 'DIR', io: 'dir', describe: 'write one file per configuration into DIR (created if missing)', group: 'Output' }),
   o({ name: 'update', kind: 'flag', describe: 'rewrite the lock file with the recomputed values', group: 'Output' }),
   o({ name: 'github', kind: 'flag', describe: 'GitHub Actions annotations and step summary (automatic when GITHUB_ACTIONS=true)', group: 'Output' }),
+  o({ name: 'config', kind: 'value', metavar: 'FILE', default: 'vmfw-measure.json', describe: 'CI launch config; its lock is written beside it (vmfw-measure.json -> vmfw-measure.lock.json)', group: 'General' }),
 ];
 
 /** Flags that stand for an option with a value; kept for compatibility with earlier spellings. */

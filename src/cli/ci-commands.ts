@@ -1,0 +1,154 @@
+/**
+ * `lock`, `check` and `reference-values --from-lock`: the CI loop over a launch config
+ * (docs/ci.md). The logic is in src/ci/; this module reads and writes the files, resolves the
+ * config's paths against its folder and talks to GitHub Actions.
+ */
+import { appendFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { fail, isMeasureError } from '../errors.js';
+import { parseUnsigned } from '../bytes.js';
+import { readInputFile, writeFileAtomic } from '../node/files.js';
+import { openInput } from '../node/inputs.js';
+import { parseCiConfig, launchLine } from '../ci/config.js';
+import { computeLock, type ComputeEnv } from '../ci/compute.js';
+import { newLock, parseLock, serializeLock, lockResults, type Lock } from '../ci/lock.js';
+import { compareLocks } from '../ci/compare.js';
+import { formatText, githubAnnotations, markdownSummary, reportJson } from '../ci/report.js';
+import { contrastEntries, goSevGuestPolicies, measurementSet, trusteeMessage, type DigestEncoding } from '../attestation/reference-values.js';
+import { EXIT_MISMATCH, EXIT_OK } from './exit-codes.js';
+import { oneOf, toJson, writeOutput } from './common.js';
+import { launchValues } from './launch-args.js';
+import type { CommandArgs } from './commands.js';
+import type { CliIO } from './io.js';
+
+interface CiPaths {
+  /** The config as the user named it (for messages and annotations). */
+  readonly config: string;
+  readonly lock: string;
+  /** The folder the config's paths are relative to (absolute). */
+  readonly folder: string;
+}
+
+/** `vmfw-measure.json` -> `vmfw-measure.lock.json`, beside it. */
+export function lockPathFor(config: string): string {
+  return config.endsWith('.json') ? `${config.slice(0, -'.json'.length)}.lock.json` : `${config}.lock.json`;
+}
+
+function ciPaths(args: CommandArgs, io: CliIO): CiPaths {
+  const config = String(args.values['config'] ?? 'vmfw-measure.json');
+  if (config === '-') fail('usage', 'the config must be a file: its paths are relative to its folder');
+  return { config, lock: lockPathFor(config), folder: dirname(resolve(io.cwd, config)) };
+}
+
+function readText(path: string, what: string, io: CliIO): string {
+  return new TextDecoder().decode(readInputFile(path, what, io.cwd));
+}
+
+function computeEnv(paths: CiPaths, io: CliIO): ComputeEnv {
+  return {
+    open: (path, what) => openInput(path, what, paths.folder),
+    warn: (m) => io.err(`warning: ${m}\n`),
+  };
+}
+
+function computeFromConfig(paths: CiPaths, io: CliIO): { lock: Lock; text: string } {
+  const text = readText(paths.config, 'config', io);
+  return { lock: computeLock(parseCiConfig(text, paths.config), computeEnv(paths, io)), text };
+}
+
+export function runLockCommand(args: CommandArgs, io: CliIO): number {
+  const paths = ciPaths(args, io);
+  const { lock } = computeFromConfig(paths, io);
+  writeFileAtomic(paths.lock, serializeLock(lock), io.cwd);
+  const launches = Object.keys(lock.launches).length;
+  const configurations = Object.values(lock.launches).reduce((n, l) => n + l.configurations.length, 0);
+  if (args.values['json'] === true) io.out(toJson({ lock: paths.lock, launches, configurations }));
+  else io.out(`wrote ${paths.lock}: ${launches} launch${launches === 1 ? '' : 'es'}, ${configurations} configuration${configurations === 1 ? '' : 's'}\n`);
+  return EXIT_OK;
+}
+
+/** The config's path as GitHub wants it in annotations: relative to the workspace, with '/'. */
+function annotationPath(config: string, io: CliIO): string {
+  const full = resolve(io.cwd, config);
+  const root = process.env['GITHUB_WORKSPACE'] ?? io.cwd;
+  const rel = relative(root, full);
+  return (rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : full).split(sep).join('/');
+}
+
+function readOldLock(paths: CiPaths, update: boolean, io: CliIO): Lock {
+  try {
+    return parseLock(readText(paths.lock, 'lock', io), paths.lock);
+  } catch (e) {
+    if (!update || !isMeasureError(e)) {
+      if (isMeasureError(e) && e.code === 'file-missing') fail('lock', `${paths.lock} does not exist; write it with: vmfw-measure lock ${paths.config}`);
+      throw e;
+    }
+    io.err(`note: ${e.message}; writing a new lock\n`);
+    return newLock({});
+  }
+}
+
+export function runCheckCommand(args: CommandArgs, io: CliIO): number {
+  const paths = ciPaths(args, io);
+  const update = args.values['update'] === true;
+  const json = args.values['json'] === true;
+  const github = args.given.has('github') ? args.values['github'] === true : process.env['GITHUB_ACTIONS'] === 'true';
+  const { lock: now, text } = computeFromConfig(paths, io);
+  const old = readOldLock(paths, update, io);
+  const report = compareLocks(old, now);
+  if (update) writeFileAtomic(paths.lock, serializeLock(now), io.cwd);
+
+  if (json) io.out(toJson(reportJson(report, paths, update)));
+  else {
+    io.out(formatText(report, paths, update));
+    for (const n of report.notes) io.err(`note: ${n}\n`);
+  }
+  if (github) {
+    // Workflow commands are read from stdout and stderr alike; with --json stdout stays pure JSON.
+    const annotations = githubAnnotations(report, annotationPath(paths.config, io), (name) => launchLine(text, name));
+    if (json) io.err(annotations); else io.out(annotations);
+    const summary = process.env['GITHUB_STEP_SUMMARY'];
+    if (summary) {
+      try {
+        appendFileSync(summary, markdownSummary(report, paths, update));
+      } catch (e) {
+        fail('output', `GITHUB_STEP_SUMMARY ${summary}: ${(e as Error).message}`);
+      }
+    }
+  }
+  return report.ok || update ? EXIT_OK : EXIT_MISMATCH;
+}
+
+// ---- reference-values --from-lock ----
+
+/** `reference-values --from-lock FILE`: the reference values of every configuration a lock records. */
+export function runReferenceValuesFromLock(args: CommandArgs, io: CliIO): number {
+  const path = String(args.values['fromLock']);
+  const given = Object.keys(launchValues(args));
+  if (given.length) fail('usage', `--from-lock takes launches and configurations from the lock; drop ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+  for (const k of ['matrix', 'outDir', 'apeip'] as const) {
+    if (args.given.has(k)) fail('usage', `--from-lock does not combine with --${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  }
+  const lock = parseLock(readText(path, '--from-lock', io), `--from-lock ${path}`);
+  const results = lockResults(lock);
+  if (results.length === 0) fail('lock', `--from-lock ${path}: the lock records no configuration`);
+  const format = oneOf(String(args.values['format'] ?? 'json'), '--format', ['json', 'trustee', 'go-sev-guest', 'contrast'] as const);
+  const encoding = String(args.values['encoding'] ?? 'hex');
+  let text: string;
+  switch (format) {
+    case 'json': {
+      const source = { tool: lock.tool.name, toolVersion: lock.tool.version, lock: path, launches: Object.fromEntries(Object.keys(lock.launches).sort().map((n) => [n, lock.launches[n]!.kind])) };
+      text = toJson(measurementSet(results, oneOf(encoding, '--encoding', ['hex', '0xhex', 'base64', 'base64url'] as const) as DigestEncoding, source));
+      break;
+    }
+    case 'trustee': text = `${JSON.stringify(trusteeMessage(results, oneOf(encoding, '--encoding', ['hex', 'base64'] as const)))}\n`; break;
+    case 'go-sev-guest': {
+      const policy = args.given.has('policy') && typeof args.values['policy'] === 'string' ? parseUnsigned(args.values['policy'], '--policy') : undefined;
+      text = goSevGuestPolicies(results, policy);
+      break;
+    }
+    case 'contrast': text = toJson({ snp: contrastEntries(results) }); break;
+  }
+  writeOutput(typeof args.values['out'] === 'string' ? args.values['out'] : '-', text, io);
+  return EXIT_OK;
+}
