@@ -14,6 +14,7 @@ export const FORMATS = {
   launchUpdateResult: 'vmfw-measure/launch-update-result@1',
   launchLog: 'vmfw-measure/launch-log@1',
   referenceValues: 'vmfw-measure/reference-values@1',
+  lock: 'vmfw-measure/lock@1',
 } as const;
 
 /** One launch-log line (JSON Lines): the format, then the step record. */

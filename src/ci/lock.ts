@@ -11,6 +11,7 @@ import { fail } from '../errors.js';
 import { fromHex, parseUnsigned } from '../bytes.js';
 import { parseJsonExact } from '../json-exact.js';
 import { RULES_VERSION } from '../regions/format.js';
+import { FORMATS } from '../formats.js';
 import { IGVM_SEMANTICS } from '../igvm/measure.js';
 import { PROFILES } from '../profiles.js';
 import { TOOL_NAME, VERSION } from '../version.js';
@@ -18,7 +19,7 @@ import type { ConfigResult } from '../attestation/launch-space.js';
 import type { Checkpoint } from './checkpoints.js';
 import { LAUNCH_KINDS, type LaunchKind } from './config.js';
 
-export const LOCK_FORMAT = 'vmfw-measure/lock@1';
+export const LOCK_FORMAT = FORMATS.lock;
 
 /** A file input: its path as the config writes it, its SHA-256 and size. */
 export interface FileInput { readonly path: string; readonly sha256: string; readonly size: number }
