@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { generateKeyPairSync, verify as ecVerify } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, generateKeyPairSync, verify as ecVerify } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureIO, runCli } from '../src/cli/main.js';
@@ -10,6 +10,7 @@ import { buildSyntheticImage } from '../src/conformance/recipes.js';
 import { fromBase64, fromHex, toBase64, toHex } from '../src/bytes.js';
 import { defaultSuite } from '../src/hash/suite.js';
 import { isMeasureError } from '../src/errors.js';
+import { readCheckConfig } from '../src/attestation/go-sev-guest.js';
 import { REPO, loadVectors } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmfw-attest-'));
@@ -124,7 +125,7 @@ describe('identify', () => {
     const r = await run('identify', `--measurement=${'00'.repeat(48)}`, '--ovmf=fw.fd', '--vcpus=1-4');
     expect(r.rc).toBe(1);
     expect(r.out).toMatch(/^no configuration in the searched space matches/);
-    expect(r.out).toMatch(/vCPUs 1\.\.4/);
+    expect(r.out).toMatch(/vCPU counts +1\.\.4 \(4 counts\)/);
   });
   it('extra guest features join the default ones', async () => {
     const d = await digestOf('--vcpus=3', '--vmm-type=gce', '--guest-features=0x8000000000000021');
@@ -183,14 +184,14 @@ describe('reference-values', () => {
     expect(r.out).toContain('policy: 196608');
   });
   it('contrast: ReferenceValues.snp entries', async () => {
-    const j = JSON.parse((await run('reference-values', '--ovmf=fw.fd', '--vcpus=1', '--vcpu-type=EPYC-Genoa', '--format=contrast')).out);
-    expect(j.snp).toEqual([{ ProductName: 'Genoa', TrustedMeasurement: await digestOf('--vcpus=1', '--vcpu-type=EPYC-Genoa'), CPUs: 1 }]);
+    const j = JSON.parse((await run('reference-values', '--ovmf=fw.fd', '--vcpus=1', '--vcpu-type=EPYC-Genoa', '--product=genoa', '--format=contrast')).out);
+    expect(j.snp).toEqual([{ ProductName: 'Genoa', TrustedMeasurement: await digestOf('--vcpus=1', '--vcpu-type=EPYC-Genoa'), GuestPolicy: { SMT: true }, CPUs: 1 }]);
   });
   it('contrast --apeip: the 1-vCPU digest plus the AP reset EIP, from which any count extends', async () => {
-    const j = JSON.parse((await run('reference-values', '--ovmf=fw.fd', '--vcpus=1-8', '--vcpu-type=EPYC-Genoa', '--format=contrast', '--apeip')).out);
-    expect(j.snp).toEqual([{ ProductName: 'Genoa', TrustedMeasurement: await digestOf('--vcpus=1', '--vcpu-type=EPYC-Genoa'), CPUs: 1, APEIP: '0080b004' }]);
+    const j = JSON.parse((await run('reference-values', '--ovmf=fw.fd', '--vcpus=1-8', '--vcpu-type=EPYC-Genoa', '--product=genoa', '--format=contrast', '--apeip')).out);
+    expect(j.snp).toEqual([{ ProductName: 'Genoa', TrustedMeasurement: await digestOf('--vcpus=1', '--vcpu-type=EPYC-Genoa'), GuestPolicy: { SMT: true }, CPUs: 1, APEIP: '0080b004' }]);
     const igvm = join(REPO, 'vectors', 'igvm', 'snp-minimal.igvm');
-    expect((await run('reference-values', `--igvm=${igvm}`, '--vcpus=1', '--vcpu-type=EPYC-Genoa', '--format=contrast', '--apeip')).err).toMatch(/^error\[usage\]: --apeip needs/);
+    expect((await run('reference-values', `--igvm=${igvm}`, '--vcpus=1', '--vcpu-type=EPYC-Genoa', '--product=genoa', '--format=contrast', '--apeip')).err).toMatch(/^error\[contrast-apeip\]: the APEIP form needs the AP reset EIP of an OVMF firmware/);
   });
   it('--product applies to the profiles whose VMSA GPA depends on it', async () => {
     const j = JSON.parse((await run('reference-values', '--ovmf=fw.fd', '--vcpus=2', '--vcpu-type=EPYC-Genoa', '--vmm-type=qemu,gce', '--product=genoa')).out);
@@ -247,5 +248,175 @@ describe('id-block', () => {
     expect(r.rc).toBe(2);
     expect(r.err).toMatch(/^error\[key\]: .*P-384/);
     expect(readFileSync(join(dir, 'p256.pem'), 'utf8')).toMatch(/PRIVATE KEY/);
+  });
+});
+
+describe('reference-values formats on the command line (issue 12)', () => {
+  const genoa = ['--ovmf=fw.fd', '--vcpu-type=EPYC-Genoa'];
+  it('go-sev-guest --out takes one configuration and a .textproto name; several are refused, naming --out-dir', async () => {
+    const two = await run('reference-values', ...genoa, '--vcpus=1-2', '--format=go-sev-guest', '--out=two.textproto');
+    expect(two.rc).toBe(2);
+    expect(two.err).toMatch(/^error\[go-sev-guest-output\]: --out two\.textproto: .*2 configurations; use --out-dir DIR/);
+    expect(existsSync(join(dir, 'two.textproto'))).toBe(false);
+    const suffix = await run('reference-values', ...genoa, '--vcpus=2', '--format=go-sev-guest', '--out=one.txt');
+    expect(suffix.rc).toBe(2);
+    expect(suffix.err).toMatch(/^error\[go-sev-guest-output\]: .*name it one\.textproto/);
+    const one = await run('reference-values', ...genoa, '--vcpus=2', '--format=go-sev-guest', '--policy=0x30000', '--out=one.textproto');
+    expect(one.rc, one.err).toBe(0);
+    const c = readCheckConfig(readFileSync(join(dir, 'one.textproto'), 'utf8'), 'one.textproto');
+    expect([toHex(c.measurement), c.policy]).toEqual([await digestOf('--vcpus=2', '--vcpu-type=EPYC-Genoa'), 0x30000n]);
+  });
+  it('go-sev-guest --out-dir creates the directory and writes one check.Config per configuration, each with the policy', async () => {
+    const r = await run('reference-values', ...genoa, '--vcpus=1-3', '--format=go-sev-guest', '--policy=0x70000', '--out-dir=gsg/nested');
+    expect(r.rc, r.err).toBe(0);
+    expect(r.out).toBe('wrote 3 configs to gsg/nested\n');
+    const names = readdirSync(join(dir, 'gsg', 'nested')).sort();
+    expect(names).toEqual(['qemu-init2-EPYC-Genoa-gf1-v1.textproto', 'qemu-init2-EPYC-Genoa-gf1-v2.textproto', 'qemu-init2-EPYC-Genoa-gf1-v3.textproto']);
+    for (const [i, n] of names.entries()) {
+      const c = readCheckConfig(readFileSync(join(dir, 'gsg', 'nested', n), 'utf8'), n);
+      expect(c.policy).toBe(0x70000n);
+      expect(toHex(c.measurement)).toBe(await digestOf(`--vcpus=${i + 1}`, '--vcpu-type=EPYC-Genoa'));
+      expect(c.labels).toMatchObject({ vcpus: String(i + 1), vcpuType: 'EPYC-Genoa' });
+    }
+  });
+  it('go-sev-guest on stdout: configs separated by "# ---", with a note that each part is one config; bad policies refused', async () => {
+    const r = await run('reference-values', ...genoa, '--vcpus=1-2', '--format=go-sev-guest');
+    expect(r.out.split('\n# ---\n')).toHaveLength(2);
+    expect(r.err).toMatch(/^note: 2 go-sev-guest check\.Config separated by "# ---" lines/);
+    const bad = await run('reference-values', ...genoa, '--vcpus=1', '--format=go-sev-guest', '--policy=0x10000');
+    expect([bad.rc, bad.err]).toEqual([2, expect.stringMatching(/^error\[guest-policy\]: --policy 0x10000: bit 17 is reserved/)]);
+    const enc = await run('reference-values', ...genoa, '--vcpus=1', '--format=go-sev-guest', '--encoding=base64');
+    expect(enc.err).toMatch(/^error\[usage\]: --format go-sev-guest fixes the digest encoding/);
+    const dirJson = await run('reference-values', ...genoa, '--vcpus=1', '--out-dir=nope');
+    expect(dirJson.err).toMatch(/^error\[usage\]: --out-dir belongs to --format go-sev-guest/);
+    expect(existsSync(join(dir, 'nope'))).toBe(false);
+  });
+  it('contrast needs --product (milan or genoa), refuses turin, and --apeip refuses a vCPU model Contrast would not extend with', async () => {
+    const none = await run('reference-values', ...genoa, '--vcpus=1', '--format=contrast');
+    expect([none.rc, none.err]).toEqual([2, expect.stringMatching(/^error\[contrast-product\]: Contrast reference values need --product milan or --product genoa/)]);
+    const turin = await run('reference-values', ...genoa, '--vcpus=1', '--format=contrast', '--product=turin');
+    expect([turin.rc, turin.err]).toEqual([2, expect.stringMatching(/^error\[contrast-product\]: --product turin: Contrast accepts ProductName Milan or Genoa only/)]);
+    const v4 = await run('reference-values', '--ovmf=fw.fd', '--vcpu-type=EPYC-v4', '--format=contrast', '--product=genoa', '--apeip');
+    expect([v4.rc, v4.err]).toEqual([2, expect.stringMatching(/^error\[contrast-apeip\]: .*vCPU EPYC-v4 0x800f12 \(Contrast uses EPYC-Genoa 0xa10f10/)]);
+    const gf = await run('reference-values', ...genoa, '--guest-features=0x21', '--format=contrast', '--product=genoa', '--apeip');
+    expect(gf.err).toMatch(/^error\[contrast-apeip\]: .*guest features 0x21/);
+    const ok = await run('reference-values', ...genoa, '--vcpus=2', '--format=contrast', '--product=genoa');
+    expect(ok.err).toMatch(/^note: add MinimumTCB/m);
+    expect(ok.err).toMatch(/^note: PlatformInfo is left out/m);
+    const smtOff = await run('reference-values', ...genoa, '--vcpus=2', '--format=contrast', '--product=genoa', '--policy=0x20000');
+    expect(smtOff.err).toMatch(/^error\[contrast-policy\]: .*SMT not allowed/);
+  });
+  it('trustee-operator needs --expires and writes it as UTC; trustee-sample is the unwrapped list', async () => {
+    const missing = await run('reference-values', ...genoa, '--vcpus=1-2', '--format=trustee-operator');
+    expect([missing.rc, missing.err]).toEqual([2, expect.stringMatching(/^error\[usage\]: --format trustee-operator needs --expires/)]);
+    const bad = await run('reference-values', ...genoa, '--vcpus=1-2', '--format=trustee-operator', '--expires=tomorrow');
+    expect([bad.rc, bad.err]).toEqual([2, expect.stringMatching(/^error\[expires\]: --expires "tomorrow" is not an RFC 3339 date-time/)]);
+    const d = [await digestOf('--vcpus=1', '--vcpu-type=EPYC-Genoa'), await digestOf('--vcpus=2', '--vcpu-type=EPYC-Genoa')];
+    const r = await run('reference-values', ...genoa, '--vcpus=1-2', '--format=trustee-operator', '--expires=2027-01-01T01:30:00+02:00');
+    expect(JSON.parse(r.out)).toEqual([{ name: 'snp_launch_measurement', expiration: '2026-12-31T23:30:00Z', value: d }]);
+    const s = await run('reference-values', ...genoa, '--vcpus=1-2', '--format=trustee-sample', '--encoding=base64');
+    expect(JSON.parse(s.out)).toEqual({ snp_launch_measurement: d.map((x) => toBase64(fromHex(x, 'd'))) });
+    expect((await run('reference-values', ...genoa, '--vcpus=1', '--format=trustee', '--encoding=0xhex')).err).toMatch(/^error\[usage\]: --encoding: "0xhex" is not one of hex, base64/);
+    expect((await run('reference-values', ...genoa, '--vcpus=1', '--expires=2027-01-01T00:00:00Z')).err).toMatch(/^error\[usage\]: --expires belongs to --format trustee-operator/);
+  });
+  it('json: provenance names the tool, the rules and the SHA-256 of every input', async () => {
+    writeFileSync(join(dir, 'vmlinuz'), 'a kernel');
+    const sha = (f: string): string => createHash('sha256').update(readFileSync(join(dir, f))).digest('hex');
+    const j = JSON.parse((await run('reference-values', ...genoa, '--vcpus=1', '--kernel=vmlinuz', `--initrd-sha256=${'ab'.repeat(32)}`, '--append=console=ttyS0')).out);
+    expect(j.format).toBe('vmfw-measure/reference-values@1');
+    expect(j.provenance).toEqual({
+      tool: { name: 'vmfw-measure', version: JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version },
+      rules: 'ovmf:sev-snp-measure',
+      inputs: [
+        { role: 'firmware', path: 'fw.fd', sha256: sha('fw.fd') },
+        { role: 'kernel', path: 'vmlinuz', sha256: sha('vmlinuz') },
+        { role: 'initrd', sha256: 'ab'.repeat(32), given: true },
+        { role: 'cmdline', sha256: createHash('sha256').update('console=ttyS0\0').digest('hex') },
+      ],
+    });
+    const igvm = join(REPO, 'vectors', 'igvm', 'snp-minimal.igvm');
+    const ji = JSON.parse((await run('reference-values', `--igvm=${igvm}`, '--vcpus=1', '--semantics=igvmmeasure')).out);
+    expect(ji.provenance.rules).toBe('igvm:igvmmeasure');
+    expect(ji.provenance.inputs).toEqual([{ role: 'igvm', path: igvm, sha256: createHash('sha256').update(readFileSync(igvm)).digest('hex') }]);
+    const manifest = join(REPO, 'examples', 'regions', 'uki-update.json');
+    const jm = JSON.parse((await run('reference-values', `--manifest=${manifest}`, '--vcpus=1', '--vcpu-type=EPYC-v4')).out);
+    expect(jm.provenance.rules).toBe('vmfwupdate-snp/1');
+    expect(jm.provenance.inputs).toEqual([{ role: 'manifest', path: manifest, sha256: createHash('sha256').update(readFileSync(manifest)).digest('hex') }]);
+  });
+});
+
+describe('verify --reference-values in every format (issue 12)', () => {
+  const genoa = ['--ovmf=fw.fd', '--vcpu-type=EPYC-Genoa'];
+  let report = '';
+  it('says which entry matched, for each format reference-values writes', async () => {
+    report = writeReport('rv3.bin', { measurement: fromHex(await digestOf('--vcpus=3', '--vcpu-type=EPYC-Genoa'), 'd') });
+    const cases: [string[], string, RegExp][] = [
+      [['--format=json', '--out=v.json'], 'v.json', /^matched vmfw-measure measurement set entry measurements\[2\] \(vcpus 3, profile qemu\/init2, vcpuType EPYC-Genoa, vcpuSignature 0xa10f10, guestFeatures 0x1\)$/m],
+      [['--format=trustee', '--out=v-trustee.json'], 'v-trustee.json', /^matched Trustee registration message entry payload\.snp_launch_measurement\[2\] \(position only: this format carries no labels\)$/m],
+      [['--format=trustee-operator', '--expires=2027-01-01T00:00:00Z', '--out=v-op.json'], 'v-op.json', /^matched Trustee operator file entry \[0\]\.value\[2\] \(expiration 2027-01-01T00:00:00Z\)$/m],
+      [['--format=trustee-sample', '--out=v-sample.json'], 'v-sample.json', /^matched Trustee sample provenance entry snp_launch_measurement\[2\]/m],
+      [['--format=go-sev-guest', '--out-dir=v-gsg'], 'v-gsg', /^matched go-sev-guest check\.Config entry qemu-init2-EPYC-Genoa-gf1-v3\.textproto \(vcpus 3, .*policy 0x30000\)$/m],
+      [['--format=contrast', '--product=genoa', '--out=v-contrast.json'], 'v-contrast.json', /^matched Contrast ReferenceValues entry snp\[2\] \(vcpus 3, product Genoa\)$/m],
+      [['--format=contrast', '--product=genoa', '--apeip', '--out=v-apeip.json'], 'v-apeip.json', /^matched Contrast ReferenceValues entry snp\[0\] \(.*product Genoa, apeip 0080b004\) extended to 3 vCPUs$/m],
+    ];
+    for (const [opts, path, said] of cases) {
+      const w = await run('reference-values', ...genoa, '--vcpus=1-4', ...opts);
+      expect(w.rc, w.err).toBe(0);
+      const v = await run('verify', report, `--reference-values=${path}`);
+      expect(v.rc, `${path}: ${v.err}`).toBe(0);
+      expect(v.out).toMatch(/^measurement: match \(/);
+      expect(v.out, path).toMatch(said);
+    }
+  });
+  it('a mismatch lists every candidate (exit 1); --json carries the result and its format version', async () => {
+    const other = writeReport('rv-other.bin', { measurement: fromHex('00'.repeat(48), 'd') });
+    const v = await run('verify', other, '--reference-values=v.json');
+    expect(v.rc).toBe(1);
+    expect(v.out).toMatch(/^measurement: MISMATCH\nno entry of the vmfw-measure measurement set \(4 entries\) matches 0{96}; candidates:\n/);
+    expect(v.out).toContain(`  measurements[3]  ${await digestOf('--vcpus=4', '--vcpu-type=EPYC-Genoa')}  vcpus 4, profile qemu/init2, vcpuType EPYC-Genoa`);
+    expect(v.out).not.toContain('expected:');
+    const j = JSON.parse((await run('verify', other, '--reference-values=v-gsg', '--json')).out);
+    expect(j).toMatchObject({ format: 'vmfw-measure/verify-result@1', result: 'mismatch', referenceValues: { format: 'go-sev-guest check.Config', matched: [] } });
+    expect(j.referenceValues.candidates).toHaveLength(4);
+    const ok = JSON.parse((await run('verify', report, '--reference-values=v-apeip.json', '--json')).out);
+    expect(ok.result).toBe('match');
+    expect(ok.referenceValues.matched).toEqual([expect.objectContaining({ position: 'snp[0]', apeip: '0080b004', vcpus: 3 })]);
+  });
+  it('notes what the reader skipped', async () => {
+    writeFileSync(join(dir, 'v-gsg', 'README'), 'not a config');
+    const v = await run('verify', report, '--reference-values=v-gsg');
+    expect(v.rc).toBe(0);
+    expect(v.err).toMatch(/^note: ignored 1 file not ending in \.textproto: README$/m);
+  });
+});
+
+describe('identify without a match, report firmware versions, JSON format versions (issue 12)', () => {
+  it('identify names the inputs it took as given and the commands that find the differing step', async () => {
+    writeFileSync(join(dir, 'vmlinuz'), 'a kernel');
+    const r0 = writeReport('rnone.bin', { measurement: fromHex('11'.repeat(48), 'm'), cpuid: { family: 0x19, model: 0x11, stepping: 1 } });
+    const r = await run('identify', r0, '--ovmf=fw.fd', '--kernel=vmlinuz', "--append=console=ttyS0 quiet's", '--vcpus=1-2', '--vmm-type=ec2');
+    expect(r.rc).toBe(1);
+    expect(r.out).toMatch(/^ {2}firmware {4}fw\.fd$/m);
+    expect(r.out).toMatch(/^ {2}kernel {6}vmlinuz$/m);
+    expect(r.out).toMatch(/^ {2}cmdline {5}"console=ttyS0 quiet's"$/m);
+    expect(r.out).toMatch(/^ {2}VMM profiles {4}ec2:rdx-0x600$/m);
+    expect(r.out).toMatch(/widen the search: --vcpus, --vmm-type limited it/);
+    expect(r.out).toMatch(/AMD EPYC Genoa host/);
+    expect(r.out).toContain(`vmfw-measure verify --report rnone.bin --ovmf fw.fd --kernel vmlinuz --append 'console=ttyS0 quiet'\\''s' --vcpus N --vcpu-type TYPE --expected-log BUILD.log`);
+    expect(r.out).toContain('vmfw-measure diff BUILD.log THESE.log');
+    const sha = await run('identify', `--measurement=${'11'.repeat(48)}`, '--ovmf=fw.fd', `--kernel-sha256=${'cd'.repeat(32)}`, '--vcpus=1', '--vmm-type=gce');
+    expect(sha.out).toMatch(new RegExp(`^ {2}kernel {6}sha256 ${'cd'.repeat(32)}$`, 'm'));
+    expect(sha.out).toMatch(/^ {2}cmdline {5}"" \(empty\)$/m);
+    expect(sha.out).toContain('verify --report REPORT --ovmf fw.fd --kernel-sha256');
+    const j = JSON.parse((await run('identify', `--measurement=${'11'.repeat(48)}`, '--ovmf=fw.fd', '--vcpus=1', '--vmm-type=gce', '--json')).out);
+    expect(j).toMatchObject({ format: 'vmfw-measure/identify-result@1', matches: [] });
+  });
+  it('report prints the current and committed firmware versions (text and --json)', async () => {
+    const r0 = writeReport('rfw.bin', { measurement: fromHex('22'.repeat(48), 'm'), currentVersion: { major: 1, minor: 55, build: 21 }, committedVersion: { major: 1, minor: 49, build: 3 } });
+    const t = await run('report', r0);
+    expect(t.out).toMatch(/^current firmware: {3}1\.55\.21$/m);
+    expect(t.out).toMatch(/^committed firmware: 1\.49\.3$/m);
+    const j = JSON.parse((await run('report', r0, '--json')).out);
+    expect(j).toMatchObject({ format: 'vmfw-measure/report@1', currentVersion: '1.55.21', committedVersion: '1.49.3' });
   });
 });

@@ -21,7 +21,7 @@ import { CONTRAST_APEIP_MAX_VCPUS, contrastProductByName, extendApeipDigest, par
 
 export type ReferenceFormat =
   | 'vmfw-measure measurement set' | 'Trustee registration message' | 'Trustee operator file'
-  | 'Trustee sample provenance' | 'go-sev-guest check.Config' | 'Contrast ReferenceValues' | 'list of digests';
+  | 'Trustee sample provenance' | 'go-sev-guest check.Config' | 'Contrast ReferenceValues' | 'list of digests' | 'vmfw-measure lock file';
 
 export interface ReferenceEntry {
   /** Where the entry sits: "measurements[3]", "snp[0]", "[0].value[2]", a file name, "config[1]". */

@@ -2,22 +2,35 @@
 import { fail } from '../errors.js';
 import { bytesEqual, fromBase64, fromHex, hex64, parseUnsigned, toBase64, toHex } from '../bytes.js';
 import { measurePlanParallel } from '../node/parallel.js';
-import { parseReport, type AttestationReport, type TcbVersion } from '../attestation/report.js';
+import { parseReport, reportVersionFields, type AttestationReport, type TcbVersion } from '../attestation/report.js';
 import { compareLogs, formatComparison, parseLog } from '../attestation/log-diff.js';
 import { orderByHostCpu, resultKey, sweep, type ConfigResult } from '../attestation/launch-space.js';
+import { measurementSet, type DigestEncoding } from '../attestation/reference-values.js';
 import {
-  contrastEntries, goSevGuestPolicies, measurementSet, trusteeMessage, type DigestEncoding,
-} from '../attestation/reference-values.js';
+  checkGoSevGuestOutFile, checkGuestPolicy, goSevGuestConfigs, goSevGuestStream, goSevGuestStreamNote,
+} from '../attestation/go-sev-guest.js';
+import { contrastGuestPolicy, contrastProduct, contrastReferenceValues } from '../attestation/contrast.js';
+import { trusteeExpiration, trusteeOperatorFile, trusteeRegistrationMessage, trusteeSample } from '../attestation/trustee.js';
+import {
+  describeMatch, describeMismatch, matchReferences, readReferenceValues, referenceResultJson, type ReferenceMatch, type ReferenceSet,
+} from '../attestation/reference-reader.js';
+import { provenanceJson, type ProvenanceInput } from '../attestation/provenance.js';
+import { explainNoMatch, type NoMatchContext } from '../attestation/explain.js';
+import { RULES_VERSION } from '../regions/format.js';
+import { TOOL_NAME, VERSION } from '../version.js';
+import { defaultSuite } from '../hash/suite.js';
 import { loadP384PrivateKey, signIdBlock } from '../node/id-sign.js';
-import { readInputFile, writeFileAtomic } from '../node/files.js';
+import { isDirectory, readInputFile } from '../node/files.js';
+import { readReferenceValuesPath, writeGoSevGuestDirectory } from '../node/reference-files.js';
+import { isStdin } from '../node/input.js';
 import { parseJsonExact } from '../json-exact.js';
 import { EXIT_MISMATCH } from './exit-codes.js';
 import { LogCollector, oneOf, toJson, writeOutput, byFlag } from './common.js';
 import { hasLaunchInput, launchFromArgs, launchValues } from './launch-args.js';
-import { openLaunch, searchSpace, singleConfig } from '../launch/build.js';
-import { describeLaunch, parseCounts, type LaunchDescription } from '../launch/description.js';
+import { openLaunch, searchSpace, singleConfig, sourceSha256, type OpenedLaunch } from '../launch/build.js';
+import { describeLaunch, LAUNCH_KEYS, parseCounts, type LaunchDescription, type Source } from '../launch/description.js';
 import { openInput } from '../node/inputs.js';
-import { isLockDocument, lockDigests } from '../ci/lock.js';
+import { isLockDocument, readLock, type Lock } from '../ci/lock.js';
 import { runReferenceValuesFromLock } from './ci-commands.js';
 import type { CommandArgs } from './commands.js';
 import type { CliIO } from './io.js';
@@ -31,7 +44,8 @@ function tcbJson(t: TcbVersion): Record<string, unknown> {
 export function reportJson(r: AttestationReport): Record<string, unknown> {
   const { warnings, ...policy } = r.policy;
   return {
-    version: r.version, guestSvn: r.guestSvn,
+    format: 'vmfw-measure/report@1',
+    version: r.version, ...reportVersionFields(r), guestSvn: r.guestSvn,
     policy: { ...policy, value: hex64(r.policy.value), unknownBits: hex64(r.policy.unknownBits), warnings },
     familyId: toHex(r.familyId), imageId: toHex(r.imageId), vmpl: r.vmpl, signatureAlgo: r.signatureAlgo,
     currentTcb: tcbJson(r.currentTcb), platformInfo: hex64(r.platformInfo),
@@ -58,6 +72,7 @@ export function runReport(a: { file: string; json: boolean }, io: CliIO): number
   if (a.json) { io.out(toJson(reportJson(r))); return 0; }
   const p = r.policy;
   const flags = [p.smt && 'SMT', p.migrateMa && 'MIGRATE_MA', p.debug && 'DEBUG', p.singleSocket && 'SINGLE_SOCKET', p.cxlAllow && 'CXL_ALLOW', p.memAes256Xts && 'AES_256_XTS', p.raplDis && 'RAPL_DIS', p.ciphertextHiding && 'CIPHERTEXT_HIDING'].filter(Boolean).join(' ');
+  const fw = reportVersionFields(r);
   const tcb = (t: TcbVersion): string => `${t.fmc !== undefined ? `fmc ${t.fmc} ` : ''}bootloader ${t.bootloader} tee ${t.tee} snp ${t.snp} microcode ${t.microcode} (${hex64(t.raw)})`;
   io.out([
     `version:            ${r.version}`,
@@ -75,6 +90,8 @@ export function runReport(a: { file: string; json: boolean }, io: CliIO): number
     `reported TCB:       ${tcb(r.reportedTcb)}`,
     `current TCB:        ${tcb(r.currentTcb)}`,
     `launch TCB:         ${tcb(r.launchTcb)}`,
+    `current firmware:   ${fw.currentVersion}`,
+    `committed firmware: ${fw.committedVersion}`,
     `host CPUID:         ${r.cpuid ? `family 0x${r.cpuid.family.toString(16)} model 0x${r.cpuid.model.toString(16)} stepping ${r.cpuid.stepping}` : 'not in this report version'}`,
     `chip ID:            ${toHex(r.chipId)}`,
     `signature:          not checked (verify it against the VCEK/VLEK certificate chain with your verifier)`,
@@ -93,23 +110,32 @@ export function parseDigestString(s: string, what: string): Uint8Array {
   return b;
 }
 
-/** Digests from our measurement set, a Trustee registration message, or a plain JSON list. */
-export function referenceDigests(text: string, what: string): Uint8Array[] {
-  const doc = parseJsonExact(text, what, 'reference-values');
-  if (isLockDocument(doc)) return lockDigests(doc, what);
-  const fromList = (v: unknown): Uint8Array[] => {
-    if (!Array.isArray(v)) fail('reference-values', `${what}: expected a list of digests`);
-    return v.map((d, i) => parseDigestString(String(d), `${what}[${i}]`));
-  };
-  if (Array.isArray(doc)) return fromList(doc);
-  const o = doc as Record<string, unknown>;
-  if (o && Array.isArray(o['measurements'])) return fromList((o['measurements'] as { digest: unknown }[]).map((m) => m.digest));
-  if (o && typeof o['payload'] === 'string') {
-    const inner = parseJsonExact(new TextDecoder().decode(fromBase64(o['payload'], `${what} payload`)), `${what} payload`, 'reference-values') as Record<string, unknown>;
-    return fromList(inner['snp_launch_measurement']);
+/**
+ * `verify --reference-values PATH`: a file in any format `reference-values` writes, a vmfw-measure
+ * lock file (docs/ci.md), or a directory of go-sev-guest configs.
+ */
+export function loadReferenceSet(path: string, io: CliIO): ReferenceSet {
+  if (!isDirectory(path, io.cwd)) {
+    const text = new TextDecoder().decode(readInputFile(path, '--reference-values', io.cwd, 'reference-values'));
+    const doc = parseJsonExact(text, `--reference-values ${path}`, 'reference-values');
+    if (isLockDocument(doc)) return lockReferenceSet(readLock(doc, `--reference-values ${path}`));
+    return readReferenceValues(text, `--reference-values ${path}`);
   }
-  if (o && Array.isArray(o['snp_launch_measurement'])) return fromList(o['snp_launch_measurement']);
-  return fail('reference-values', `${what}: not a measurement set, a Trustee message or a list of digests`);
+  return readReferenceValuesPath(path, io.cwd);
+}
+
+/** Every configuration a lock records, labelled, at its place in the lock. */
+function lockReferenceSet(lock: Lock): ReferenceSet {
+  const entries = Object.keys(lock.launches).sort().flatMap((name) => lock.launches[name]!.configurations.map((c, i) => ({
+    position: `launches.${name}.configurations[${i}]`,
+    labels: {
+      launch: name, vcpus: String(c.vcpus), profile: c.vmmType, era: c.vmmEra,
+      ...(c.vcpuType !== null ? { vcpuType: c.vcpuType } : {}), ...(c.vcpuSignature !== null ? { vcpuSignature: c.vcpuSignature } : {}),
+      ...(c.guestFeatures !== null ? { guestFeatures: c.guestFeatures } : {}),
+    },
+    digests: [fromHex(c.digest, `launches.${name}.configurations[${i}].digest`, 48)],
+  })));
+  return { format: 'vmfw-measure lock file', entries, notes: [] };
 }
 
 // ---- verify ----
@@ -126,17 +152,24 @@ export function runVerifyCommand(args: CommandArgs, io: CliIO): Promise<number> 
   return runVerify(byFlag(args) as unknown as VerifyArgs, args, io);
 }
 
+/** Where the expected measurement came from, and what it says about the report's. */
+type Expected =
+  | { kind: 'digests'; digests: Uint8Array[] }
+  | { kind: 'reference-values'; set: ReferenceSet; matches: ReferenceMatch[] };
+
 export async function runVerify(a: VerifyArgs, args: CommandArgs, io: CliIO): Promise<number> {
   const report = loadReport(a.report, io);
   const sources = [a.expected !== undefined, a['reference-values'] !== undefined, hasLaunchInput(args)].filter(Boolean).length;
-  if (sources !== 1) fail('usage', 'give the expected measurement one way: --expected HEX..., --reference-values FILE, or launch inputs (--ovmf, --manifest or --igvm)');
-  let expected: Uint8Array[];
+  if (sources !== 1) fail('usage', 'give the expected measurement one way: --expected HEX..., --reference-values FILE|DIR, or launch inputs (--ovmf, --manifest or --igvm)');
+  let expected: Expected;
   let computedLog: LogCollector | undefined;
   let config: Record<string, unknown> | undefined;
-  if (a.expected !== undefined) expected = a.expected.map((e, i) => parseDigestString(e, `--expected[${i}]`));
-  else if (a['reference-values'] !== undefined) {
-    const path = a['reference-values'];
-    expected = referenceDigests(new TextDecoder().decode(readInputFile(path, '--reference-values', io.cwd)), `--reference-values ${path}`);
+  if (a.expected !== undefined) {
+    expected = { kind: 'digests', digests: a.expected.map((e, i) => parseDigestString(e, `--expected[${i}]`)) };
+  } else if (a['reference-values'] !== undefined) {
+    const set = loadReferenceSet(a['reference-values'], io);
+    for (const n of set.notes) io.err(`note: ${n}\n`);
+    expected = { kind: 'reference-values', set, matches: matchReferences(set, report.measurement) };
   } else {
     const d = launchFromArgs(args, io);
     const opened = openLaunch(d);
@@ -144,16 +177,24 @@ export async function runVerify(a: VerifyArgs, args: CommandArgs, io: CliIO): Pr
     const launch = opened.launch;
     const c = singleConfig(d, launch);
     computedLog = a.log !== undefined || a['expected-log'] !== undefined ? new LogCollector() : undefined;
-    expected = [(await measurePlanParallel(launch.plan(c), { ...(computedLog ? { onStep: computedLog.onStep } : {}), ...(d.maxSteps !== undefined ? { maxSteps: d.maxSteps } : {}) })).digest];
+    expected = { kind: 'digests', digests: [(await measurePlanParallel(launch.plan(c), { ...(computedLog ? { onStep: computedLog.onStep } : {}), ...(d.maxSteps !== undefined ? { maxSteps: d.maxSteps } : {}) })).digest] };
     if (computedLog && a.log !== undefined) computedLog.write(a.log, io);
     config = { kind: launch.kind, vcpus: c.vcpus, profile: c.profile.name, era: c.profile.era, vcpuType: c.vcpuType ?? null, vcpuSignature: c.vcpuSignature ?? null, guestFeatures: c.guestFeatures };
   }
-  if (expected.length === 0) fail('reference-values', 'no expected measurement was given');
-  const match = expected.find((e) => bytesEqual(e, report.measurement));
-  const checks: Check[] = [{
-    check: 'measurement', ok: match !== undefined,
-    expected: match ? toHex(match) : expected.map(toHex).join(' | '), actual: toHex(report.measurement),
-  }];
+  let measurement: Check;
+  if (expected.kind === 'digests') {
+    if (expected.digests.length === 0) fail('reference-values', 'no expected measurement was given');
+    const match = expected.digests.find((e) => bytesEqual(e, report.measurement));
+    measurement = { check: 'measurement', ok: match !== undefined, expected: match ? toHex(match) : expected.digests.map(toHex).join(' | '), actual: toHex(report.measurement) };
+  } else {
+    const { set, matches } = expected;
+    measurement = {
+      check: 'measurement', ok: matches.length > 0,
+      expected: matches.length ? toHex(report.measurement) : `one of the ${set.entries.length} entr${set.entries.length === 1 ? 'y' : 'ies'} of the ${set.format}`,
+      actual: toHex(report.measurement),
+    };
+  }
+  const checks: Check[] = [measurement];
   const exact = (name: string, given: string | undefined, actual: Uint8Array, len: number): void => {
     if (given === undefined) return;
     const want = fromHex(given, `--${name}`, len);
@@ -175,11 +216,23 @@ export async function runVerify(a: VerifyArgs, args: CommandArgs, io: CliIO): Pr
     const have = parseLog(computedLog.lines.join('\n'), 'computed launch');
     diff = formatComparison(compareLogs(want, have), 'expected log', 'these inputs');
   }
+  const refs = expected.kind === 'reference-values' ? expected : undefined;
   if (a.json) {
-    io.out(toJson({ result: ok ? 'match' : 'mismatch', checks, ...(config ? { config } : {}), ...(diff ? { logDiff: diff } : {}), signatureChecked: false }));
+    io.out(toJson({
+      format: 'vmfw-measure/verify-result@1', result: ok ? 'match' : 'mismatch', checks,
+      ...(refs ? { referenceValues: referenceResultJson(refs.set, refs.matches) } : {}),
+      ...(config ? { config } : {}), ...(diff ? { logDiff: diff } : {}), signatureChecked: false,
+    }));
   } else {
     for (const c of checks) {
-      io.out(c.ok ? `${c.check}: match (${c.actual})\n` : `${c.check}: MISMATCH\n  expected: ${c.expected}\n  actual:   ${c.actual}\n`);
+      if (c.ok) {
+        io.out(`${c.check}: match (${c.actual})\n`);
+        if (c === measurement && refs) io.out(describeMatch(refs.set, refs.matches));
+      } else if (c === measurement && refs) {
+        io.out(`${c.check}: MISMATCH\n${describeMismatch(refs.set, report.measurement)}`);
+      } else {
+        io.out(`${c.check}: MISMATCH\n  expected: ${c.expected}\n  actual:   ${c.actual}\n`);
+      }
     }
     if (diff) io.out(diff);
     io.err('note: the report signature is not checked here; verify it against the VCEK/VLEK chain\n');
@@ -199,10 +252,52 @@ function resultJson(r: ConfigResult): Record<string, unknown> {
 }
 
 export function runIdentifyCommand(args: CommandArgs, io: CliIO): number {
-  return runIdentify(byFlag(args) as unknown as IdentifyArgs, launchFromArgs(args, io), io);
+  return runIdentify(byFlag(args) as unknown as IdentifyArgs, launchFromArgs(args, io), io, args);
 }
 
-export function runIdentify(a: IdentifyArgs, d: LaunchDescription, io: CliIO): number {
+/** The configuration options identify searches over: given, they narrow its default space. */
+const NARROWING_KEYS = ['vcpus', 'vcpuType', 'vcpuSig', 'vcpuFamily', 'vmmType', 'vmmEra'];
+/** Launch keys that are configuration, not inputs: the suggested commands give one of each instead. */
+const CONFIGURATION_KEYS = new Set([...NARROWING_KEYS, 'vcpuModel', 'vcpuStepping', 'guestFeatures']);
+
+const kebab = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** A word for a POSIX shell: as is when it is plain, else in single quotes. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The launch input options as the user typed them (configuration left out), for a command to paste. */
+function inputArgsText(args: CommandArgs): string {
+  const words: string[] = [];
+  for (const k of LAUNCH_KEYS) {
+    if (!args.given.has(k) || CONFIGURATION_KEYS.has(k)) continue;
+    const v = args.values[k];
+    if (v === true) words.push(kebab(k));
+    else if (typeof v === 'string') words.push(kebab(k), shellQuote(v));
+    else if (Array.isArray(v)) for (const x of v) words.push(kebab(k), shellQuote(String(x)));
+  }
+  return words.join(' ');
+}
+
+/** The launch's fixed inputs as explainNoMatch names them: a path, the command line in quotes, or a given hash. */
+function fixedInputs(d: LaunchDescription): NoMatchContext['fixed'] {
+  const path = (s: Source | null | undefined): string | null => (s ? s.describe : null);
+  if (d.igvm) return { igvm: path(d.igvm) };
+  if (d.manifest) return { manifest: path(d.manifest) };
+  const given = (h: Uint8Array | undefined): string | undefined => (h ? `sha256 ${toHex(h)}` : undefined);
+  const direct = d.kernel !== null && (d.kernel !== undefined || d.kernelSha256 !== undefined);
+  const firmware = d.metadata ? `metadata ${d.metadata.describe}` : path(d.ovmf);
+  return {
+    firmware: d.snpOvmfHash ? `${firmware ?? ''}${firmware ? ' with ' : ''}firmware digest ${toHex(d.snpOvmfHash)}` : firmware,
+    kernel: given(d.kernelSha256) ?? path(d.kernel),
+    initrd: given(d.initrdSha256) ?? (d.initrd ? d.initrd.describe : direct ? 'none (measured as empty)' : null),
+    cmdline: given(d.appendSha256) ?? (d.append !== undefined ? JSON.stringify(d.append) : direct ? '"" (empty)' : null),
+    svsm: path(d.svsm),
+  };
+}
+
+export function runIdentify(a: IdentifyArgs, d: LaunchDescription, io: CliIO, args?: CommandArgs): number {
   if ((a.report === undefined) === (a.measurement === undefined)) fail('usage', 'give --report FILE or --measurement HEX');
   const report = a.report !== undefined ? loadReport(a.report, io) : undefined;
   const target = report ? report.measurement : parseDigestString(a.measurement!, '--measurement');
@@ -227,15 +322,25 @@ export function runIdentify(a: IdentifyArgs, d: LaunchDescription, io: CliIO): n
     milliseconds: Date.now() - started,
   };
   if (a.json) {
-    io.out(toJson({ measurement: toHex(target), matches: matches.map(resultJson), searched }));
+    io.out(toJson({ format: 'vmfw-measure/identify-result@1', measurement: toHex(target), matches: matches.map(resultJson), searched }));
   } else if (matches.length) {
     io.out(`${matches.length} matching configuration${matches.length === 1 ? '' : 's'} for ${toHex(target)}:\n`);
     for (const m of matches) io.out(`  ${resultKey(m)}${m.vcpuSignature !== null ? ` sig ${hex64(m.vcpuSignature)}` : ''}\n`);
     if (ordered.note) io.err(`note: ${ordered.note}\n`);
   } else {
-    io.out(`no configuration in the searched space matches ${toHex(target)}\n`);
-    io.out(`searched ${sw.evaluated} configurations: vCPUs ${searched.vcpus}; vCPU types ${space.vcpuTypes.map((t) => t.name).join(', ')}; guest features ${searched.guestFeatures.join(', ')}; profiles ${searched.profiles.join(', ')}\n`);
-    if (sw.skipped.length) io.out(`skipped ${sw.skipped.length} (e.g. ${sw.skipped[0]!.config}: ${sw.skipped[0]!.reason})\n`);
+    const narrowedBy = args ? NARROWING_KEYS.filter((k) => args.given.has(k)).map(kebab) : [];
+    const inputArgs = args ? inputArgsText(args) : '';
+    io.out(explainNoMatch({
+      measurement: target, launch: launch.kind, fixed: fixedInputs(d),
+      searched: {
+        configurations: sw.evaluated, vcpus: searched.vcpus, vcpuTypes: space.vcpuTypes.map((t) => t.name),
+        guestFeatures: searched.guestFeatures, profiles: searched.profiles, skipped: sw.skipped.length,
+      },
+      ...(narrowedBy.length ? { narrowedBy } : {}),
+      ...(report ? { report: { ...(a.report !== undefined && !isStdin(a.report) ? { path: shellQuote(a.report) } : {}), version: report.version, ...(report.cpuid ? { cpuid: report.cpuid } : {}) } } : {}),
+      ...(inputArgs ? { inputArgs } : {}),
+    }));
+    if (sw.skipped.length) io.err(`note: skipped ${sw.skipped.length} configuration${sw.skipped.length === 1 ? '' : 's'} that cannot launch (e.g. ${sw.skipped[0]!.config}: ${sw.skipped[0]!.reason})\n`);
   }
   return matches.length ? 0 : EXIT_MISMATCH;
 }
@@ -256,7 +361,7 @@ export function runDiff(a: { a: string; b: string; json: boolean }, io: CliIO): 
 
 // ---- reference-values ----
 
-interface RefArgs { format: string; encoding: string; matrix?: string; out?: string; 'out-dir'?: string; policy?: string; apeip: boolean }
+interface RefArgs { format: string; encoding: string; matrix?: string; out?: string; 'out-dir'?: string; policy: string; apeip: boolean; expires?: string }
 
 /** Matrix file keys: the option keys, plus the names earlier versions used. */
 const MATRIX_ALIASES: Readonly<Record<string, string>> = { vcpuTypes: 'vcpuType', vcpuSignatures: 'vcpuSig', profiles: 'vmmType' };
@@ -284,9 +389,66 @@ export function runReferenceValuesCommand(args: CommandArgs, io: CliIO): number 
   return runReferenceValues(a, d, args, io);
 }
 
+const FORMATS = ['json', 'trustee', 'trustee-sample', 'trustee-operator', 'go-sev-guest', 'contrast'] as const;
+type Format = typeof FORMATS[number];
+
+/** The digest encodings each format allows (go-sev-guest writes bytes and Contrast hex: fixed). */
+const ENCODINGS: Readonly<Record<Format, readonly DigestEncoding[]>> = {
+  'json': ['hex', '0xhex', 'base64', 'base64url'],
+  'trustee': ['hex', 'base64'], 'trustee-sample': ['hex', 'base64'], 'trustee-operator': ['hex', 'base64'],
+  'go-sev-guest': ['hex'], 'contrast': ['hex'],
+};
+
+/** What a `--format json` set records about how it was computed: tool, rules and the SHA-256 of each input. */
+function provenance(d: LaunchDescription, opened: OpenedLaunch): Record<string, unknown> {
+  const kind = opened.launch.kind;
+  const rules = kind === 'regions' ? RULES_VERSION : kind === 'igvm' ? `igvm:${d.semantics ?? 'qemu'}` : 'ovmf:sev-snp-measure';
+  const inputs: ProvenanceInput[] = [];
+  // Sources opened from stdin are described as "stdin": they have no path to record.
+  const pathOf = (s: Source | null | undefined): { path?: string } => (s && s.describe !== 'stdin' ? { path: s.describe } : {});
+  const file = (role: ProvenanceInput['role'], s: Source | null | undefined): void => {
+    if (s) inputs.push({ role, ...pathOf(s), sha256: sourceSha256(s, defaultSuite) });
+  };
+  if (kind === 'ovmf') {
+    file('firmware', d.ovmf);
+    file('svsm', d.svsm);
+    file('metadata', d.metadata);
+    const boot = opened.directBoot;
+    if (boot) {
+      inputs.push({ role: 'kernel', ...pathOf(d.kernel), sha256: boot.kernel, ...(d.kernelSha256 ? { given: true } : {}) });
+      inputs.push({ role: 'initrd', ...pathOf(d.initrd), sha256: boot.initrd, ...(d.initrdSha256 ? { given: true } : {}) });
+      inputs.push({ role: 'cmdline', sha256: boot.cmdline, ...(d.appendSha256 ? { given: true } : {}) });
+    }
+  }
+  if (kind === 'regions') file('manifest', d.manifest);
+  if (kind === 'igvm') file('igvm', d.igvm);
+  return provenanceJson({ tool: { name: TOOL_NAME, version: VERSION }, rules, inputs });
+}
+
+/** Contrast's notes arrive as "note: ..." lines; anything else is a warning. */
+function printNotes(lines: readonly string[], io: CliIO): void {
+  for (const l of lines) io.err(/^(note|warning): /.test(l) ? `${l}\n` : `warning: ${l}\n`);
+}
+
 export function runReferenceValues(a: RefArgs, d0: LaunchDescription, args: CommandArgs, io: CliIO): number {
-  const format = oneOf(a.format, '--format', ['json', 'trustee', 'go-sev-guest', 'contrast'] as const);
+  const format = oneOf(a.format, '--format', FORMATS);
+  const given = (k: string): boolean => args.given.has(k);
+  // Options that belong to one format are refused elsewhere rather than ignored.
   if (a.apeip && format !== 'contrast') fail('usage', '--apeip belongs to --format contrast');
+  if (a.expires !== undefined && format !== 'trustee-operator') fail('usage', '--expires belongs to --format trustee-operator');
+  if (a['out-dir'] !== undefined && format !== 'go-sev-guest') fail('usage', '--out-dir belongs to --format go-sev-guest (one check.Config per file); other formats write one file: use --out');
+  if (a['out-dir'] !== undefined && a.out !== undefined) fail('usage', '--out and --out-dir are alternatives');
+  if (format === 'trustee-operator' && a.expires === undefined) {
+    fail('usage', '--format trustee-operator needs --expires YYYY-MM-DDTHH:MM:SSZ: Trustee drops reference values after their expiration, and the output must not depend on the clock');
+  }
+  if (given('encoding') && ENCODINGS[format].length === 1 && a.encoding.toLowerCase() !== 'hex') {
+    fail('usage', `--format ${format} fixes the digest encoding (${format === 'go-sev-guest' ? 'raw bytes in a prototext string' : 'lowercase hex'}); drop --encoding`);
+  }
+  const encoding = oneOf(a.encoding, '--encoding', ENCODINGS[format]);
+  const policy = parseUnsigned(a.policy, '--policy');
+  // Refuse what the output could not carry before measuring anything.
+  const expires = a.expires !== undefined ? trusteeExpiration(a.expires) : undefined;
+  if (format === 'contrast') { contrastProduct(d0.product); contrastGuestPolicy(policy); } else checkGuestPolicy(policy);
   const d: LaunchDescription = a.apeip ? { ...d0, vcpus: [1] } : d0;
   if (d.vcpus === undefined) fail('usage', 'missing --vcpus (a count, a list or ranges such as 1-8,16) or a --matrix with vcpus');
   const opened = openLaunch(d);
@@ -300,24 +462,42 @@ export function runReferenceValues(a: RefArgs, d0: LaunchDescription, args: Comm
   const sw = sweep(launch, { ...space, profiles });
   if (sw.skipped.length) for (const s of sw.skipped) io.err(`warning: skipped ${s.config}: ${s.reason}\n`);
   if (sw.results.length === 0) throw sw.skipped[0]?.error ?? new Error('no configuration of the matrix can launch');
-  const source = { launch: launch.kind, tool: 'vmfw-measure' };
+  const results: readonly ConfigResult[] = sw.results;
   let text: string;
   switch (format) {
-    case 'json': text = toJson(measurementSet(sw.results, oneOf(a.encoding, '--encoding', ['hex', '0xhex', 'base64', 'base64url'] as const) as DigestEncoding, source)); break;
-    case 'trustee': text = `${JSON.stringify(trusteeMessage(sw.results, oneOf(a.encoding, '--encoding', ['hex', 'base64'] as const)))}\n`; break;
+    case 'json':
+      text = toJson(measurementSet(results, encoding, { launch: launch.kind, tool: TOOL_NAME }, provenance(d, opened)));
+      break;
+    case 'trustee':
+      text = `${JSON.stringify(trusteeRegistrationMessage(results, encoding as 'hex' | 'base64'))}\n`;
+      break;
+    case 'trustee-sample':
+      text = toJson(trusteeSample(results, encoding as 'hex' | 'base64'));
+      break;
+    case 'trustee-operator':
+      text = toJson(trusteeOperatorFile(results, encoding as 'hex' | 'base64', expires!));
+      break;
     case 'go-sev-guest': {
-      const policy = args.given.has('policy') && a.policy !== undefined ? parseUnsigned(a.policy, '--policy') : undefined;
-      if (a['out-dir'] !== undefined) {
-        sw.results.forEach((r) => writeFileAtomic(`${a['out-dir']}/${r.profile}-${r.era}-${r.vcpuType ?? 'any'}-gf${r.guestFeatures === null ? 'file' : r.guestFeatures.toString(16)}-v${r.vcpus}.textproto`, goSevGuestPolicies([r], policy), io.cwd));
-        io.out(`wrote ${sw.results.length} policies to ${a['out-dir']}\n`);
+      const cfgs = goSevGuestConfigs(results, { policy });
+      const dir = a['out-dir'];
+      if (dir !== undefined) {
+        writeGoSevGuestDirectory(dir, cfgs, io.cwd);
+        io.out(`wrote ${cfgs.length} config${cfgs.length === 1 ? '' : 's'} to ${dir}\n`);
         return 0;
       }
-      text = goSevGuestPolicies(sw.results, policy);
-      break;
+      if (a.out !== undefined && a.out !== '-') {
+        checkGoSevGuestOutFile(a.out, cfgs.length);
+        writeOutput(a.out, cfgs[0]!.text, io);
+        return 0;
+      }
+      io.out(goSevGuestStream(cfgs));
+      io.err(`${goSevGuestStreamNote(cfgs.length)}\n`);
+      return 0;
     }
     case 'contrast': {
-      if (a.apeip && !launch.apResetEip) fail('usage', '--apeip needs a launch whose firmware names an AP reset EIP (an OVMF launch)');
-      text = toJson({ snp: contrastEntries(sw.results, a.apeip ? launch.apResetEip : undefined) });
+      const out = contrastReferenceValues(results, { product: d.product, policy, ...(a.apeip ? { apeip: { apResetEip: launch.apResetEip } } : {}) });
+      text = toJson(out.referenceValues);
+      printNotes(out.warnings, io);
       break;
     }
   }

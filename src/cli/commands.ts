@@ -143,7 +143,7 @@ export const COMMANDS: readonly CommandDef[] = [
   },
   {
     path: 'verify', describe: "check a report's measurement (and HOST_DATA, policy, key digests) against expected values or launch inputs",
-    usage: 'verify REPORT (--expected DIGEST | --reference-values FILE | <launch options>) [checks]',
+    usage: 'verify REPORT (--expected DIGEST | --reference-values FILE|DIR | <launch options>) [checks]',
     options: opts(GENERAL, ['report', 'expected', 'reference-values', 'host-data', { name: 'policy', default: undefined, describe: 'also require exactly this guest policy' }, 'forbid-debug', 'id-key-digest', 'author-key-digest', 'report-data', 'expected-log', 'log', 'json'], LAUNCH),
     positionals: [pos('REPORT', 'report')],
     examples: [
@@ -174,15 +174,18 @@ export const COMMANDS: readonly CommandDef[] = [
     run: async () => (await attest()).runDiffCommand,
   },
   {
-    path: 'reference-values', describe: 'reference values over a configuration matrix (json, trustee, go-sev-guest, contrast)',
+    path: 'reference-values', describe: 'reference values over a configuration matrix (json, trustee, trustee-sample, trustee-operator, go-sev-guest, contrast)',
     usage: 'reference-values <launch options> --vcpus LIST [--vcpu-type LIST] [--format FORMAT] [--out FILE | --out-dir DIR]',
     options: opts(GENERAL, LAUNCH, ['format', 'encoding', 'matrix', 'policy', 'out', 'out-dir', 'apeip', 'expires', 'from-lock'], [{ name: 'vmm-type', default: undefined }, { name: 'guest-features', default: undefined }]),
     positionals: [], matrix: true,
     examples: [
       'vmfw-measure reference-values --ovmf OVMF.fd --kernel vmlinuz --append "console=ttyS0" --vcpus 1-16 --vcpu-type EPYC-Milan --out reference-values.json',
       'vmfw-measure reference-values --ovmf OVMF.fd --vcpus 1-16 --vcpu-type EPYC-Milan --format trustee',
+      'vmfw-measure reference-values --ovmf OVMF.fd --vcpus 1-16 --vcpu-type EPYC-Milan --format trustee-operator --expires 2027-01-01T00:00:00Z',
       'vmfw-measure reference-values --ovmf OVMF.fd --vcpus 2,4 --vcpu-type EPYC-Milan --format go-sev-guest --out-dir policies/',
+      'vmfw-measure reference-values --ovmf OVMF.fd --vcpu-type EPYC-Genoa --product genoa --format contrast --apeip',
     ],
+    epilog: '--policy is the guest policy the VM is launched with (go-sev-guest Policy.policy, Contrast GuestPolicy). go-sev-guest: one check.Config per file (--out FILE.textproto for one configuration, --out-dir DIR for several). Formats and the consumer versions they follow: docs/attestation.md.',
     run: async () => (await attest()).runReferenceValuesCommand,
   },
   {

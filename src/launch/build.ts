@@ -91,6 +91,8 @@ export interface OpenedLaunch {
   readonly inputs: Readonly<Record<string, unknown>>;
   /** The parsed IGVM file, when the launch is one. */
   readonly igvm?: IgvmFile;
+  /** The kernel-hashes inputs of an OVMF launch with measured direct boot (for provenance). */
+  readonly directBoot?: DirectBootHashes;
 }
 
 function ovmfSeedAndLayout(d: LaunchDescription, spell: (k: string) => string): { firmware: FirmwareImage | null; layout: FirmwareLayout; seed?: Uint8Array; inputs: Record<string, unknown> } {
@@ -155,7 +157,7 @@ export function openLaunch(d: LaunchDescription, ctx: BuildContext = {}): Opened
   if (d.svsm || d.varsSize !== undefined) fail('usage', `${spell('svsm')}, ${spell('varsSize')} and ${spell('varsFile')} belong to ${spell('mode')} snp:svsm`);
   const fw = ovmfSeedAndLayout(d, spell);
   return {
-    warnings: boot0.warnings, inputs: fw.inputs,
+    warnings: boot0.warnings, inputs: fw.inputs, ...(boot ? { directBoot: boot.hashes } : {}),
     launch: ovmfLaunch({
       firmware: fw.firmware, layout: fw.layout, ...(fw.seed ? { seed: fw.seed } : {}), ...(boot ? { directBoot: boot.hashes } : {}),
       unknownSections: d.unknownSections ?? 'error', ...(d.product ? { product: d.product } : {}), ...(d.vmsaGpa !== undefined ? { vmsaGpa: d.vmsaGpa } : {}),
