@@ -22,6 +22,7 @@ import { measurePlan } from '../src/engine.js';
 import { PAGE_TYPE_NAMES } from '../src/snp/page-info.js';
 import { logChunks, runOfStep, type LogRun } from '../web/src/log-format.js';
 import { breakThreshold, formatSize, layoutMap } from '../web/src/map-layout.js';
+import { configFor, measure, openLaunch, vcpuTable, type LaunchInput } from '../web/src/measure.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -46,6 +47,8 @@ const HEX96 = /^[0-9a-f]{96}$/;
 declare const document: any;
 declare const window: any;
 declare const Image: any;
+declare const DataTransfer: any;
+declare const DragEvent: any;
 interface Field { value: string; dispatchEvent(e: Event): boolean }
 
 /** The bundled firmware's 4-vCPU launch as the page's runs, with the engine's own log. */
@@ -86,6 +89,23 @@ describe('web page modules (no browser needed)', () => {
     }
     expect(breakThreshold(0n)).toBe(65536n);
     expect(layoutMap([], { width: 100 }).boxes).toEqual([]);
+  });
+  it('reuses the measured prefix for the per-vCPU table: the same digests as the library sweep', async () => {
+    const igvm = new Uint8Array(readFileSync(join(REPO, 'examples', 'igvm', 'example.igvm')));
+    const inputs: LaunchInput[] = [
+      { kind: 'ovmf', ovmf: new Uint8Array(readFileSync(SYNTH)), kernel: new Uint8Array(readFileSync(join(REPO, 'examples', 'ovmf', 'vmlinuz-standin.bin'))), append: 'console=ttyS0' },
+      { kind: 'regions', manifest: readFileSync(join(REPO, 'examples', 'regions', 'uki-update.json'), 'utf8'), files: new Map([['OVMF-synthetic-amdsev.fd', new Uint8Array(readFileSync(SYNTH))], ['kernel-hashes.page', new Uint8Array(readFileSync(join(REPO, 'examples', 'regions', 'kernel-hashes.page')))]]) },
+      { kind: 'igvm', igvm },
+    ];
+    const counts = [1, 2, 3, 5, 8];
+    for (const input of inputs) {
+      const opened = await openLaunch(input);
+      const config = configFor(opened, { vcpus: 3, vcpuType: 'EPYC-Milan', profile: 'qemu', guestFeatures: 1n });
+      const m = await measure(opened, config, { log: true });
+      const seeded = vcpuTable(opened, config, counts, m).map((r) => [r.vcpus, toHex(r.digest)]);
+      expect(seeded).toEqual(vcpuTable(opened, config, counts).map((r) => [r.vcpus, toHex(r.digest)]));
+      expect(seeded[2]).toEqual([3, toHex(m.digest)]);
+    }
   });
   it('stacks runs that measure the same pages twice in lanes', () => {
     const r = (gpa: number, pages: number, firstStep: number): LogRun => ({ origin: { kind: 'igvm', index: firstStep }, pageType: 'NORMAL', gpa: BigInt(gpa), pages, firstStep });
@@ -217,6 +237,26 @@ describe.skipIf(!HAVE_CHROMIUM)('web page in headless Chromium', () => {
     await page.select('[data-testid=vcpu-type]', 'EPYC-v4');
     await page.click('[data-testid=measure]');
     await page.waitForFunction((w) => document.querySelector('[data-testid=digest]')?.textContent === w, { timeout: 20_000 }, want);
+  });
+
+  it('recognises dropped files by their contents and switches to a profile the launch runs under', async () => {
+    const igvm = join(REPO, 'examples', 'igvm', 'example.igvm');
+    const want = (await cli('igvm', igvm, '--vcpus', '4', '--vcpu-type', 'EPYC-v4')).trim();
+    await page.click('input[name=kind][value=ovmf]');
+    await page.select('#profile', 'ec2');
+    const reportFile = join(dir, 'report.bin');
+    writeFileSync(reportFile, buildReport({ measurement: fromHex(want, 'digest') }));
+    const files = [igvm, reportFile].map((p) => ({ name: p.split('/').pop()!, b64: readFileSync(p).toString('base64') }));
+    await page.evaluate((fs) => {
+      const dt = new DataTransfer();
+      for (const f of fs) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
+      document.querySelector('main').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, files);
+    await page.waitForFunction((w) => document.querySelector('[data-testid=digest]')?.textContent === w, { timeout: 20_000 }, want);
+    expect(await page.$eval('input[name=kind]:checked', (e) => (e as unknown as Field).value)).toBe('igvm');
+    expect(await page.$eval('#profile', (e) => (e as unknown as Field).value)).toBe('qemu');
+    await page.waitForSelector('#report-verdict[data-verdict=ok]');
+    await page.$eval('#report-text', (e) => { (e as unknown as Field).value = ''; e.dispatchEvent(new Event('input', { bubbles: true })); });
   });
 
   it('measures a 100k-step region list, and its log table stays virtual', async () => {

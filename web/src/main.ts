@@ -94,12 +94,15 @@ function wireInput(): WireInput | undefined {
 }
 
 function settings(): WireSettings {
-  const text = input('vcpus').value.trim();
-  const vcpus = text === '' ? undefined : Number(parseUnsigned(text, 'vCPUs', 65536n));
   return {
-    ...(vcpus !== undefined ? { vcpus } : {}), vcpuType: vcpuType.value, profile: profileSel.value, era: eraSel.value,
+    vcpus: Number(parseUnsigned(input('vcpus').value.trim(), 'vCPUs', 65536n)), vcpuType: vcpuType.value, profile: profileSel.value, era: eraSel.value,
     guestFeatures: parseUnsigned(input('guest-features').value.trim() || '0x1', 'guest features'),
   };
+}
+
+/** Identifies a chosen input (its files by name, size and date, and its options). */
+function inputKey(w: WireInput): string {
+  return JSON.stringify(w, (_k, v: unknown) => (v instanceof File ? `${v.name}:${v.size}:${v.lastModified}` : v));
 }
 
 // ---- status, progress, errors ----
@@ -140,7 +143,7 @@ interface Current { measurement: Measurement; runs: LogRun[]; settings: WireSett
 let current: Current | undefined;
 let pendingInput: WireInput | undefined;
 let pendingSettings: WireSettings | undefined;
-let appliedDefaultsFor = '';
+let inputSeen = '';
 
 function clearResults(): void {
   digestEl.textContent = '';
@@ -161,6 +164,9 @@ function measureNow(): void {
   try { s = settings(); } catch (e) { showError('configuration', errorOf(e)); return; }
   showError('', undefined);
   clearResults();
+  // A newly chosen manifest brings its own launch settings: the first measurement uses them.
+  const key = inputKey(wi);
+  if (key !== inputSeen) { inputSeen = key; s = { ...s, inputDefaults: true }; }
   pendingInput = wi;
   pendingSettings = s;
   digestEl.setAttribute('aria-busy', 'true');
@@ -255,22 +261,27 @@ worker.onmessage = (e: MessageEvent<WorkerReply>) => {
 };
 
 function applyOpened(m: Extract<WorkerReply, { type: 'opened' }>): void {
+  // The input's own settings (a manifest's launch block), when the worker used them.
+  const d = m.applied;
+  if (d.vcpus !== undefined) input('vcpus').value = String(d.vcpus);
+  if (d.vcpuType) vcpuType.value = d.vcpuType;
+  if (d.profile) { profileSel.value = d.profile; updateEras(d.era); }
+  if (d.guestFeatures !== undefined) input('guest-features').value = `0x${d.guestFeatures.toString(16)}`;
+  pendingSettings = { ...pendingSettings!, ...d, inputDefaults: false };
   const allowed = new Set(m.profiles);
   for (const o of profileSel.options) o.disabled = !m.profiles.some((p) => p.startsWith(`${o.value}:`));
-  for (const o of eraSel.options) o.disabled = !allowed.has(`${profileSel.value}:${o.value}`);
   input('guest-features').disabled = !m.usesGuestFeatures;
   $('notes').replaceChildren(...m.notes.map((n) => el('li', {}, n)));
-  const d = m.defaults;
-  const key = pendingInput ? JSON.stringify(pendingInput, (_k, v: unknown) => (v instanceof File ? `${v.name}:${v.size}:${v.lastModified}` : v)) : '';
-  if (d && Object.keys(d).length && key !== appliedDefaultsFor) {
-    // A manifest names its own launch: show its settings in the form (they can still be changed).
-    appliedDefaultsFor = key;
-    if (d.vcpus !== undefined) input('vcpus').value = String(d.vcpus);
-    if (d.vcpuType) vcpuType.value = d.vcpuType;
-    if (d.profile) { profileSel.value = d.profile; updateEras(d.era); }
-    if (d.guestFeatures !== undefined) input('guest-features').value = `0x${d.guestFeatures.toString(16)}`;
+  if (!allowed.has(`${profileSel.value}:${eraSel.value}`)) {
+    // This launch does not run under the chosen profile (IGVM and SVSM launches are QEMU's).
+    const [name, era] = m.profiles[0]!.split(':');
+    profileSel.value = name!;
+    updateEras(era);
+    for (const o of eraSel.options) o.disabled = !allowed.has(`${profileSel.value}:${o.value}`);
     measureNow();
+    return;
   }
+  for (const o of eraSel.options) o.disabled = !allowed.has(`${profileSel.value}:${o.value}`);
 }
 
 for (const b of document.querySelectorAll<HTMLButtonElement>('button.copy')) {

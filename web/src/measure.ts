@@ -11,7 +11,7 @@
  */
 import { MeasureError, fail, isMeasureError } from '../../src/errors.js';
 import { hex64, parseUnsigned, toHex } from '../../src/bytes.js';
-import { Chain, foldRunInline } from '../../src/engine.js';
+import { Chain, foldRunInline, type MeasureOptions, type MeasureResult } from '../../src/engine.js';
 import type { LaunchPlan, LaunchRun, StepOrigin } from '../../src/plan.js';
 import { PAGE_TYPE_NAMES, PageType } from '../../src/snp/page-info.js';
 import { PROFILES, resolveProfile, type VmmProfile } from '../../src/profiles.js';
@@ -194,6 +194,8 @@ export interface Measurement {
   readonly stepsByType: Readonly<Record<string, number>>;
   readonly runs: readonly RunInfo[];
   readonly seed?: Uint8Array;
+  /** The digest before the first VMSA step (the whole digest when there is none): see seeded(). */
+  readonly prefix: Uint8Array;
   /** Per step, back to back: the CONTENTS field and the digest after the step (48 bytes each). */
   readonly log?: { readonly contents: Uint8Array; readonly digests: Uint8Array };
   /** Why there is no log, when one was asked for. */
@@ -205,6 +207,8 @@ export const MAX_LOGGED_STEPS = 1 << 20;
 /** Runs at least this long have their pages hashed in WebCrypto batches. */
 const BATCH_MIN_PAGES = 64;
 const BATCH_PAGES = 256;
+/** Batches between two turns of the event loop, so a newer request is seen (about 50 ms of work). */
+const BATCHES_PER_TURN = 8;
 
 export interface MeasureHooks {
   readonly log?: boolean;
@@ -215,6 +219,8 @@ export interface MeasureHooks {
 }
 
 export class Cancelled extends Error {}
+
+const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 const hexNibble = new Uint8Array(128);
 for (let i = 0; i < 16; i++) { hexNibble['0123456789abcdef'.charCodeAt(i)] = i; }
@@ -231,10 +237,43 @@ function pagesOfRun(run: LaunchRun, first: number, count: number, buf: Uint8Arra
   return view;
 }
 
+const hashesPages = (r: LaunchRun): boolean => r.contents.kind === 'bytes' || r.contents.kind === 'reader';
+
 /**
- * Measures one configuration: the engine's chain (src/engine.ts Chain) fed with page digests
- * that WebCrypto computes in batches, as node/parallel.ts feeds it from worker threads.
+ * Folds a plan through the engine's chain (src/engine.ts Chain), feeding it page digests that
+ * WebCrypto computes in batches, as node/parallel.ts feeds it from worker threads. Returns the
+ * result and the digest before the first VMSA step.
  */
+async function foldPlan(plan: LaunchPlan, hooks: MeasureHooks, onStep?: MeasureOptions['onStep']): Promise<{ result: MeasureResult; prefix: Uint8Array }> {
+  const chain = new Chain(plan, { hashes: nobleSuite, ...(onStep ? { onStep } : {}) });
+  const total = plan.runs.reduce((n, r) => n + (hashesPages(r) ? r.pages : 0), 0);
+  let hashed = 0;
+  let batches = 0;
+  let prefix: Uint8Array | undefined;
+  const cache = new WeakMap<Uint8Array, Uint8Array>();
+  const buf = new Uint8Array(BATCH_PAGES * PAGE_SIZE);
+  for (const run of plan.runs) {
+    if (!prefix && run.pageType === PageType.Vmsa) prefix = chain.result().digest;
+    if (!hashesPages(run) || run.pages < BATCH_MIN_PAGES) {
+      foldRunInline(chain, run, nobleSuite, cache);
+      if (hashesPages(run)) hashed += run.pages;
+      continue;
+    }
+    for (let first = 0; first < run.pages; first += BATCH_PAGES) {
+      if (++batches % BATCHES_PER_TURN === 0) await nextTask();
+      if (hooks.cancelled?.()) throw new Cancelled();
+      const count = Math.min(BATCH_PAGES, run.pages - first);
+      chain.foldMany(run, first, count, await pageDigests(pagesOfRun(run, first, count, buf), count));
+      hashed += count;
+      hooks.onProgress?.(hashed, total);
+    }
+  }
+  hooks.onProgress?.(total, total);
+  const result = chain.result();
+  return { result, prefix: prefix ?? result.digest };
+}
+
+/** Measures one configuration, with its runs and (on request) the per-step log. */
 export async function measure(opened: OpenedLaunch, config: LaunchConfig, hooks: MeasureHooks = {}): Promise<Measurement> {
   const plan: LaunchPlan = opened.launch.plan(config);
   const runs: RunInfo[] = [];
@@ -246,33 +285,11 @@ export async function measure(opened: OpenedLaunch, config: LaunchConfig, hooks:
   const logged = hooks.log === true && total <= MAX_LOGGED_STEPS;
   const contents = logged ? new Uint8Array(total * 48) : undefined;
   const digests = logged ? new Uint8Array(total * 48) : undefined;
-  const chain = new Chain(plan, {
-    hashes: nobleSuite,
-    ...(logged ? { onStep: (r) => { putHex(r.contents, contents!, r.step * 48); putHex(r.digest, digests!, r.step * 48); } } : {}),
-  });
-  const hashedTotal = plan.runs.reduce((n, r) => n + (r.contents.kind === 'bytes' || r.contents.kind === 'reader' ? r.pages : 0), 0);
-  let hashed = 0;
-  const cache = new WeakMap<Uint8Array, Uint8Array>();
-  const buf = new Uint8Array(BATCH_PAGES * PAGE_SIZE);
-  for (const run of plan.runs) {
-    const k = run.contents.kind;
-    if ((k !== 'bytes' && k !== 'reader') || run.pages < BATCH_MIN_PAGES) {
-      foldRunInline(chain, run, nobleSuite, cache);
-      if (k === 'bytes' || k === 'reader') hashed += run.pages;
-      continue;
-    }
-    for (let first = 0; first < run.pages; first += BATCH_PAGES) {
-      if (hooks.cancelled?.()) throw new Cancelled();
-      const count = Math.min(BATCH_PAGES, run.pages - first);
-      chain.foldMany(run, first, count, await pageDigests(pagesOfRun(run, first, count, buf), count));
-      hashed += count;
-      hooks.onProgress?.(hashed, hashedTotal);
-    }
-  }
-  hooks.onProgress?.(hashedTotal, hashedTotal);
-  const r = chain.result();
+  const { result: r, prefix } = await foldPlan(plan, hooks, logged
+    ? (s) => { putHex(s.contents, contents!, s.step * 48); putHex(s.digest, digests!, s.step * 48); }
+    : undefined);
   return {
-    digest: r.digest, steps: r.steps, stepsByType: r.stepsByType, runs,
+    digest: r.digest, steps: r.steps, stepsByType: r.stepsByType, runs, prefix,
     ...(plan.seed ? { seed: plan.seed } : {}),
     ...(contents && digests ? { log: { contents, digests } } : {}),
     ...(hooks.log && !logged ? { logNote: `the launch has ${total} steps; the page keeps a log of at most ${MAX_LOGGED_STEPS}` } : {}),
@@ -281,9 +298,32 @@ export async function measure(opened: OpenedLaunch, config: LaunchConfig, hooks:
 
 // ---- many configurations ----
 
-/** Digests of one configuration for each vCPU count (each further count is one VMSA step). */
-export function vcpuTable(opened: OpenedLaunch, config: LaunchConfig, counts: readonly number[]): ConfigResult[] {
-  const sw = sweep(opened.launch, singleSpace(config, counts), nobleSuite);
+/**
+ * The launch with every step before the VMSAs replaced by its digest as the plan's seed, for the
+ * configurations whose prefix is known. The library's sweep then measures each configuration's
+ * prefix in no time and extends it by one VMSA step per vCPU count, as it always does; prefixes
+ * are keyed by the launch's own prefixKey, the same equality the sweep relies on.
+ */
+function seeded(launch: ConfigurableLaunch, prefixes: ReadonlyMap<string, Uint8Array>): ConfigurableLaunch {
+  return {
+    ...launch,
+    plan: (c) => {
+      const p = launch.plan(c);
+      const seed = prefixes.get(launch.prefixKey(c));
+      if (!seed) return p;
+      const first = p.runs.findIndex((r) => r.pageType === PageType.Vmsa);
+      return { seed, runs: first < 0 ? [] : p.runs.slice(first) };
+    },
+  };
+}
+
+/**
+ * Digests of one configuration for each vCPU count (each further count is one VMSA step), from
+ * the measurement of that configuration: nothing before the VMSAs is hashed again.
+ */
+export function vcpuTable(opened: OpenedLaunch, config: LaunchConfig, counts: readonly number[], measured?: Measurement): ConfigResult[] {
+  const launch = measured ? seeded(opened.launch, new Map([[opened.launch.prefixKey(config), measured.prefix]])) : opened.launch;
+  const sw = sweep(launch, singleSpace(config, counts), nobleSuite);
   if (sw.results.length === 0 && sw.skipped[0]) throw sw.skipped[0].error;
   return sw.results;
 }
@@ -320,38 +360,71 @@ export interface IdentifyResult {
   readonly order?: string;
 }
 
-/**
- * The identify search (vmfw-measure identify): vCPUs 1-256, every distinct vCPU model (the
- * report's host generation first), guest features 0x1 and 0x21, every profile the launch runs
- * under. Swept one profile at a time so progress can be shown and a newer request can stop it.
- */
 export interface IdentifyHooks {
-  readonly onProgress?: (done: number, total: number, found: number) => void;
+  /** Progress in pages hashed, then in profiles swept. */
+  readonly onProgress?: (done: number, total: number, label: string) => void;
   readonly cancelled?: () => boolean;
 }
 
-const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
-
-export async function identify(opened: OpenedLaunch, target: Uint8Array, report: AttestationReport | undefined, hooks: IdentifyHooks = {}): Promise<IdentifyResult> {
+/**
+ * The identify search (vmfw-measure identify): vCPUs 1-256, every distinct vCPU model (the
+ * report's host generation first), guest features 0x1 and 0x21, every profile the launch runs
+ * under. The distinct prefixes are hashed first (WebCrypto, with progress; the measured one is
+ * reused), then each profile is swept on the seeded launch.
+ */
+export async function identify(
+  opened: OpenedLaunch, target: Uint8Array, report: AttestationReport | undefined, hooks: IdentifyHooks = {},
+  measured?: { config: LaunchConfig; measurement: Measurement },
+): Promise<IdentifyResult> {
   const ordered = orderByHostCpu(distinctVcpuTypes(), report?.cpuid);
   const counts = Array.from({ length: 256 }, (_, i) => i + 1);
   const features = [0x1n, 0x21n];
-  const profiles = opened.launch.profiles;
+  const launch = opened.launch;
+  const profiles = launch.profiles;
+  const prefixes = new Map<string, Uint8Array>();
+  if (measured) prefixes.set(launch.prefixKey(measured.config), measured.measurement.prefix);
+  // One configuration per distinct prefix; one that cannot launch is left to the sweep to report.
+  const todo = new Map<string, LaunchPlan>();
+  for (const profile of profiles) {
+    for (const type of ordered.types) {
+      for (const guestFeatures of features) {
+        const c: LaunchConfig = { vcpus: 1, profile, vcpuSignature: type.signature, vcpuType: type.name, guestFeatures };
+        const key = launch.prefixKey(c);
+        if (prefixes.has(key) || todo.has(key)) continue;
+        try { todo.set(key, launch.plan(c)); } catch (e) { if (!isMeasureError(e)) throw e; }
+      }
+    }
+  }
+  const prefixPages = (p: LaunchPlan): number => p.runs.slice(0, Math.max(0, p.runs.findIndex((r) => r.pageType === PageType.Vmsa))).reduce((n, r) => n + (hashesPages(r) ? r.pages : 0), 0);
+  const totalPages = [...todo.values()].reduce((n, p) => n + prefixPages(p), 0);
+  let donePages = 0;
+  for (const [key, plan] of todo) {
+    const first = plan.runs.findIndex((r) => r.pageType === PageType.Vmsa);
+    const prefixPlan: LaunchPlan = { ...(plan.seed ? { seed: plan.seed } : {}), runs: first < 0 ? plan.runs : plan.runs.slice(0, first) };
+    const base = donePages;
+    const { result } = await foldPlan(prefixPlan, {
+      ...(hooks.cancelled ? { cancelled: hooks.cancelled } : {}),
+      onProgress: (done) => hooks.onProgress?.(base + done, totalPages, 'pages hashed for other profiles'),
+    });
+    donePages += prefixPages(plan);
+    prefixes.set(key, result.digest);
+  }
+  const fast = seeded(launch, prefixes);
   const matches: ConfigResult[] = [];
   let evaluated = 0, skipped = 0;
   for (const [i, profile] of profiles.entries()) {
     // A turn of the event loop between profiles lets a newer request arrive and stop this one.
     await nextTask();
     if (hooks.cancelled?.()) throw new Cancelled();
-    const sw = sweep(opened.launch, { vcpus: counts, vcpuTypes: ordered.types, guestFeatures: features, profiles: [profile] }, nobleSuite);
+    const sw = sweep(fast, { vcpus: counts, vcpuTypes: ordered.types, guestFeatures: features, profiles: [profile] }, nobleSuite);
     for (const r of sw.results) if (equalBytes(r.digest, target)) matches.push(r);
     evaluated += sw.evaluated;
     skipped += sw.skipped.length;
-    hooks.onProgress?.(i + 1, profiles.length, matches.length);
+    hooks.onProgress?.(i + 1, profiles.length, `profiles searched, ${matches.length} match${matches.length === 1 ? '' : 'es'} so far`);
   }
   return {
     matches, evaluated, skipped,
-    searched: `vCPUs 1..256; vCPU types ${ordered.types.map((t) => t.name).join(', ')}; guest features ${opened.launch.usesGuestFeatures ? features.map(hex64).join(', ') : 'from the IGVM file'}; profiles ${profiles.map(profileKey).join(', ')}`,
+    searched: `vCPUs 1..256; vCPU types ${ordered.types.map((t) => t.name).join(', ')}; guest features ${launch.usesGuestFeatures ? features.map(hex64).join(', ') : 'from the IGVM file'}; profiles ${profiles.map(profileKey).join(', ')}`,
     ...(ordered.note ? { order: ordered.note } : {}),
   };
 }

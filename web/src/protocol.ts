@@ -12,8 +12,11 @@ export type WireInput =
   | { readonly kind: 'regions'; readonly manifest: File; readonly files: readonly File[] }
   | { readonly kind: 'igvm'; readonly igvm: File; readonly semantics: IgvmSemantics; readonly apVmsa: ApVmsaPolicy; readonly nativeZero: boolean; readonly fileOrder: boolean };
 
-/** The form's settings; vcpus may be left to the input's own default (a manifest's launch block). */
-export type WireSettings = Omit<Settings, 'vcpus'> & { readonly vcpus?: number };
+/**
+ * The form's settings. `inputDefaults`: the input's own settings (a manifest's launch block)
+ * win over the form's, for the first measurement of a newly chosen input.
+ */
+export type WireSettings = Settings & { readonly inputDefaults?: boolean };
 
 interface Base { readonly lane: 'measure' | 'identify' | 'refvalues'; readonly gen: number; readonly input: WireInput; readonly settings: WireSettings }
 
@@ -27,7 +30,7 @@ export type WorkerRequest =
 interface ReplyBase { readonly lane: string; readonly gen: number }
 
 export type WorkerReply = ReplyBase & (
-  | { readonly type: 'opened'; readonly kind: string; readonly profiles: readonly string[]; readonly usesGuestFeatures: boolean; readonly notes: readonly string[]; readonly defaults: Partial<Settings> }
+  | { readonly type: 'opened'; readonly kind: string; readonly profiles: readonly string[]; readonly usesGuestFeatures: boolean; readonly notes: readonly string[]; readonly applied: Partial<Settings> }
   | { readonly type: 'progress'; readonly done: number; readonly total: number; readonly label: string }
   | { readonly type: 'measured'; readonly measurement: Measurement; readonly ms: number }
   | { readonly type: 'table'; readonly rows: readonly Pick<ConfigResult, 'vcpus' | 'digest'>[] }

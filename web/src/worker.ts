@@ -5,8 +5,9 @@
  */
 import {
   Cancelled, configFor, describeError, identify, measure, openLaunch, parseCounts, referenceValues, vcpuTable,
-  type LaunchInput, type OpenedLaunch, type Settings,
+  type LaunchInput, type Measurement, type OpenedLaunch, type Settings,
 } from './measure.js';
+import type { LaunchConfig } from '../../src/attestation/launch-space.js';
 import type { WireInput, WorkerReply, WorkerRequest } from './protocol.js';
 
 interface Scope {
@@ -65,11 +66,19 @@ function opened(w: WireInput): Promise<OpenedLaunch> {
   return openedCache.opened;
 }
 
-function throttled(post: (done: number, total: number) => void): (done: number, total: number) => void {
+// The last measurement, whose prefix digest the table, reference values and identify reuse.
+let lastMeasured: { key: string; config: LaunchConfig; measurement: Measurement } | undefined;
+const settingsKey = (s: Settings): string => [s.vcpus, s.vcpuType, s.profile, s.era, s.guestFeatures].join('|');
+function measuredFor(w: WireInput, s: Settings): Measurement | undefined {
+  return lastMeasured?.key === `${inputKey(w)}|${settingsKey(s)}` ? lastMeasured.measurement : undefined;
+}
+
+/** Progress at most every 50 ms (and always the last). */
+function throttled(post: (done: number, total: number, label: string) => void): (done: number, total: number, label: string) => void {
   let last = 0;
-  return (done, total) => {
+  return (done, total, label) => {
     const now = Date.now();
-    if (done === total || now - last > 50) { last = now; post(done, total); }
+    if (done === total || now - last > 50) { last = now; post(done, total, label); }
   };
 }
 
@@ -81,37 +90,45 @@ async function handle(m: WorkerRequest): Promise<void> {
     scope.postMessage({ type: 'error', lane, gen, error: describeError(e) });
   };
   try {
+    const progress = throttled((done, total, label) => scope.postMessage({ type: 'progress', lane, gen, done, total, label }));
+    if (lane !== 'refvalues') progress(0, 1, 'reading files');
     const launch = await opened(m.input);
     if (stale(lane, gen)) return;
-    const settings: Settings = { ...m.settings, vcpus: m.settings.vcpus ?? launch.defaults.vcpus ?? 1 };
+    const { inputDefaults, ...form } = m.settings;
+    const applied = inputDefaults ? launch.defaults : {};
+    const settings: Settings = { ...form, ...applied };
+    if (m.type === 'measure') {
+      scope.postMessage({ type: 'opened', lane, gen, kind: launch.kind, profiles: launch.profiles, usesGuestFeatures: launch.usesGuestFeatures, notes: launch.notes, applied });
+    }
     const config = configFor(launch, settings);
     if (m.type === 'measure') {
-      scope.postMessage({ type: 'opened', lane, gen, kind: launch.kind, profiles: launch.profiles, usesGuestFeatures: launch.usesGuestFeatures, notes: launch.notes, defaults: launch.defaults });
       const started = performance.now();
       const r = await measure(launch, config, {
         log: true, cancelled: () => stale(lane, gen),
-        onProgress: throttled((done, total) => scope.postMessage({ type: 'progress', lane, gen, done, total, label: 'hashing pages' })),
+        onProgress: (done, total) => progress(done, total, 'hashing pages'),
       });
       if (stale(lane, gen)) return;
       const ms = performance.now() - started;
+      lastMeasured = { key: `${inputKey(m.input)}|${settingsKey(settings)}`, config, measurement: r };
       const transfer = r.log ? [r.log.contents.buffer as ArrayBuffer, r.log.digests.buffer as ArrayBuffer] : [];
       scope.postMessage({ type: 'measured', lane, gen, measurement: r, ms }, transfer);
       // The per-vCPU table follows; a bad range is reported without hiding the digest.
       try {
-        const rows = vcpuTable(launch, config, parseCounts(m.range));
+        const rows = vcpuTable(launch, config, parseCounts(m.range), r);
         if (!stale(lane, gen)) scope.postMessage({ type: 'table', lane, gen, rows: rows.map((x) => ({ vcpus: x.vcpus, digest: x.digest })) });
       } catch (e) {
         if (!stale(lane, gen)) scope.postMessage({ type: 'table-error', lane, gen, error: describeError(e) });
       }
     } else if (m.type === 'refvalues') {
-      const rows = vcpuTable(launch, config, parseCounts(m.range));
+      const rows = vcpuTable(launch, config, parseCounts(m.range), measuredFor(m.input, settings));
       const out = referenceValues(launch, rows, m.options);
       scope.postMessage({ type: 'refvalues', lane, gen, ...out });
     } else {
+      const known = measuredFor(m.input, settings);
       const r = await identify(launch, m.target, m.report, {
-        onProgress: (done, total, found) => scope.postMessage({ type: 'progress', lane, gen, done, total, label: `profiles searched, ${found} match${found === 1 ? '' : 'es'} so far` }),
+        onProgress: progress,
         cancelled: () => stale(lane, gen),
-      });
+      }, known ? { config: lastMeasured!.config, measurement: known } : undefined);
       scope.postMessage({ type: 'identified', lane, gen, result: r });
     }
   } catch (e) {
