@@ -1,24 +1,27 @@
 import puppeteer from 'puppeteer-core';
 const b = await puppeteer.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
 const p = await b.newPage();
-p.on('workercreated', (w) => console.log('worker', w.url().slice(0,20)));
 p.on('pageerror', (e) => console.log('pageerror:', e.message));
-await p.setViewport({ width: 1200, height: 900 });
-p.on('workercreated', (w) => { w.on?.('console', (m) => console.log('W:', m.text())); });
+p.on('console', (m) => console.log('console:', m.text()));
+await p.setViewport({ width: 1100, height: 900 });
+if (process.argv[2] === 'dark') await p.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
 await p.goto('file:///work/wt-web/web/dist/index.html');
-await p.click('input[name=kind][value=regions]');
-await (await p.$('#manifest')).uploadFile('/tmp/big256.json');
-await (await p.$('#manifest-files')).uploadFile('/tmp/OVMF-synthetic-amdsev.fd', '/tmp/kernel-hashes.page', '/tmp/big256.bin');
-const t0 = Date.now();
+await (await p.$('[data-testid=firmware]')).uploadFile('/work/wt-web/examples/ovmf/OVMF-synthetic-amdsev.fd');
+await p.click('details summary');
+await (await p.$('#kernel')).uploadFile('/work/wt-web/examples/ovmf/vmlinuz-standin.bin');
+await (await p.$('#initrd')).uploadFile('/work/wt-web/examples/ovmf/initrd-standin.bin');
+await p.type('#append', 'console=ttyS0');
 await p.click('[data-testid=measure]');
-// main-thread responsiveness: longest gap between animation frames while measuring
-await p.evaluate(() => { window.__gaps = []; let last = performance.now(); const f = (t) => { window.__gaps.push(t - last); last = t; if (!/^[0-9a-f]{96}$/.test(document.querySelector('[data-testid=digest]').textContent)) requestAnimationFrame(f); }; requestAnimationFrame(f); });
-for (let i = 0; i < 40; i++) {
-  const s = await p.evaluate(() => [document.querySelector('#progress-label').textContent, document.querySelector('#progress').hidden, document.querySelector('[data-testid=digest]').textContent.slice(0, 12)]);
-  console.log(Date.now() - t0, JSON.stringify(s));
-  if (s[2]) break;
-  await new Promise((r) => setTimeout(r, 250));
-}
-console.log('max frame gap ms', await p.evaluate(() => Math.max(...window.__gaps).toFixed(0)), 'frames', await p.evaluate(() => window.__gaps.length));
-console.log(await p.$eval('#status', (e) => e.textContent));
+await p.waitForFunction(() => /^[0-9a-f]{96}$/.test(document.querySelector('[data-testid=digest]').textContent), { timeout: 10000 });
+console.log(await p.$eval('[data-testid=digest]', (e) => e.textContent));
+await p.$eval('[data-testid=memory-map]', (e) => e.focus());
+await p.keyboard.press('ArrowRight'); await p.keyboard.press('ArrowRight'); await p.keyboard.press('ArrowRight');
+console.log('detail:', await p.$eval('#map-detail', (e) => e.textContent));
+await p.keyboard.press('Enter');
+console.log('focused:', await p.evaluate(() => document.activeElement.id), await p.$eval('.log-row.hit', (e) => e.textContent.slice(0, 60)).catch(() => 'no hit'));
+const d = await p.$eval('[data-testid=digest]', (e) => e.textContent);
+await p.evaluate((hex) => { const t = document.querySelector('#report-text'); t.value = hex; t.dispatchEvent(new Event('input', { bubbles: true })); }, '02000000' + '00'.repeat(4) + '0000030000000000' + '00'.repeat(0x90 - 16) + d + '00'.repeat(0x4a0 - 0xc0));
+await p.waitForSelector('#report-verdict[data-verdict]');
+console.log('verdict:', await p.$eval('#report-verdict', (e) => e.textContent));
+await p.screenshot({ path: `/tmp/full-${process.argv[2] ?? 'light'}.png`, fullPage: true });
 await b.close();

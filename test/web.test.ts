@@ -244,6 +244,8 @@ describe.skipIf(!HAVE_CHROMIUM)('web page in headless Chromium', () => {
     const want = (await cli('igvm', igvm, '--vcpus', '4', '--vcpu-type', 'EPYC-v4')).trim();
     await page.click('input[name=kind][value=ovmf]');
     await page.select('#profile', 'ec2');
+    await page.click('[data-testid=measure]');
+    await page.waitForFunction((w) => /^[0-9a-f]{96}$/.test(document.querySelector('[data-testid=digest]')?.textContent) && document.querySelector('[data-testid=digest]')?.textContent !== w, { timeout: 20_000 }, want);
     const reportFile = join(dir, 'report.bin');
     writeFileSync(reportFile, buildReport({ measurement: fromHex(want, 'digest') }));
     const files = [igvm, reportFile].map((p) => ({ name: p.split('/').pop()!, b64: readFileSync(p).toString('base64') }));
@@ -252,9 +254,8 @@ describe.skipIf(!HAVE_CHROMIUM)('web page in headless Chromium', () => {
       for (const f of fs) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
       document.querySelector('main').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     }, files);
-    await page.waitForFunction((w) => document.querySelector('[data-testid=digest]')?.textContent === w, { timeout: 20_000 }, want);
+    await page.waitForFunction((w) => document.querySelector('[data-testid=digest]')?.textContent === w && document.querySelector('#profile')?.value === 'qemu', { timeout: 20_000 }, want);
     expect(await page.$eval('input[name=kind]:checked', (e) => (e as unknown as Field).value)).toBe('igvm');
-    expect(await page.$eval('#profile', (e) => (e as unknown as Field).value)).toBe('qemu');
     await page.waitForSelector('#report-verdict[data-verdict=ok]');
     await page.$eval('#report-text', (e) => { (e as unknown as Field).value = ''; e.dispatchEvent(new Event('input', { bubbles: true })); });
   });
@@ -315,6 +316,16 @@ describe.skipIf(!HAVE_CHROMIUM)('web page in headless Chromium', () => {
   it.skipIf(!DEBIAN || !existsSync(DEBIAN))('measures the Debian bookworm OVMF.fd to the CLI digest', async () => {
     const want = (await cli('ovmf', '--mode', 'snp', '--vcpus', '4', '--vcpu-type', 'EPYC-v4', '--ovmf', DEBIAN!)).trim();
     expect(await measureOvmf(DEBIAN!, 4, 'EPYC-v4')).toBe(want);
+  });
+
+  const SVSM = SHARED ? join(SHARED, 'fixtures', 'svsm.bin') : undefined;
+  it.skipIf(!SVSM || !existsSync(SVSM))('measures a legacy COCONUT-SVSM launch (snp:svsm) to the CLI digest', async () => {
+    const ovmf = join(SHARED!, 'fixtures', 'svsm_ovmf.fd');
+    const want = (await cli('ovmf', '--mode', 'snp:svsm', '--vcpus', '2', '--vcpu-type', 'EPYC-v4', '--ovmf', ovmf, '--svsm', SVSM!, '--vars-size', '540672')).trim();
+    await (((await page.$('#svsm'))!) as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(SVSM!);
+    await page.$eval('#vars-size', (e) => { (e as unknown as Field).value = '540672'; });
+    expect(await measureOvmf(ovmf, 2, 'EPYC-v4')).toBe(want);
+    await page.$eval('#clear-svsm', (e) => (e as unknown as { click(): void }).click());
   });
 
   it('is served by `npm run web` on loopback and works there too', async () => {

@@ -58,5 +58,5 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const r = await buildSite({ dev: process.argv.includes('--dev') });
   const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
   console.log(`built ${r.dir} in ${r.ms} ms: app.js ${kib(r.bytes['app.js'])} (worker ${kib(r.bytes.worker)} inside), styles.css ${kib(r.bytes['styles.css'])}, index.html ${kib(r.bytes['index.html'])}`);
-  console.log(`open ${join(r.dir, 'index.html')} in a browser, or run: npm run web`);
+  console.log(`open ${join(r.dir, 'index.html')} in a browser, or serve the folder: node web/serve.mjs`);
 }

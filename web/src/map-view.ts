@@ -129,7 +129,8 @@ export class MemoryMap {
     const parts = b.runs.map((r) => this.runs[r]!);
     const contiguous = parts.every((r, k) => k === 0 || r.firstStep === parts[k - 1]!.firstStep + parts[k - 1]!.pages);
     const last = parts[parts.length - 1]!;
-    if (contiguous) return `${parts[0]!.firstStep}–${last.firstStep + last.pages - 1}`;
+    const end = last.firstStep + last.pages - 1;
+    if (contiguous) return end === parts[0]!.firstStep ? String(end) : `${parts[0]!.firstStep}–${end}`;
     return parts.map((r) => (r.pages === 1 ? `${r.firstStep}` : `${r.firstStep}–${r.firstStep + r.pages - 1}`)).join(', ');
   }
 
