@@ -6,7 +6,8 @@ import { byId, copyText, download, el } from './dom.js';
 import { MemoryMap, renderLegend } from './map-view.js';
 import { StepLog } from './log-view.js';
 import { logChunks, type LogRun } from './log-format.js';
-import { parseReport, reportRows, type AttestationReport } from './report-view.js';
+import { ReportPanel } from './report-panel.js';
+import { installDrop } from './drop.js';
 import type { WireInput, WireSettings, WorkerReply, WorkerRequest } from './protocol.js';
 import type { Measurement } from './measure.js';
 import { REF_ENCODINGS, type RefFormat } from './refs.js';
@@ -27,6 +28,12 @@ const input = <T extends HTMLElement = HTMLInputElement>(id: string): T => $<T>(
 
 const worker = new Worker(URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' })));
 const gens: Record<Lane, number> = { measure: 0, identify: 0, refvalues: 0 };
+worker.onerror = (e) => {
+  // Not an input problem (those come back as messages): the worker itself failed, e.g. out of memory.
+  digestEl.removeAttribute('aria-busy');
+  progress('measure', undefined);
+  showError('measuring worker', { code: 'bug', message: `${e.message || 'the worker stopped'} (reload the page; with very large files, close other tabs)` });
+};
 
 type Unsent = WorkerRequest extends infer R ? R extends WorkerRequest ? Omit<R, 'gen'> : never : never;
 function send(req: Unsent): number {
@@ -197,7 +204,7 @@ $('clear-svsm').addEventListener('click', () => { input('svsm').value = ''; inpu
 
 function renderTable(rows: readonly { vcpus: number; digest: Uint8Array }[]): void {
   const body = $('vcpu-table').querySelector('tbody')!;
-  const reportHex = report ? toHex(report.measurement) : '';
+  const reportHex = reportPanel.measurement() ?? '';
   body.replaceChildren(...rows.map((r) => {
     const hex = toHex(r.digest);
     const tr = el('tr', {}, el('td', {}, String(r.vcpus)), el('td', { class: 'mono' }, hex, hex === reportHex ? ' ← the report' : ''));
@@ -232,7 +239,7 @@ worker.onmessage = (e: MessageEvent<WorkerReply>) => {
       $('status').textContent = `Measured in ${Math.round(m.ms)} ms.`;
       map.show(current.runs);
       stepLog.show(current.runs, r.log, r.steps, r.logNote);
-      checkReport();
+      reportPanel.check();
       break;
     }
     case 'table':
@@ -247,11 +254,11 @@ worker.onmessage = (e: MessageEvent<WorkerReply>) => {
       break;
     case 'identified':
       progress('identify', undefined);
-      showMatches(m.result);
+      reportPanel.showMatches(m.result);
       break;
     case 'error':
       progress(m.lane, undefined);
-      if (m.lane === 'identify') { $('identify-result').replaceChildren(el('p', { class: 'error' }, `error[${m.error.code}] ${m.error.message}`)); break; }
+      if (m.lane === 'identify') { reportPanel.showError(m.error); break; }
       digestEl.removeAttribute('aria-busy');
       $('status').textContent = '';
       showError(m.lane === 'refvalues' ? 'reference values' : 'measurement', m.error);
@@ -329,151 +336,31 @@ $('ref-download').addEventListener('click', () => {
 
 // ---- attestation report ----
 
-let report: AttestationReport | undefined;
-
-function loadReport(bytes: Uint8Array | undefined): void {
-  report = undefined;
-  const tbody = $('report-fields').querySelector('tbody')!;
-  tbody.replaceChildren();
-  $('identify-result').replaceChildren();
-  progress('identify', undefined);
-  gens.identify++;
-  if (!bytes || bytes.length === 0) { setVerdict('', ''); return; }
-  try {
-    report = parseReport(bytes, 'report');
-  } catch (e) {
-    const err = errorOf(e);
-    setVerdict(`Not a report: error[${err.code}] ${err.message}`, 'bad');
-    return;
-  }
-  tbody.replaceChildren(...reportRows(report).map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, k), el('td', { class: 'mono' }, v))));
-  checkReport();
-}
-
-function setVerdict(text: string, cls: string): void {
-  const v = $('report-verdict');
-  v.textContent = text;
-  v.className = `verdict ${cls}`;
-  v.setAttribute('data-verdict', cls);
-}
-
-function checkReport(): void {
-  if (!report) return;
-  const want = toHex(report.measurement);
-  if (!current) { setVerdict(`Report measurement ${want}. Load launch inputs to compare.`, ''); return; }
-  if (toHex(current.measurement.digest) === want) {
-    setVerdict('The report\'s measurement matches these inputs and this configuration.', 'ok');
-    $('identify-result').replaceChildren();
-    progress('identify', undefined);
+const reportPanel = new ReportPanel({
+  current: () => current?.measurement.digest,
+  identify: (target, report) => {
+    if (!current) return;
+    send({ lane: 'identify', type: 'identify', input: current.input, settings: current.settings, target, report });
+  },
+  stop: () => {
     gens.identify++;
-    return;
-  }
-  setVerdict('The report\'s measurement does not match this configuration. Searching other configurations of these inputs…', 'bad');
-  $('identify-result').replaceChildren();
-  send({ lane: 'identify', type: 'identify', input: current.input, settings: current.settings, target: report.measurement, report });
-}
-
-function showMatches(r: { matches: readonly { vcpus: number; profile: string; era: string; vcpuType: string | null; guestFeatures: bigint | null }[]; evaluated: number; searched: string; order?: string }): void {
-  const box = $('identify-result');
-  if (r.matches.length === 0) {
-    setVerdict('No configuration of these inputs gives the report\'s measurement.', 'bad');
-    box.replaceChildren(el('p', { class: 'hint' }, `Searched ${r.evaluated.toLocaleString()} configurations: ${r.searched}.`));
-    return;
-  }
-  setVerdict(`The report comes from ${r.matches.length === 1 ? 'another configuration' : `one of ${r.matches.length} other configurations`} of these inputs:`, 'bad');
-  const list = el('ul', { 'data-testid': 'identify-matches' }, ...r.matches.map((x) => {
-    const label = `${x.profile}/${x.era}, ${x.vcpus} vCPU${x.vcpus === 1 ? '' : 's'}${x.vcpuType ? `, ${x.vcpuType}` : ''}${x.guestFeatures !== null ? `, guest features 0x${x.guestFeatures.toString(16)}` : ''}`;
-    const use = el('button', { type: 'button', class: 'link' }, 'use this configuration');
-    use.addEventListener('click', () => {
-      profileSel.value = x.profile; updateEras(x.era);
-      input('vcpus').value = String(x.vcpus);
-      if (x.vcpuType) vcpuType.value = x.vcpuType;
-      if (x.guestFeatures !== null) input('guest-features').value = `0x${x.guestFeatures.toString(16)}`;
-      measureNow();
-    });
-    return el('li', {}, label, ' ', use);
-  }));
-  box.replaceChildren(list, el('p', { class: 'hint' }, `Searched ${r.evaluated.toLocaleString()} configurations. ${r.order ?? ''}`));
-}
-
-input<HTMLTextAreaElement>('report-text').addEventListener('input', () => {
-  const text = input<HTMLTextAreaElement>('report-text').value.trim();
-  loadReport(text ? new TextEncoder().encode(text) : undefined);
-});
-input('report-file').addEventListener('change', async () => {
-  const f = fileOf('report-file');
-  input('report-file').classList.toggle('has-file', !!f);
-  loadReport(f ? new Uint8Array(await f.arrayBuffer()) : undefined);
-});
-$('identify-cancel').addEventListener('click', () => {
-  gens.identify++;
-  progress('identify', undefined);
-  worker.postMessage({ lane: 'identify', gen: gens.identify, type: 'cancel' });
-  $('identify-result').replaceChildren(el('p', { class: 'hint' }, 'Search stopped.'));
+    progress('identify', undefined);
+    worker.postMessage({ lane: 'identify', gen: gens.identify, type: 'cancel' });
+  },
+  use: (x) => {
+    profileSel.value = x.profile; updateEras(x.era);
+    input('vcpus').value = String(x.vcpus);
+    if (x.vcpuType) vcpuType.value = x.vcpuType;
+    if (x.guestFeatures !== null) input('guest-features').value = `0x${x.guestFeatures.toString(16)}`;
+    measureNow();
+  },
 });
 
-// ---- drag and drop: files are recognised by their contents ----
+// ---- drag and drop ----
 
-function setFiles(id: string, files: File[]): void {
-  const dt = new DataTransfer();
-  for (const f of files) dt.items.add(f);
-  const i = input(id);
-  i.files = dt.files;
-  i.classList.toggle('has-file', files.length > 0);
-}
-
-async function sniff(f: File): Promise<'igvm' | 'manifest' | 'report' | 'binary'> {
-  const head = new Uint8Array(await f.slice(0, 64).arrayBuffer());
-  if (head[0] === 0x49 && head[1] === 0x47 && head[2] === 0x56 && head[3] === 0x4d) return 'igvm';
-  if (f.size === 0x4a0) return 'report';
-  const text = new TextDecoder().decode(head).trimStart();
-  if (text.startsWith('{') && f.size < 16 << 20) return 'manifest';
-  if (f.size < 8192 && /^(0x)?[0-9a-fA-F\s]+$|^[A-Za-z0-9+/=_\s-]+$/.test(text)) return 'report';
-  return 'binary';
-}
-
-async function dropFiles(files: File[]): Promise<void> {
-  const extra: File[] = [];
-  const notes: string[] = [];
-  for (const f of files) {
-    const kindOf = await sniff(f);
-    if (kindOf === 'igvm') { setFiles('igvm', [f]); setKind('igvm'); notes.push(`${f.name}: IGVM file`); }
-    else if (kindOf === 'manifest') { setFiles('manifest', [f]); setKind('regions'); notes.push(`${f.name}: manifest`); }
-    else if (kindOf === 'report') {
-      input<HTMLTextAreaElement>('report-text').value = '';
-      setFiles('report-file', [f]);
-      loadReport(new Uint8Array(await f.arrayBuffer()));
-      notes.push(`${f.name}: attestation report`);
-    } else extra.push(f);
-  }
-  if (extra.length) {
-    if (kind() === 'regions') {
-      setFiles('manifest-files', [...(input('manifest-files').files ?? []), ...extra]);
-      notes.push(`${extra.map((f) => f.name).join(', ')}: manifest files`);
-    } else {
-      // The first other file is the firmware; a second one, while there is a firmware, stays unassigned.
-      setFiles('firmware', [extra[0]!]);
-      if (kind() !== 'ovmf') setKind('ovmf');
-      notes.push(`${extra[0]!.name}: OVMF firmware`);
-      if (extra.length > 1) notes.push(`${extra.slice(1).map((f) => f.name).join(', ')}: not used (choose kernel, initrd or SVSM in their fields)`);
-    }
-  }
-  $('status').textContent = `Dropped: ${notes.join('; ')}.`;
-  measureNow();
-}
-
-let dragDepth = 0;
-document.addEventListener('dragenter', (e) => { if (e.dataTransfer?.types.includes('Files')) { dragDepth++; document.body.classList.add('dragging'); } });
-document.addEventListener('dragleave', () => { if (--dragDepth <= 0) { dragDepth = 0; document.body.classList.remove('dragging'); } });
-document.addEventListener('dragover', (e) => { if (e.dataTransfer?.types.includes('Files')) e.preventDefault(); });
-document.addEventListener('drop', (e) => {
-  dragDepth = 0;
-  document.body.classList.remove('dragging');
-  // Drops onto a file field fill that field (the browser does it); elsewhere, files are sniffed.
-  if ((e.target as HTMLElement).tagName === 'INPUT') return;
-  e.preventDefault();
-  const files = [...(e.dataTransfer?.files ?? [])];
-  if (files.length) void dropFiles(files);
+installDrop({
+  kind, setKind, measure: measureNow, report: (f) => reportPanel.loadFile(f),
+  status: (text) => { $('status').textContent = text; },
 });
 
 setKind(kind());

@@ -18,7 +18,7 @@ import { PROFILES, resolveProfile, type VmmProfile } from '../../src/profiles.js
 import { cpuSignature, resolveVcpuType, VCPU_TYPE_NAMES } from '../../src/cpu.js';
 import { parseFirmware, FOUR_GIB } from '../../src/ovmf/firmware.js';
 import { cmdlineHash, type DirectBootHashes } from '../../src/ovmf/kernel-hashes.js';
-import { buildLegacySvsmPlan, MAX_VCPUS, type FirmwareImage, type UnknownSectionPolicy } from '../../src/ovmf/launch.js';
+import { buildLegacySvsmPlan, buildSnpOvmfPlan, MAX_VCPUS, type FirmwareImage, type UnknownSectionPolicy } from '../../src/ovmf/launch.js';
 import { manifestRegionSpecs, parseManifest, type FileOpener } from '../../src/regions/manifest.js';
 import { EMPTY_MEMORY } from '../../src/regions/memory.js';
 import type { RegionData } from '../../src/regions/replay.js';
@@ -165,7 +165,20 @@ export async function openLaunch(input: LaunchInput): Promise<OpenedLaunch> {
     firmware: ovmf, layout: ovmf.info, ...(boot ? { directBoot: boot } : {}), unknownSections: input.unknownSections ?? 'error',
     ...(input.product ? { product: input.product } : {}),
   });
-  return { kind: 'ovmf', launch, profiles: ALL_PROFILES.map(profileKey), usesGuestFeatures: true, defaults: {}, notes: [] };
+  return { kind: 'ovmf', launch, profiles: ALL_PROFILES.map(profileKey), usesGuestFeatures: true, defaults: {}, notes: planWarnings(ovmf, boot) };
+}
+
+/** The warnings the CLI prints for this firmware (ovmfLaunch builds plans without them). */
+function planWarnings(firmware: FirmwareImage, directBoot: DirectBootHashes | undefined): readonly string[] {
+  try {
+    return buildSnpOvmfPlan({
+      firmware, layout: firmware.info, vcpus: 1, profile: resolveProfile('qemu'), vcpuSignature: 0n, guestFeatures: 0x1n,
+      ...(directBoot ? { directBoot } : {}), unknownSections: 'zero',
+    }).warnings.map((w) => `warning: ${w}`);
+  } catch (e) {
+    if (isMeasureError(e)) return []; // measuring reports it, with the configuration's own settings
+    throw e;
+  }
 }
 
 /** The library's configuration for the form's settings (checked as the CLI checks its options). */
