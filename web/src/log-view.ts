@@ -97,8 +97,8 @@ export class StepLog {
       const cells = row.children;
       const text = [String(step), describeOrigin(r.origin), String(r.page), r.pageType, r.gpa, r.contents, r.digest];
       for (let c = 0; c < 7; c++) if (cells[c]!.textContent !== text[c]) cells[c]!.textContent = text[c]!;
-      (cells[5] as HTMLElement).title = r.contents;
-      (cells[6] as HTMLElement).title = r.digest;
+      if ((cells[5] as HTMLElement).title !== r.contents) (cells[5] as HTMLElement).title = r.contents;
+      if ((cells[6] as HTMLElement).title !== r.digest) (cells[6] as HTMLElement).title = r.digest;
     }
   }
 }
