@@ -203,11 +203,23 @@ describe.skipIf(!HAVE_CHROMIUM)('web page in headless Chromium', () => {
     expect(await downloaded('launch-log.jsonl', before)).toBe(readFileSync(join(dir, 'cli.jsonl'), 'utf8'));
   });
 
-  it('downloads reference values as `reference-values` writes them', async () => {
-    const want = await cli('reference-values', '--ovmf', SYNTH, '--vcpus', '1-8', '--vcpu-type', 'EPYC-v4', '--vmm-type', 'qemu:init2', '--guest-features', '0x1');
-    const before = count();
-    await page.click('#ref-download');
-    expect(await downloaded('reference-values.json', before)).toBe(want);
+  it('downloads reference values in each format as `reference-values` writes them', async () => {
+    const args = ['reference-values', '--ovmf', SYNTH, '--vcpus', '1-8', '--vcpu-type', 'EPYC-v4', '--vmm-type', 'qemu:init2', '--guest-features', '0x1'];
+    const formats: [string, string, string[], () => Promise<void>][] = [
+      ['json', 'reference-values.json', [], async () => {}],
+      ['trustee', 'rvps-message.json', ['--format', 'trustee', '--encoding', 'base64'], () => page.select('#ref-encoding', 'base64').then(() => undefined)],
+      ['go-sev-guest', 'go-sev-guest-policy.textproto', ['--format', 'go-sev-guest', '--policy', '0x30000'], () => page.type('#ref-policy', '0x30000')],
+      ['contrast', 'contrast-reference-values.json', ['--format', 'contrast', '--apeip'], () => page.click('#ref-apeip')],
+    ];
+    for (const [format, file, extra, choose] of formats) {
+      const want = await cli(...args, ...extra);
+      await page.select('#ref-format', format);
+      await choose();
+      const before = count();
+      await page.click('#ref-download');
+      expect(await downloaded(file, before), format).toBe(want);
+    }
+    await page.select('#ref-format', 'json');
   });
 
   it('checks a report: a match, then an identify search that finds the configuration', async () => {

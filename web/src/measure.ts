@@ -9,13 +9,13 @@
  * ovmf-command.ts, attest-commands.ts), minus files on disk. When the library's one-call API
  * (src/api) lands, this module is the only one of the page that changes.
  */
-import { MeasureError, fail, isMeasureError } from '../../src/errors.js';
-import { hex64, parseUnsigned, toHex } from '../../src/bytes.js';
+import { fail, isMeasureError } from '../../src/errors.js';
+import { hex64, parseUnsigned } from '../../src/bytes.js';
 import { Chain, foldRunInline, type MeasureOptions, type MeasureResult } from '../../src/engine.js';
 import type { LaunchPlan, LaunchRun, StepOrigin } from '../../src/plan.js';
 import { PAGE_TYPE_NAMES, PageType } from '../../src/snp/page-info.js';
-import { PROFILES, resolveProfile, type VmmProfile } from '../../src/profiles.js';
-import { cpuSignature, resolveVcpuType, VCPU_TYPE_NAMES } from '../../src/cpu.js';
+import { resolveProfile, type VmmProfile } from '../../src/profiles.js';
+import { resolveVcpuType } from '../../src/cpu.js';
 import { parseFirmware, FOUR_GIB } from '../../src/ovmf/firmware.js';
 import { cmdlineHash, type DirectBootHashes } from '../../src/ovmf/kernel-hashes.js';
 import { buildLegacySvsmPlan, buildSnpOvmfPlan, MAX_VCPUS, type FirmwareImage, type UnknownSectionPolicy } from '../../src/ovmf/launch.js';
@@ -35,8 +35,6 @@ import type { AttestationReport } from '../../src/attestation/report.js';
 import { nobleSuite } from './hash-suite.js';
 import { PAGE_SIZE, pageDigests, sha256 } from './hash.js';
 import { REF_ENCODINGS, type RefFormat } from './refs.js';
-
-export { MeasureError, isMeasureError, VCPU_TYPE_NAMES, PROFILES };
 
 // ---- inputs ----
 
@@ -448,7 +446,6 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 // ---- reference values ----
 
-
 /** JSON with bigints as 0x-hex strings, as the CLI prints (src/cli/common.ts toJson). */
 export function toJson(value: unknown): string {
   return `${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`;
@@ -484,17 +481,7 @@ export function referenceValues(opened: OpenedLaunch, results: readonly ConfigRe
   }
 }
 
-// ---- small helpers the page shares ----
-
-export function profileChoices(): { name: string; eras: string[]; defaultEra: string }[] {
-  return Object.entries(PROFILES).map(([name, f]) => ({ name, eras: Object.keys(f.eras), defaultEra: f.defaultEra }));
-}
-
-export function vcpuSignatureOf(type: string): number {
-  return resolveVcpuType(type).signature;
-}
-
-export { cpuSignature, toHex, PageType };
+// ---- errors ----
 
 /** A failure as the page reports it: the library's code and message, or a bug. */
 export function describeError(e: unknown): { code: string; message: string } {

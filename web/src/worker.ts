@@ -120,7 +120,9 @@ async function handle(m: WorkerRequest): Promise<void> {
         if (!stale(lane, gen)) scope.postMessage({ type: 'table-error', lane, gen, error: describeError(e) });
       }
     } else if (m.type === 'refvalues') {
-      const rows = vcpuTable(launch, config, parseCounts(m.range), measuredFor(m.input, settings));
+      // Contrast's APEIP form is the 1-vCPU digest alone (the verifier extends it), as --apeip does.
+      const counts = m.options.format === 'contrast' && m.options.apeip ? [1] : parseCounts(m.range);
+      const rows = vcpuTable(launch, config, counts, measuredFor(m.input, settings));
       const out = referenceValues(launch, rows, m.options);
       scope.postMessage({ type: 'refvalues', lane, gen, ...out });
     } else {
