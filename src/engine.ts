@@ -55,7 +55,7 @@ export function zeroPageDigest(h: HashSuite): Uint8Array {
 export function checkRun(run: LaunchRun, index: number): void {
   const where = `plan run ${index} (${run.origin.kind})`;
   if (!Number.isSafeInteger(run.pages) || run.pages < 0) fail('plan', `${where}: bad page count ${run.pages}`);
-  if (run.gpa < 0n || (run.gpa & 0xfffn) !== 0n) fail('plan', `${where}: GPA ${hex64(run.gpa)} is not page aligned`);
+  if (run.gpa < 0n || ((run.gpa & 0xfffn) !== 0n && !run.unalignedGpa)) fail('plan', `${where}: GPA ${hex64(run.gpa)} is not page aligned`);
   if (run.gpa + BigInt(run.pages) * 4096n > 1n << 64n) fail('plan', `${where}: pages run past the 64-bit GPA space`);
   const measured = hasMeasuredContents(run.pageType);
   const k = run.contents.kind;
