@@ -15,8 +15,9 @@ function error(f: () => unknown): MeasureError {
   throw new Error('no error');
 }
 
-let n = 0;
-const fresh = (): string => mkdtempSync(join(tmpdir(), `vmfw-out-${n++}-`));
+const made: string[] = [];
+const fresh = (): string => { const d = mkdtempSync(join(tmpdir(), 'vmfw-out-')); made.push(d); return d; };
+afterAll(() => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
 
 describe('output files', () => {
   it('replace a regular file atomically and keep its permission bits', () => {
