@@ -93,7 +93,10 @@ export function parseUnsigned(text: string | number | bigint, what: string, max:
     }
     value = BigInt(s.replace(/_/g, ''));
   }
-  if (value < 0n || value > max) fail('bad-number', `${what}: ${text} is out of range (0 to 0x${max.toString(16)})`);
+  if (value < 0n || value > max) {
+    const shown = typeof text === 'string' && text.length > 40 ? `${describe(text)} (${text.length} characters)` : text;
+    fail('bad-number', `${what}: ${shown} is out of range (0 to 0x${max.toString(16)})`);
+  }
   return value;
 }
 

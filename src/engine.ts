@@ -28,7 +28,7 @@ export interface MeasureOptions {
   readonly hashes?: HashSuite;
   /** Called once per step, in order, when a launch log is wanted. */
   readonly onStep?: (record: LogRecord) => void;
-  /** Refuse plans with more steps than this (default MAX_LAUNCH_STEPS). */
+  /** Most launch steps measured before the plan is refused (default MAX_LAUNCH_STEPS; the CLI's --max-steps). */
   readonly maxSteps?: number;
 }
 
@@ -39,10 +39,20 @@ export interface MeasureResult {
 }
 
 /**
- * More launch steps than any real launch has (2^30 pages = 4 TiB measured). A region list can ask
- * for a petabyte of ZERO pages in one line; refusing is better than hashing for days.
+ * Default cap on launch steps: 2^26 pages = 256 GiB measured, far more than a real launch
+ * (firmware, kernel-hashes page, a few ZERO ranges: thousands of steps). The chain is sequential,
+ * one SHA-384 per step whatever the page type: 2^26 steps take about a minute here (docs/robustness.md
+ * has the measured cost per 2^20 steps). A region list can ask for a petabyte of ZERO pages in one
+ * line; refusing is better than hashing for days. Raise it per call with MeasureOptions.maxSteps.
  */
-export const MAX_LAUNCH_STEPS = 2 ** 30;
+export const MAX_LAUNCH_STEPS = 2 ** 26;
+
+function describeSteps(n: number): string {
+  const log2 = Math.log2(n);
+  const bytes = n * 4096;
+  const size = bytes >= 2 ** 40 ? `${bytes / 2 ** 40} TiB` : bytes >= 2 ** 30 ? `${bytes / 2 ** 30} GiB` : `${bytes / 2 ** 20} MiB`;
+  return `${Number.isInteger(log2) ? `2^${log2}` : n} steps, ${size} of pages`;
+}
 
 /** Pages read per chunk from a streamed source: 1 MiB keeps memory flat. */
 export const READ_CHUNK_PAGES = 256;
@@ -57,7 +67,7 @@ export function zeroPageDigest(h: HashSuite): Uint8Array {
 export function checkRun(run: LaunchRun, index: number): void {
   const where = `plan run ${index} (${run.origin.kind})`;
   if (!Number.isSafeInteger(run.pages) || run.pages < 0) fail('plan', `${where}: bad page count ${run.pages}`);
-  if (run.gpa < 0n || (run.gpa & 0xfffn) !== 0n) fail('plan', `${where}: GPA ${hex64(run.gpa)} is not page aligned`);
+  if (run.gpa < 0n || ((run.gpa & 0xfffn) !== 0n && !run.unalignedGpa)) fail('plan', `${where}: GPA ${hex64(run.gpa)} is not page aligned`);
   if (run.gpa + BigInt(run.pages) * 4096n > 1n << 64n) fail('plan', `${where}: pages run past the 64-bit GPA space`);
   const measured = hasMeasuredContents(run.pageType);
   const k = run.contents.kind;
@@ -78,9 +88,10 @@ export class Chain {
     plan.runs.forEach(checkRun);
     const steps = plan.runs.reduce((n, r) => n + r.pages, 0);
     const cap = options.maxSteps ?? MAX_LAUNCH_STEPS;
+    if (!Number.isSafeInteger(cap) || cap < 0) fail('bad-number', `the step cap ${cap} is not a non-negative integer`);
     if (steps > cap) {
       const biggest = plan.runs.reduce((a, b) => (b.pages > a.pages ? b : a));
-      fail('too-many-steps', `the launch has ${steps} steps (more than ${cap}; --max-steps raises the cap); the largest run is ${describeOrigin(biggest.origin)} with ${biggest.pages} pages at ${hex64(biggest.gpa)}`);
+      fail('too-many-steps', `the launch has ${steps} steps, more than the cap of ${describeSteps(cap)} (raise it with --max-steps); the largest run is ${describeOrigin(biggest.origin)} with ${biggest.pages} pages at ${hex64(biggest.gpa)}`);
     }
     this.ld = new LaunchDigest(plan.seed, options.hashes ?? defaultSuite);
   }

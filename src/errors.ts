@@ -96,6 +96,7 @@ export const ERROR_CODES = {
   'igvm-param-index-reuse': { category: 'input', meaning: "A parameter area index is declared twice.", fix: "Rebuild the file." },
   'igvm-param-index-invalid': { category: 'input', meaning: "A parameter usage or insert names an undeclared or already inserted area.", fix: "Rebuild the file." },
   'igvm-param-offset-range': { category: 'input', meaning: "A parameter does not fit in its area at its byte offset.", fix: "Rebuild the file." },
+  'igvm-gpa-range': { category: 'input', meaning: "A PARAMETER_INSERT's parameter area, placed at the insert's gpa, runs past the 64-bit GPA space.", fix: "The file is damaged: the insert's gpa or the area's number_of_bytes is wrong." },
   'igvm-bad-vp-context': { category: 'input', meaning: "A VP_CONTEXT is malformed for its platform (mask, type, GPA, trailing bytes).", fix: "Rebuild the file." },
   'igvm-duplicate-vp-context': { category: 'input', meaning: "Two VP_CONTEXTs for the same platform and vp_index.", fix: "Rebuild the file." },
   'igvm-duplicate-policy': { category: 'input', meaning: "More than one GUEST_POLICY for one platform.", fix: "Rebuild the file." },

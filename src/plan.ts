@@ -40,6 +40,12 @@ export interface LaunchRun {
   readonly pages: number;
   readonly contents: RunContents;
   readonly origin: StepOrigin;
+  /**
+   * Set only where a reference measures pages at an unaligned GPA, which the engine otherwise
+   * refuses: sev-snp-measure's snp:svsm mode loads the SVSM image ending at (OVMF GPA - vars size),
+   * unaligned when the vars size is not a multiple of 4096, and writes that GPA into PAGE_INFO.
+   */
+  readonly unalignedGpa?: true;
 }
 
 export interface LaunchPlan {

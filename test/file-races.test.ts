@@ -16,6 +16,7 @@ import { MeasureError } from '../src/errors.js';
 import { REPO, buildPrivateDist } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmfw-races-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function codeOf(f: () => unknown): Promise<string> {
   try { await f(); } catch (e) { if (e instanceof MeasureError) return `${e.code}: ${e.message}`; throw e; }

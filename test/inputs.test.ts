@@ -11,6 +11,7 @@ import { runCli, captureIO } from '../src/cli/main.js';
 import { REPO, buildPrivateDist } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmfw-inputs-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function error(f: () => unknown): MeasureError {
   try { f(); } catch (e) { if (e instanceof MeasureError) return e; throw e; }

@@ -15,8 +15,9 @@ function error(f: () => unknown): MeasureError {
   throw new Error('no error');
 }
 
-let n = 0;
-const fresh = (): string => mkdtempSync(join(tmpdir(), `vmfw-out-${n++}-`));
+const made: string[] = [];
+const fresh = (): string => { const d = mkdtempSync(join(tmpdir(), 'vmfw-out-')); made.push(d); return d; };
+afterAll(() => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
 
 describe('output files', () => {
   it('replace a regular file atomically and keep its permission bits', () => {
@@ -117,6 +118,12 @@ describe('output files', () => {
       { path: 'a.bin', data: '1', what: '--struct-out' },
       { path: './a.bin', data: '2', what: '--regions-out' },
     ], { cwd: d })).message).toBe('--regions-out: cannot write ./a.bin: --struct-out writes the same file');
+    symlinkSync('.', join(d, 'here'));
+    expect(error(() => writeOutputs([
+      { path: 'new.bin', data: '1', what: '--struct-out' },
+      { path: 'here/new.bin', data: '2', what: '--regions-out' },
+    ], { cwd: d })).message).toBe('--regions-out: cannot write here/new.bin: --struct-out writes the same file');
+    rmSync(join(d, 'here'));
     writeOutputs([{ path: 'a.bin', data: '1', what: '--struct-out' }, { path: 'b.bin', data: new Uint8Array([2]), what: '--regions-out' }], { cwd: d });
     expect(readFileSync(join(d, 'a.bin'), 'utf8') + readFileSync(join(d, 'b.bin'), 'latin1')).toBe('1\u0002');
     expect(readdirSync(d).sort()).toEqual(['a.bin', 'b.bin', 's.bin']);

@@ -119,8 +119,14 @@ function areaSizes(f: IgvmFile): Map<number, bigint> {
   return m;
 }
 
-function insertRun(h: IgvmHeader & { kind: 'parameter-insert' }, pages: number): LaunchRun {
-  return { pageType: PageType.Unmeasured, gpa: h.gpa, pages, contents: { kind: 'none' }, origin: origin(h) };
+const GPA_SPACE_END = 1n << 64n;
+
+/** The UNMEASURED pages of a PARAMETER_INSERT: `bytes` (its area's size, or one page) from its gpa. */
+function insertRun(h: IgvmHeader & { kind: 'parameter-insert' }, bytes: bigint): LaunchRun {
+  if (h.gpa + bytes > GPA_SPACE_END) {
+    fail('igvm-gpa-range', `${at(h)}: gpa ${hex(h.gpa)} + parameter area ${h.areaIndex}'s number_of_bytes ${hex(bytes)} runs past the 64-bit GPA space`, { offset: h.offset + 8, field: 'gpa' });
+  }
+  return { pageType: PageType.Unmeasured, gpa: h.gpa, pages: Number(bytes / 4096n), contents: { kind: 'none' }, origin: origin(h) };
 }
 
 function vmsaRun(data: Uint8Array, gpa: bigint, vcpu: number, detail: string): LaunchRun {
@@ -196,7 +202,7 @@ function measureQemu(f: IgvmFile, o: IgvmMeasureOptions): IgvmMeasurement {
       case 'parameter-insert':
         if (!applies(h.mask)) break;
         if (!defer) flush();
-        runs.push(insertRun(h, Number(sizes.get(h.areaIndex)! / 4096n)));
+        runs.push(insertRun(h, sizes.get(h.areaIndex)!));
         break;
       case 'vp-context':
         if (!applies(h.mask) || !isVmsaContext(f, h)) break;
@@ -251,7 +257,7 @@ function measureIgvmCrate(f: IgvmFile): IgvmMeasurement {
       if (h.flags & PageDataFlags.SHARED) continue; // shared pages are host visible: not measured at all
       runs.push(...pageDataRuns(f, h, 1, PageType.Normal));
     } else if (h.kind === 'parameter-insert' && applies(h.mask)) {
-      runs.push(insertRun(h, Number(sizes.get(h.areaIndex)! / 4096n)));
+      runs.push(insertRun(h, sizes.get(h.areaIndex)!));
     } else if (h.kind === 'vp-context' && applies(h.mask) && isVmsaContext(f, h)) {
       const data = fileData(f, h.fileOffset);
       pages.push(data);
@@ -273,7 +279,7 @@ function measureIgvmmeasure(f: IgvmFile, o: IgvmMeasureOptions): IgvmMeasurement
       if (big && h.fileOffset !== 0) fail('igvm-igvmmeasure-2mb-data', `${at(h)}: a 2 MiB page with file data trips igvmmeasure's data-length assertion`);
       runs.push(...pageDataRuns(f, h, big ? PAGE_2MB / 4096 : 1, o.nativeZero ? PageType.Zero : PageType.Normal));
     } else if (h.kind === 'parameter-insert' && applies(h.mask)) {
-      runs.push(insertRun(h, 1)); // igvmmeasure inserts one page whatever the area size
+      runs.push(insertRun(h, 4096n)); // igvmmeasure inserts one page whatever the area size
     } else if (h.kind === 'vp-context' && isVmsaContext(f, h)) {
       // igvmmeasure does not test the VP context's compatibility mask.
       const data = fileData(f, h.fileOffset);

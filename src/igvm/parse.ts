@@ -113,6 +113,11 @@ export function parseIgvm(input: Uint8Array | ByteSource): IgvmFile {
   if (vhOffset + vhSize > length || vhSize % 8 !== 0) {
     igvmFail('igvm-bad-vh-size', `variable_header_size (offset 0xc) is ${hex(vhSize)}: the section must be a multiple of 8 bytes inside the file`, 12, 'variable_header_size');
   }
+  // A source padded with zeros (a region shorter than its declared size) cannot hold headers in the padding.
+  const backed = source.dataLength ?? length;
+  if (vhOffset + vhSize > backed) {
+    igvmFail('igvm-bad-vh-size', `variable_header_size (offset 0xc) is ${hex(vhSize)}: the headers would end at ${hex(vhOffset + vhSize)}, but only the first ${hex(backed)} bytes of the image hold data (the rest is zero padding)`, 12, 'variable_header_size');
+  }
   const dataStart = vhOffset + vhSize;
   if (dataStart >= length) igvmFail('igvm-empty-file-data', 'the file-data section after the variable headers is empty', dataStart);
   // The variable headers are read once (their size is bounded by the file's); offsets below stay absolute.

@@ -15,10 +15,10 @@
  * or a closed descriptor into an `output` error the CLI reports.
  */
 import {
-  accessSync, closeSync, chmodSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync,
+  accessSync, closeSync, chmodSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeSync,
   type Stats,
 } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MeasureError, fail } from '../errors.js';
 import { isStdin } from './input.js';
@@ -91,7 +91,8 @@ function classify(o: OutputSpec, cwd: string): Target {
       let dir: Stats;
       try { dir = statSync(dirname(p)); } catch { return outputFail(o, `directory ${dirname(p)} does not exist`); }
       if (!dir.isDirectory()) return outputFail(o, `${dirname(p)} is not a directory`);
-      return { kind: 'file', path: p };
+      // The directory's real path, so two spellings of one new file compare equal.
+      return { kind: 'file', path: join(realpathSync(dirname(p)), basename(p)) };
     }
     if (st.isSymbolicLink()) {
       if (hop >= MAX_SYMLINK_HOPS) return outputFail(o, 'too many levels of symbolic links');

@@ -49,6 +49,12 @@ export interface FirmwareLayout {
 /** Random access to an image too large to hold whole (a firmware region read from guest memory). */
 export interface ByteSource {
   readonly length: number;
+  /**
+   * When set, only bytes [0, dataLength) hold data and the rest reads as zero padding (a region
+   * source shorter than its region): parsers refuse structures that would have to lie in the padding
+   * before reading them, so the cost follows the real data, not a declared size.
+   */
+  readonly dataLength?: number;
   /** Returns bytes [offset, offset + length); the caller keeps within bounds. */
   read(offset: number, length: number): Uint8Array;
 }

@@ -207,7 +207,10 @@ function requireResetEip(layout: FirmwareLayout, what: string): number {
 export function firmwareRun(image: FirmwareImage, what = 'firmware', endAt = FOUR_GIB, kind = 'firmware'): LaunchRun {
   const size = imageSize(image);
   const gpa = firmwareGpa(size, what, endAt);
-  return { pageType: PageType.Normal, gpa: BigInt(gpa), pages: size / PAGE_SIZE, contents: imageContents(image), origin: { kind } };
+  return {
+    pageType: PageType.Normal, gpa: BigInt(gpa), pages: size / PAGE_SIZE, contents: imageContents(image), origin: { kind },
+    ...(gpa % PAGE_SIZE !== 0 ? { unalignedGpa: true as const } : {}),
+  };
 }
 
 /** The SNP launch of an OVMF image (sev-snp-measure --mode snp). */
@@ -259,6 +262,12 @@ export function buildLegacySvsmPlan(l: LegacySvsmLaunch): BuiltPlan {
   }
   const svsmEnd = ovmfGpa - l.varsSize;
   const svsmGpa = firmwareGpa(imageSize(l.svsm), 'SVSM image', svsmEnd);
+  const warnings: string[] = [];
+  if (l.varsSize % PAGE_SIZE !== 0) {
+    // sev-snp-measure (guest.py svsm_calc_launch_digest) places the SVSM at OVMF GPA - vars size - SVSM size
+    // whatever that is, and its PAGE_INFO records carry the unaligned GPAs: this reproduces its digest.
+    warnings.push(`vars size ${l.varsSize} is not a multiple of 4096: the SVSM image is measured at the unaligned GPA 0x${svsmGpa.toString(16)}, as sev-snp-measure computes it; a real SNP launch update needs page-aligned GPAs, so check the vars size`);
+  }
   const entry = svsmEntryOffset(l.svsm.info);
   const eip = entry + svsmGpa;
   if (eip > 0xffffffff) fail('svsm-layout', `SVSM entry 0x${eip.toString(16)} (SVSM_INFO 0x${entry.toString(16)} + load GPA 0x${svsmGpa.toString(16)}) is above 4 GiB`);
@@ -273,7 +282,7 @@ export function buildLegacySvsmPlan(l: LegacySvsmLaunch): BuiltPlan {
     template: LEGACY_SVSM_VMSA, bspEip: eip, apEip: eip, vcpuSignature: l.vcpuSignature, sevFeatures: 0x1n,
   }, 'SVSM image');
   runs.push(...vmsaRuns(pages, resolveVmsaGpa(qemu)));
-  return { plan: { runs }, vmsaPages: pages, warnings: [] };
+  return { plan: { runs }, vmsaPages: pages, warnings };
 }
 
 export interface SevLaunch {

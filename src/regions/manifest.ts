@@ -137,7 +137,19 @@ function parseSource(v: unknown, what: string): ManifestSource {
   onlyKeys(v, [kinds[0]!], what);
   const text = v[kinds[0]!];
   if (typeof text !== 'string') fail('manifest', `${what}.${kinds[0]}: expected a string`);
-  return kinds[0] === 'hex' ? { hex: text } : { base64: text };
+  if (kinds[0] === 'hex') {
+    const digits = hexDigits(text);
+    if (!/^[0-9a-fA-F]*$/.test(digits)) fail('bad-hex', `${what}.hex: not a hex string (a character other than 0-9, a-f at index ${digits.search(/[^0-9a-fA-F]/)})`, { field: `${what}.hex` });
+    if (digits.length % 2 !== 0) fail('bad-hex', `${what}.hex: ${digits.length} hex digits, an odd number (each byte takes two)`, { field: `${what}.hex` });
+    return { hex: text };
+  }
+  return { base64: text };
+}
+
+/** The digits of an inline hex source, as fromHex reads them (surrounding blanks and 0x dropped). */
+function hexDigits(text: string): string {
+  const t = text.trim();
+  return t.startsWith('0x') || t.startsWith('0X') ? t.slice(2) : t;
 }
 
 function parseLaunch(v: unknown): LaunchSettings {
@@ -217,7 +229,7 @@ export function parseManifest(text: string, what = 'manifest'): Manifest {
 /** The size a region takes from its source when it gives none (a file's is known only when opened). */
 function sourceLengthHint(s: ManifestSource): bigint | undefined {
   if ('kernelHashes' in s) return 4096n;
-  if ('hex' in s) return BigInt(s.hex.replace(/^0x/i, '').length / 2);
+  if ('hex' in s) return BigInt(hexDigits(s.hex).length / 2);
   if ('base64' in s) return BigInt(fromBase64(s.base64, 'source.base64').length);
   return s.length;
 }

@@ -3,7 +3,7 @@
  * vmfwupdate-snp/1 (docs/spec/regions.md): validation, then one launch plan of
  * the regions in array order, the firmware's metadata sections (optional), and the VMSAs.
  */
-import { fail } from '../errors.js';
+import { MeasureError, fail } from '../errors.js';
 import { hex64 } from '../bytes.js';
 import { PAGE_SIZE, PageType } from '../snp/page-info.js';
 import type { LaunchPlan, LaunchRun, RunContents } from '../plan.js';
@@ -166,6 +166,7 @@ function regionSource(r: RegionSpec, memory: GuestMemory): ByteSource {
   const size = Number(r.size);
   return {
     length: size,
+    ...(r.data && r.data.length < size ? { dataLength: r.data.length } : {}),
     read(offset, length) {
       const out = new Uint8Array(length);
       if (r.data) {
@@ -265,11 +266,17 @@ export function replayRegions(input0: ReplayInput): ReplayedLaunch {
     if (launch.profile.name !== 'qemu') fail('profile', `region ${igvmIndex}: IGVM images are executed by QEMU's loader; use profile qemu, not ${launch.profile.name}`, { region: igvmIndex });
     const r = regions[igvmIndex]!;
     if (r.size > 1n << 32n) fail('igvm-unsupported', `region ${igvmIndex}: an IGVM image of ${hex64(r.size)} bytes is larger than the format allows`, { region: igvmIndex });
-    const image = regionSource(r, input.memory).read(0, Number(r.size));
-    igvm = measureIgvm(parseIgvm(image), {
-      semantics: 'qemu', vcpus: launch.vcpus, vcpuSignature: launch.vcpuSignature, apVmsa: launch.igvmApVmsa ?? 'reset',
-      era: launch.profile.era === 'pre-init2' ? 'pre-init2' : 'init2',
-    });
+    // Parsed in place: the fixed header is checked before anything else is read, and page data
+    // is read when measured, so a declared size (up to 4 GiB) is never allocated.
+    try {
+      igvm = measureIgvm(parseIgvm(regionSource(r, input.memory)), {
+        semantics: 'qemu', vcpus: launch.vcpus, vcpuSignature: launch.vcpuSignature, apVmsa: launch.igvmApVmsa ?? 'reset',
+        era: launch.profile.era === 'pre-init2' ? 'pre-init2' : 'init2',
+      });
+    } catch (e) {
+      if (!(e instanceof MeasureError)) throw e;
+      throw new MeasureError(e.code, `region ${igvmIndex} (IGVM image): ${e.message}`, { ...e.details, region: igvmIndex });
+    }
   }
 
   const fwIndex = findFirmwareRegion(regions);
