@@ -13,7 +13,7 @@ import { measurePlan } from '../src/engine.js';
 import { MeasureError } from '../src/errors.js';
 import { toHex } from '../src/bytes.js';
 import { withAllocationTracking } from './properties/harness.js';
-import { SHARED, noteSkippedWithoutShared } from './helpers.js';
+import { REPO } from './helpers.js';
 
 function error(f: () => unknown): MeasureError {
   try { f(); } catch (e) { if (e instanceof MeasureError) return e; throw e; }
@@ -106,7 +106,6 @@ describe('an IGVM_IMAGE region is checked before it is read', () => {
 });
 
 describe('snp:svsm with a vars size that is not a page multiple', () => {
-  noteSkippedWithoutShared('svsm vars-size vectors');
   // Reference: virtee/sev-snp-measure 8f2b337e38bc83f87cd30f3253cdfe8e3e12cc3a, run on the shared fixtures
   // (sev-snp-measure.py --mode=snp:svsm --vcpus=2 --vcpu-type=EPYC-v4 --ovmf=... --svsm=... --vars-size=N):
   // it places the SVSM at (OVMF GPA - N) - size, unaligned, and hashes PAGE_INFO with that GPA.
@@ -116,8 +115,8 @@ describe('snp:svsm with a vars size that is not a page multiple', () => {
     [4097, '52e5ac170425a8524063d671665b2d307a0e66e1328ab3aa000fa75f9711e1439f695163ce239e2d73206da53416fbf4', '0xffb6cfff'],
   ];
   for (const [vars, digest, gpa] of expected) {
-    it.skipIf(!SHARED)(`--vars-size ${vars} gives sev-snp-measure's digest`, async () => {
-      const io = captureIO(join(SHARED!, 'fixtures'));
+    it(`--vars-size ${vars} gives sev-snp-measure's digest`, async () => {
+      const io = captureIO(join(REPO, 'vectors', 'fixtures'));
       const rc = await runCli(['ovmf', '--mode=snp:svsm', '--vcpus=2', '--vcpu-type=EPYC-v4', '--ovmf=svsm_ovmf.fd', '--svsm=svsm.bin', `--vars-size=${vars}`], io);
       expect(io.stdout).toBe(`${digest}\n`);
       expect(rc).toBe(0);
