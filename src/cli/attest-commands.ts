@@ -178,7 +178,7 @@ export async function runVerify(a: VerifyArgs, args: CommandArgs, io: CliIO): Pr
     const c = singleConfig(d, launch);
     computedLog = a.log !== undefined || a['expected-log'] !== undefined ? new LogCollector() : undefined;
     expected = { kind: 'digests', digests: [(await measurePlanParallel(launch.plan(c), { ...(computedLog ? { onStep: computedLog.onStep } : {}), ...(d.maxSteps !== undefined ? { maxSteps: d.maxSteps } : {}) })).digest] };
-    if (computedLog && a.log !== undefined) computedLog.write(a.log, io);
+    if (computedLog && a.log !== undefined) writeOutput(args, io, a.log, computedLog.text(), '--log');
     config = { kind: launch.kind, vcpus: c.vcpus, profile: c.profile.name, era: c.profile.era, vcpuType: c.vcpuType ?? null, vcpuSignature: c.vcpuSignature ?? null, guestFeatures: c.guestFeatures };
   }
   let measurement: Check;
@@ -487,7 +487,7 @@ export function runReferenceValues(a: RefArgs, d0: LaunchDescription, args: Comm
       }
       if (a.out !== undefined && a.out !== '-') {
         checkGoSevGuestOutFile(a.out, cfgs.length);
-        writeOutput(a.out, cfgs[0]!.text, io);
+        writeOutput(args, io, a.out, cfgs[0]!.text, '--out');
         return 0;
       }
       io.out(goSevGuestStream(cfgs));
@@ -501,7 +501,7 @@ export function runReferenceValues(a: RefArgs, d0: LaunchDescription, args: Comm
       break;
     }
   }
-  writeOutput(a.out ?? '-', text, io);
+  writeOutput(args, io, a.out ?? '-', text, '--out');
   return 0;
 }
 

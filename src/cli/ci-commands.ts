@@ -149,6 +149,6 @@ export function runReferenceValuesFromLock(args: CommandArgs, io: CliIO): number
     }
     case 'contrast': text = toJson({ snp: contrastEntries(results) }); break;
   }
-  writeOutput(typeof args.values['out'] === 'string' ? args.values['out'] : '-', text, io);
+  writeOutput(args, io, typeof args.values['out'] === 'string' ? args.values['out'] : '-', text, '--out');
   return EXIT_OK;
 }

@@ -3,7 +3,9 @@ import { fail } from '../errors.js';
 import { parseUnsigned, toBase64, toHex } from '../bytes.js';
 import type { LogRecord } from '../engine.js';
 import { logLine } from '../formats.js';
-import { writeFileAtomic } from '../node/files.js';
+import { writeOutputs, type InputRef, type OutputSpec } from '../node/output.js';
+import { optionByKey } from '../options/table.js';
+import type { CommandArgs } from './commands.js';
 import type { CliIO } from './io.js';
 
 export type OutputFormat = 'hex' | 'base64';
@@ -30,15 +32,43 @@ export function oneOf<T extends string>(v: string, flag: string, choices: readon
 export class LogCollector {
   readonly lines: string[] = [];
   readonly onStep = (r: LogRecord): void => { this.lines.push(logLine(r)); };
-  write(path: string, io: CliIO): void {
-    writeOutput(path, this.lines.length ? `${this.lines.join('\n')}\n` : '', io);
+  text(): string {
+    return this.lines.length ? `${this.lines.join('\n')}\n` : '';
   }
 }
 
-/** Writes an output option's target: `-` is stdout, anything else a file (see node/files.ts for the rules). */
-export function writeOutput(path: string, data: string | Uint8Array, io: CliIO): void {
-  if (path === '-') { io.out(data); return; }
-  writeFileAtomic(path, data, io.cwd);
+/** The files a command reads (its file options and positionals): no output may replace one. */
+export function inputPaths(a: CommandArgs): InputRef[] {
+  const out: InputRef[] = [];
+  for (const [key, v] of Object.entries(a.values)) {
+    const decl = optionByKey(key);
+    if (decl?.io !== 'file' || typeof v !== 'string' || v === '-' || v === '') continue;
+    out.push({ path: v, what: `--${decl.name}` });
+  }
+  return out;
+}
+
+/**
+ * A command's outputs, written together when it is done: all or none of the regular files, never
+ * onto one of its inputs, `-` to standard output (node/output.ts has the rules).
+ */
+export class Outputs {
+  private readonly specs: OutputSpec[] = [];
+  constructor(private readonly a: CommandArgs, private readonly io: CliIO) {}
+  add(path: string, data: string | Uint8Array, what: string): this {
+    if (path === '') fail('output', `${what}: the path is empty`);
+    this.specs.push({ path, data, what });
+    return this;
+  }
+  get size(): number { return this.specs.length; }
+  commit(): void {
+    writeOutputs(this.specs, { cwd: this.io.cwd, inputs: inputPaths(this.a), stdout: { write: (d) => this.io.out(d) } });
+  }
+}
+
+/** One output of a command (see Outputs). */
+export function writeOutput(a: CommandArgs, io: CliIO, path: string, data: string | Uint8Array, what: string): void {
+  new Outputs(a, io).add(path, data, what).commit();
 }
 
 /** JSON with bigints written as 0x-hex strings, so values above 2^53 survive. */

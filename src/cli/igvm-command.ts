@@ -10,7 +10,7 @@ import { describeIgvm, formatIgvmText } from '../igvm/inspect.js';
 import { isStdin, readInputFile } from '../node/files.js';
 import { fileWindow } from '../node/file-extent.js';
 import { sourceSha256 } from '../ovmf/firmware.js';
-import { formatDigest, LogCollector, toJson, type OutputFormat } from './common.js';
+import { formatDigest, LogCollector, toJson, writeOutput, type OutputFormat } from './common.js';
 import type { CliIO } from './io.js';
 import type { CommandArgs } from './commands.js';
 import type { LaunchDescription } from '../launch/description.js';
@@ -61,7 +61,7 @@ export async function runIgvmCommand(args: CommandArgs, io: CliIO): Promise<numb
   const m = measureIgvm(file, opts);
   const log = a['log'] !== undefined ? new LogCollector() : undefined;
   const r = await measurePlanParallel(m.plan, { ...(log ? { onStep: log.onStep } : {}), ...(d.maxSteps !== undefined ? { maxSteps: d.maxSteps } : {}) });
-  if (log) log.write(String(a['log']), io);
+  if (log) writeOutput(args, io, String(a['log']), log.text(), '--log');
   for (const w of m.warnings) io.err(`warning: ${w}\n`);
   const idStatus = idBlockStatus(m.idBlockLd, r.digest);
   if (idStatus === 'mismatch') io.err('warning: the file\'s SNP_ID_BLOCK expects a different launch digest; the firmware would refuse this launch (BAD_MEASUREMENT)\n');

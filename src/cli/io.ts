@@ -1,3 +1,4 @@
+import { processStdout } from '../node/output.js';
 /** What a command may touch: output streams and the directory relative paths resolve against. */
 export interface CliIO {
   readonly cwd: string;
@@ -5,9 +6,14 @@ export interface CliIO {
   err(text: string): void;
 }
 
+/**
+ * The process's streams. Standard output goes through a StdoutSink (node/output.ts): a reader
+ * that leaves (EPIPE) stops the output quietly, a full disk or closed descriptor becomes an
+ * `output` error that main() reports after the command.
+ */
 export const processIO: CliIO = {
   cwd: process.cwd(),
-  out: (t) => { process.stdout.write(t); },
+  out: (t) => { processStdout().write(t); },
   err: (t) => { process.stderr.write(t); },
 };
 

@@ -13,6 +13,7 @@ import { captureIO, processIO, type CliIO } from './io.js';
 import { EXIT_OK, EXIT_MISMATCH, EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_DIGEST } from './exit-codes.js';
 import { parseArgv, didYouMean } from './argv.js';
 import { COMMANDS, findCommand } from './commands.js';
+import { processStdout } from '../node/output.js';
 import { VERSION } from '../version.js';
 
 export { EXIT_OK, EXIT_MISMATCH, EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_DIGEST, VERSION };
@@ -90,5 +91,14 @@ export function reportError(e: unknown, io: CliIO, debug: boolean): number {
 export { captureIO };
 
 export async function main(): Promise<void> {
-  process.exitCode = await runCli(process.argv.slice(2));
+  const status = await runCli(process.argv.slice(2));
+  const sink = processStdout();
+  // EPIPE: the reader has gone; the status the command reached stands (a verify verdict too).
+  // A closed or full standard output lost the result: that is an error, never exit 0.
+  if (sink.flush() === 'closed' || sink.status === 'failed') {
+    process.stderr.write(`error[output]: ${sink.error?.message ?? 'standard output failed'}\n`);
+    process.exitCode = EXIT_INPUT;
+    return;
+  }
+  process.exitCode = status;
 }

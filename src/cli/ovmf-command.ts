@@ -6,7 +6,7 @@ import { fail } from '../errors.js';
 import { measurePlan } from '../engine.js';
 import { FORMATS } from '../formats.js';
 import { ovmfModePlan } from '../launch/build.js';
-import { formatDigest, LogCollector, toJson, writeOutput, type OutputFormat } from './common.js';
+import { formatDigest, LogCollector, Outputs, toJson, type OutputFormat } from './common.js';
 import { launchFromArgs } from './launch-args.js';
 import type { CommandArgs } from './commands.js';
 import type { CliIO } from './io.js';
@@ -27,8 +27,10 @@ export function run(a: CommandArgs, io: CliIO): number {
   const measured = r.built ? measurePlan(r.built.plan, { ...(log ? { onStep: log.onStep } : {}), ...(d.maxSteps !== undefined ? { maxSteps: d.maxSteps } : {}) }) : undefined;
   const digest = measured?.digest ?? r.digest;
   for (const w of r.warnings) io.err(`warning: ${w}\n`);
-  if (v['dumpVmsa'] === true) r.vmsaPages.forEach((p, i) => writeOutput(`vmsa${i}.bin`, p, io));
-  if (log) log.write(String(v['log']), io);
+  const outputs = new Outputs(a, io);
+  if (log) outputs.add(String(v['log']), log.text(), '--log');
+  if (v['dumpVmsa'] === true) r.vmsaPages.forEach((p, i) => outputs.add(`vmsa${i}.bin`, p, '--dump-vmsa'));
+  outputs.commit();
   // sev-snp-measure prints the firmware digest as bare hex whatever --output-format and -v say.
   if (mode === 'snp:ovmf-hash' && v['json'] !== true) { io.out(`${formatDigest(digest, 'hex')}\n`); return 0; }
   const text = formatDigest(digest, format);

@@ -2,8 +2,7 @@
  * `vmfw-measure regions`: replay a vmfwupdate region list (manifest or binary capture) and
  * print the launch digest after the update; plus from-ovmf, encode and decode.
  */
-import { closeSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { fail } from '../errors.js';
 import { hex64, toHex } from '../bytes.js';
 import { FORMATS } from '../formats.js';
@@ -20,8 +19,8 @@ import {
 import { replayRegions, replayUpdate, type ReplayOutcome } from '../regions/replay.js';
 import { ovmfRegionList } from '../regions/from-ovmf.js';
 import { guestMemoryFromFiles } from '../node/file-extent.js';
-import { readInputFile, writeFileAtomic } from '../node/files.js';
-import { formatDigest, LogCollector, oneOf, optInt, optU64, toJson, writeOutput, type OutputFormat, byFlag } from './common.js';
+import { readInputFile } from '../node/files.js';
+import { formatDigest, LogCollector, oneOf, optInt, optU64, Outputs, toJson, writeOutput, type OutputFormat, byFlag } from './common.js';
 import { resolveProfile } from '../profiles.js';
 import { directBoot, firmwareImage, ovmfModePlan } from '../launch/build.js';
 import type { LaunchDescription } from '../launch/description.js';
@@ -105,7 +104,7 @@ function replayFromArgs(a: RegionsArgs, d: LaunchDescription, io: CliIO): Replay
   return { outcome: replayUpdate({ struct, memory, launch }), settings };
 }
 
-export async function runRegions(a: RegionsArgs, d: LaunchDescription, io: CliIO): Promise<number> {
+export async function runRegions(a: RegionsArgs, d: LaunchDescription, args: CommandArgs, io: CliIO): Promise<number> {
   const format = oneOf(a['output-format'], '--output-format', ['hex', 'base64'] as const) as OutputFormat;
   const { outcome, settings } = replayFromArgs(a, d, io);
   if (outcome.outcome === 'disabled') {
@@ -115,7 +114,7 @@ export async function runRegions(a: RegionsArgs, d: LaunchDescription, io: CliIO
   }
   const log = a.log !== undefined ? new LogCollector() : undefined;
   const r = await measurePlanParallel(outcome.plan, { ...(log ? { onStep: log.onStep } : {}), ...(d.maxSteps !== undefined ? { maxSteps: d.maxSteps } : {}) });
-  if (log) log.write(a.log!, io);
+  if (log) writeOutput(args, io, a.log!, log.text(), '--log');
   const digest = formatDigest(r.digest, format);
   if (a.json) {
     io.out(toJson({
@@ -157,7 +156,7 @@ export function runFromOvmfCommand(a: CommandArgs, io: CliIO): number {
     ...(boot ? { directBoot: boot } : {}),
     unknownSections: d.unknownSections ?? 'error',
   });
-  writeOutput(out ?? '-', formatManifest(manifest), io);
+  writeOutput(a, io, out ?? '-', formatManifest(manifest), '--out');
   return 0;
 }
 
@@ -170,28 +169,19 @@ interface EncodeArgs {
 
 const alignUp = (v: bigint, a: bigint): bigint => (v + a - 1n) / a * a;
 
-/** Writes a sparse raw memory image: only the placed ranges hold data. */
-function writeMemoryImage(path: string, pieces: { gpa: bigint; write(fd: number): void; length: bigint }[], io: CliIO): void {
-  const full = resolve(io.cwd, path);
-  const tmp = join(dirname(full), `.${basename(full)}.${process.pid}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'w');
-    let end = 0n;
-    for (const p of pieces) { p.write(fd); if (p.gpa + p.length > end) end = p.gpa + p.length; }
-    ftruncateSync(fd, Number(end));
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, full);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* nothing to clean */ }
-    if ((e as Error).name === 'MeasureError') throw e;
-    fail('output', `cannot write ${path}: ${(e as Error).message}`);
-  }
+/** Largest memory image `encode --memory-out` builds (it is written whole, with the other outputs, all or none). */
+const MAX_MEMORY_IMAGE = 1 << 30;
+
+/** A raw memory image holding the placed ranges (zeros elsewhere). */
+function memoryImage(pieces: readonly { gpa: bigint; length: bigint; fill(into: Uint8Array): void }[]): Uint8Array {
+  const end = pieces.reduce((m, p) => (p.gpa + p.length > m ? p.gpa + p.length : m), 0n);
+  if (end > BigInt(MAX_MEMORY_IMAGE)) fail('usage', `--memory-out: the image would end at 0x${end.toString(16)}, past the ${MAX_MEMORY_IMAGE >> 20} MiB this tool writes; lower the src addresses (--staging-base, --struct-gpa, --regions-addr)`);
+  const image = new Uint8Array(Number(end));
+  for (const p of pieces) p.fill(image.subarray(Number(p.gpa), Number(p.gpa + p.length)));
+  return image;
 }
 
-export function runEncode(a: EncodeArgs, io: CliIO): number {
+export function runEncode(a: EncodeArgs, args: CommandArgs, io: CliIO): number {
   const { manifest, open } = loadManifest(a.manifest, 'manifest', io);
   if (!a['struct-out'] && !a['regions-out'] && !a['memory-out']) fail('usage', 'encode needs --struct-out, --regions-out and/or --memory-out');
   const size = structSize({ 'struct-size': a['struct-size'] });
@@ -202,7 +192,7 @@ export function runEncode(a: EncodeArgs, io: CliIO): number {
   if (structGpa < arrayEnd && regionsAddr < structGpa + BigInt(size)) fail('usage', '--struct-gpa and --regions-addr overlap');
   let next = optU64(a['staging-base'], '--staging-base') ?? alignUp(arrayEnd > structGpa + BigInt(size) ? arrayEnd : structGpa + BigInt(size), 0x1000n);
   const specs = manifestRegionSpecs(manifest, open);
-  const placed: { gpa: bigint; length: bigint; write(fd: number): void }[] = [];
+  const placed: { gpa: bigint; length: bigint; fill(into: Uint8Array): void }[] = [];
   const descriptors: RegionDescriptor[] = manifest.regions.map((r, i) => {
     const spec = specs[i]!;
     let src = r.src;
@@ -210,17 +200,7 @@ export function runEncode(a: EncodeArgs, io: CliIO): number {
       src ??= (() => { const s = next; next = alignUp(next + spec.size, 0x1000n); return s; })();
       const data = spec.data;
       const at = src;
-      placed.push({
-        gpa: at, length: BigInt(data.length),
-        write(fd) {
-          const chunk = new Uint8Array(Math.min(1 << 20, Math.max(1, data.length)));
-          for (let o = 0; o < data.length; o += chunk.length) {
-            const part = chunk.subarray(0, Math.min(chunk.length, data.length - o));
-            data.read(o, part);
-            writeSync(fd, part, 0, part.length, Number(at) + o);
-          }
-        },
-      });
+      placed.push({ gpa: at, length: BigInt(data.length), fill: (into) => data.read(0, into) });
     } else if ((r.flags & REGION_FLAGS.COPY) !== 0n && a['memory-out']) {
       fail('manifest', `regions[${i}]: COPY without a source cannot be encoded into a memory image`, { region: i });
     }
@@ -234,15 +214,15 @@ export function runEncode(a: EncodeArgs, io: CliIO): number {
   };
   const structBytes = encodeStruct(struct, size);
   const arrayBytes = encodeRegionArray(descriptors);
-  if (a['struct-out']) writeFileAtomic(a['struct-out'], structBytes, io.cwd);
-  if (a['regions-out']) writeFileAtomic(a['regions-out'], arrayBytes, io.cwd);
+  const outputs = new Outputs(args, io);
+  if (a['struct-out']) outputs.add(a['struct-out'], structBytes, '--struct-out');
+  if (a['regions-out']) outputs.add(a['regions-out'], arrayBytes, '--regions-out');
   if (a['memory-out']) {
-    placed.push({ gpa: structGpa, length: BigInt(size), write: (fd) => { writeSync(fd, structBytes, 0, size, Number(structGpa)); } });
-    placed.push({ gpa: regionsAddr, length: BigInt(arrayBytes.length), write: (fd) => { writeSync(fd, arrayBytes, 0, arrayBytes.length, Number(regionsAddr)); } });
-    const end = placed.reduce((m, p) => (p.gpa + p.length > m ? p.gpa + p.length : m), 0n);
-    if (end > BigInt(Number.MAX_SAFE_INTEGER)) fail('usage', 'the memory image would be larger than a file can be; lower the src addresses');
-    writeMemoryImage(a['memory-out'], placed, io);
+    placed.push({ gpa: structGpa, length: BigInt(size), fill: (into) => into.set(structBytes) });
+    placed.push({ gpa: regionsAddr, length: BigInt(arrayBytes.length), fill: (into) => into.set(arrayBytes) });
+    outputs.add(a['memory-out'], memoryImage(placed), '--memory-out');
   }
+  outputs.commit();
   io.out(toJson({
     structGpa: a['memory-out'] ? structGpa : null, structSize: size, regionsAddr, regionsCount: count,
     sources: descriptors.map((d, i) => ({ region: i, src: d.src })),
@@ -254,7 +234,7 @@ export function runEncode(a: EncodeArgs, io: CliIO): number {
 
 interface DecodeArgs extends MemoryArgs { out?: string; 'inline-limit': string }
 
-export function runDecode(a: DecodeArgs, launch: LaunchSettings, io: CliIO): number {
+export function runDecode(a: DecodeArgs, launch: LaunchSettings, args: CommandArgs, io: CliIO): number {
   const memory = guestMemory(a, io);
   if (a.struct === undefined && a['struct-at'] === undefined) fail('usage', 'decode needs --struct FILE or --struct-at GPA');
   const struct = capturedStruct(a, memory, io);
@@ -285,7 +265,7 @@ export function runDecode(a: DecodeArgs, launch: LaunchSettings, io: CliIO): num
     struct: { capabilities: struct.capabilities, firmwareSize: struct.firmwareSize, opaqueAddr: struct.opaqueAddr, control: struct.control },
     regions,
   };
-  writeOutput(a.out ?? '-', formatManifest(manifest), io);
+  writeOutput(args, io, a.out ?? '-', formatManifest(manifest), '--out');
   return 0;
 }
 
@@ -294,13 +274,13 @@ export function runDecode(a: DecodeArgs, launch: LaunchSettings, io: CliIO): num
 
 
 export function runRegionsCommand(a: CommandArgs, io: CliIO): Promise<number> {
-  return runRegions(byFlag(a) as unknown as RegionsArgs, launchFromArgs(a, io), io);
+  return runRegions(byFlag(a) as unknown as RegionsArgs, launchFromArgs(a, io), a, io);
 }
 
 export function runEncodeCommand(a: CommandArgs, io: CliIO): number {
-  return runEncode(byFlag(a) as unknown as EncodeArgs, io);
+  return runEncode(byFlag(a) as unknown as EncodeArgs, a, io);
 }
 
 export function runDecodeCommand(a: CommandArgs, io: CliIO): number {
-  return runDecode(byFlag(a) as unknown as DecodeArgs, launchOverrides(launchFromArgs(a, io)), io);
+  return runDecode(byFlag(a) as unknown as DecodeArgs, launchOverrides(launchFromArgs(a, io)), a, io);
 }
