@@ -10,7 +10,7 @@
  */
 import { fail } from '../errors.js';
 import { jsonKeys, parseJsonExact } from '../json-exact.js';
-import { didYouMean } from '../cli/argv.js';
+import { didYouMean } from '../options/suggest.js';
 
 export type LaunchKind = 'ovmf' | 'regions' | 'igvm';
 export const LAUNCH_KINDS: readonly LaunchKind[] = ['ovmf', 'regions', 'igvm'];
