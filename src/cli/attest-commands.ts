@@ -60,7 +60,7 @@ export function reportJson(r: AttestationReport): Record<string, unknown> {
 }
 
 function loadReport(path: string, io: CliIO): AttestationReport {
-  return parseReport(readInputFile(path, 'report', io.cwd), `report ${path}`);
+  return parseReport(readInputFile(path, 'report', io.cwd, 'report'), `report ${path}`);
 }
 
 export function runReportCommand(args: CommandArgs, io: CliIO): number {
@@ -212,7 +212,7 @@ export async function runVerify(a: VerifyArgs, args: CommandArgs, io: CliIO): Pr
   const ok = checks.every((c) => c.ok);
   let diff: string | undefined;
   if (!ok && a['expected-log'] !== undefined && computedLog) {
-    const want = parseLog(new TextDecoder().decode(readInputFile(a['expected-log'], '--expected-log', io.cwd)), a['expected-log']);
+    const want = parseLog(new TextDecoder().decode(readInputFile(a['expected-log'], '--expected-log', io.cwd, 'launch-log')), a['expected-log']);
     const have = parseLog(computedLog.lines.join('\n'), 'computed launch');
     diff = formatComparison(compareLogs(want, have), 'expected log', 'these inputs');
   }
@@ -352,8 +352,8 @@ export function runDiffCommand(args: CommandArgs, io: CliIO): number {
 }
 
 export function runDiff(a: { a: string; b: string; json: boolean }, io: CliIO): number {
-  const la = parseLog(new TextDecoder().decode(readInputFile(a.a, 'log A', io.cwd)), a.a);
-  const lb = parseLog(new TextDecoder().decode(readInputFile(a.b, 'log B', io.cwd)), a.b);
+  const la = parseLog(new TextDecoder().decode(readInputFile(a.a, 'log A', io.cwd, 'launch-log')), a.a);
+  const lb = parseLog(new TextDecoder().decode(readInputFile(a.b, 'log B', io.cwd, 'launch-log')), a.b);
   const c = compareLogs(la, lb);
   io.out(a.json ? toJson(c) : formatComparison(c, a.a, a.b));
   return c.identical ? 0 : EXIT_MISMATCH;
@@ -372,7 +372,7 @@ function matrixValues(args: CommandArgs, io: CliIO): Record<string, unknown> {
   const values = launchValues(args);
   const path = args.values['matrix'];
   if (typeof path !== 'string') return values;
-  const doc = parseJsonExact(new TextDecoder().decode(readInputFile(path, '--matrix', io.cwd)), `--matrix ${path}`, 'reference-values') as Record<string, unknown>;
+  const doc = parseJsonExact(new TextDecoder().decode(readInputFile(path, '--matrix', io.cwd, 'matrix')), `--matrix ${path}`, 'reference-values') as Record<string, unknown>;
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('reference-values', `--matrix ${path}: expected an object`);
   for (const [k0, v] of Object.entries(doc)) {
     const k = Object.hasOwn(MATRIX_ALIASES, k0) ? MATRIX_ALIASES[k0]! : k0;
@@ -519,8 +519,8 @@ export function runIdBlock(a: IdBlockArgs, io: CliIO): number {
   const policy = parseUnsigned(a.policy, '--policy');
   const familyId = a['family-id'] ? fromHex(a['family-id'], '--family-id', 16) : undefined;
   const imageId = a['image-id'] ? fromHex(a['image-id'], '--image-id', 16) : undefined;
-  const idKey = loadP384PrivateKey(readInputFile(a['id-key'], '--id-key', io.cwd), `--id-key ${a['id-key']}`);
-  const authorKey = a['author-key'] !== undefined ? loadP384PrivateKey(readInputFile(a['author-key'], '--author-key', io.cwd), `--author-key ${a['author-key']}`) : undefined;
+  const idKey = loadP384PrivateKey(readInputFile(a['id-key'], '--id-key', io.cwd, 'key'), `--id-key ${a['id-key']}`);
+  const authorKey = a['author-key'] !== undefined ? loadP384PrivateKey(readInputFile(a['author-key'], '--author-key', io.cwd, 'key'), `--author-key ${a['author-key']}`) : undefined;
   const signed = signIdBlock({ ld, ...(familyId ? { familyId } : {}), ...(imageId ? { imageId } : {}), guestSvn, policy }, idKey, authorKey);
   const out = {
     idBlock: toBase64(signed.idBlock), idAuth: toBase64(signed.idAuth),

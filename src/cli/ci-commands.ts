@@ -41,7 +41,7 @@ function ciPaths(args: CommandArgs, io: CliIO): CiPaths {
 }
 
 function readText(path: string, what: string, io: CliIO): string {
-  return new TextDecoder().decode(readInputFile(path, what, io.cwd));
+  return new TextDecoder().decode(readInputFile(path, what, io.cwd, 'reference-values'));
 }
 
 function computeEnv(paths: CiPaths, io: CliIO): ComputeEnv {

@@ -41,7 +41,7 @@ export function igvmMeasureOptions(d: LaunchDescription, given: ReadonlySet<stri
 
 /** Parses an IGVM file read on demand (stdin is read whole): page data is read when it is measured. */
 export function loadIgvm(path: string, io: CliIO): IgvmFile {
-  if (isStdin(path)) return parseIgvm(readInputFile(path, 'IGVM file', io.cwd));
+  if (isStdin(path)) return parseIgvm(readInputFile(path, 'IGVM file', io.cwd, 'igvm'));
   const w = fileWindow(path, 'IGVM file', io.cwd);
   return parseIgvm({ length: w.length, read: (o, n) => { const b = new Uint8Array(n); w.read(o, b); return b; } });
 }

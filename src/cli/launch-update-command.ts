@@ -27,7 +27,7 @@ export function runLaunchUpdateCommand(args: CommandArgs, io: CliIO): number {
   const format = oneOf(a['output-format'], '--output-format', ['hex', 'base64'] as const) as OutputFormat;
   const memory = guestMemoryFromFiles(a.memory, a.extent, io.cwd);
   let raw: Uint8Array;
-  if (a.struct !== undefined) raw = readInputFile(a.struct, '--struct', io.cwd);
+  if (a.struct !== undefined) raw = readInputFile(a.struct, '--struct', io.cwd, 'struct');
   else if (a['struct-at'] !== undefined) {
     const gpa = optU64(a['struct-at'], '--struct-at')!;
     if (!memory.covers(gpa, BigInt(VM_LAUNCHUPDATE_STRUCT_SIZE))) fail('launch-update', `the ${VM_LAUNCHUPDATE_STRUCT_SIZE}-byte struct is not in the supplied memory at ${hex64(gpa)}`);

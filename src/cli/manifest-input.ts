@@ -12,7 +12,7 @@ export interface LoadedManifest {
 }
 
 export function loadManifest(path: string, what: string, io: CliIO): LoadedManifest {
-  const text = new TextDecoder().decode(readInputFile(path, what, io.cwd));
+  const text = new TextDecoder().decode(readInputFile(path, what, io.cwd, 'manifest'));
   const baseDir = isStdin(path) ? io.cwd : dirname(resolve(io.cwd, path));
   return { manifest: parseManifest(text, `manifest ${path}`), open: (p, w, offset, length) => fileWindow(p, w, baseDir, offset, length) };
 }

@@ -74,7 +74,7 @@ function structSize(a: MemoryArgs): 40 | 36 {
 }
 
 function capturedStruct(a: MemoryArgs, memory: GuestMemory, io: CliIO): VmfwupdateStruct {
-  if (a.struct !== undefined) return decodeStruct(readInputFile(a.struct, '--struct', io.cwd), `--struct ${a.struct}`);
+  if (a.struct !== undefined) return decodeStruct(readInputFile(a.struct, '--struct', io.cwd, 'struct'), `--struct ${a.struct}`);
   const gpa = optU64(a['struct-at'], '--struct-at')!;
   const size = structSize(a);
   if (!memory.covers(gpa, BigInt(size))) fail('struct-range', `struct vmfwupdate (${size} bytes) is not available in the supplied memory at ${hex64(gpa)}`);

@@ -59,13 +59,13 @@ export async function referenceValues(launch: SweepOptions & { cwd?: string }, m
 /** Checks a report (bytes or a path) against expected values or a launch. */
 export async function verifyReport(report: Uint8Array | string, expected: VerifyExpectations & { cwd?: string }): Promise<VerifyResult> {
   const { cwd, ...rest } = expected;
-  const bytes = typeof report === 'string' ? readInputFile(report, 'report', cwd ?? process.cwd()) : report;
+  const bytes = typeof report === 'string' ? readInputFile(report, 'report', cwd ?? process.cwd(), 'report') : report;
   return verifyReportWith(environment(cwd), bytes, rest);
 }
 
 /** The configurations that explain a report (bytes or a path) or a digest string. */
 export async function identify(report: Uint8Array | string, launch: SweepOptions & { cwd?: string }): Promise<IdentifyResult> {
   const { cwd, ...rest } = launch;
-  const input = typeof report === 'string' && !/^(0x)?[0-9a-fA-F]{96}$/.test(report.trim()) && report.length !== 64 ? readInputFile(report, 'report', cwd ?? process.cwd()) : report;
+  const input = typeof report === 'string' && !/^(0x)?[0-9a-fA-F]{96}$/.test(report.trim()) && report.length !== 64 ? readInputFile(report, 'report', cwd ?? process.cwd(), 'report') : report;
   return identifyWith(environment(cwd), input, rest);
 }

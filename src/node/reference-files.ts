@@ -8,7 +8,7 @@ import { ensureOutputDirectory, isDirectory, readDirectoryTextFiles, readInputFi
 export function readReferenceValuesPath(path: string, cwd = process.cwd(), opts: ReadOptions = {}): ReferenceSet {
   const what = `--reference-values ${path}`;
   if (isDirectory(path, cwd)) return readGoSevGuestDirectory(readDirectoryTextFiles(path, what, cwd), what);
-  return readReferenceValues(new TextDecoder().decode(readInputFile(path, '--reference-values', cwd)), what, opts);
+  return readReferenceValues(new TextDecoder().decode(readInputFile(path, '--reference-values', cwd, 'reference-values')), what, opts);
 }
 
 /** `reference-values --format go-sev-guest --out-dir DIR`: creates DIR, writes one file per config; returns the paths written. */
