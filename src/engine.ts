@@ -41,7 +41,7 @@ export interface MeasureResult {
 /**
  * Default cap on launch steps: 2^26 pages = 256 GiB measured, far more than a real launch
  * (firmware, kernel-hashes page, a few ZERO ranges: thousands of steps). The chain is sequential,
- * one SHA-384 per step whatever the page type: 2^26 steps take about a minute here (docs/robustness.md
+ * one SHA-384 per step whatever the page type: 2^26 steps take about 1.5 minutes here (docs/robustness.md
  * has the measured cost per 2^20 steps). A region list can ask for a petabyte of ZERO pages in one
  * line; refusing is better than hashing for days. Raise it per call with MeasureOptions.maxSteps.
  */
