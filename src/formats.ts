@@ -21,3 +21,8 @@ export const FORMATS = {
 export function logLine(r: LogRecord): string {
   return JSON.stringify({ format: FORMATS.launchLog, ...r });
 }
+
+/** A JSON document as this tool writes it: two-space indent, bigints as 0x-hex strings (so values above 2^53 survive), a final newline. */
+export function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`;
+}

@@ -5,7 +5,7 @@
  * compared with the command line's for the same inputs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,9 +22,12 @@ import { buildSnpOvmfPlan } from '../src/ovmf/launch.js';
 import { resolveProfile } from '../src/profiles.js';
 import { measurePlan } from '../src/engine.js';
 import { PAGE_TYPE_NAMES } from '../src/snp/page-info.js';
+import { logLine } from '../src/formats.js';
+import { optionByKey } from '../src/options/table.js';
+import { REFERENCE_FORMATS } from '../src/attestation/reference-formats.js';
 import { logChunks, runOfStep, type LogRun } from '../web/src/log-format.js';
 import { breakThreshold, formatSize, layoutMap } from '../web/src/map-layout.js';
-import { configFor, measure, openLaunch, vcpuTable, type LaunchInput } from '../web/src/measure.js';
+import { configure, measure, openLaunch, referenceValues, vcpuTable, type LaunchInput, type RefOptions, type Settings } from '../web/src/measure.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -35,12 +38,13 @@ const DEBIAN = join(FIXTURES, 'debian-bookworm', 'OVMF.fd');
 const dir = mkdtempSync(join(tmpdir(), 'vmfw-web-'));
 const downloads = join(dir, 'downloads');
 
-async function cli(...args: string[]): Promise<string> {
-  const io = captureIO(dir);
+async function cliIn(cwd: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const io = captureIO(cwd);
   const rc = await runCli(args, io);
   expect(rc, io.stderr).toBe(0);
-  return io.stdout;
+  return io;
 }
+const cli = async (...args: string[]): Promise<string> => (await cliIn(dir, args)).stdout;
 
 const HEX96 = /^[0-9a-f]{96}$/;
 
@@ -62,8 +66,22 @@ function synthLaunch(): { runs: LogRun[]; lines: string[]; contents: Uint8Array;
   const runs = plan.runs.map((r) => { const x = { origin: r.origin, pageType: PAGE_TYPE_NAMES[r.pageType], gpa: r.gpa, pages: r.pages, firstStep: first }; first += r.pages; return x; });
   const lines: string[] = [];
   const contents = new Uint8Array(first * 48), digests = new Uint8Array(first * 48);
-  measurePlan(plan, { onStep: (r) => { lines.push(JSON.stringify(r)); contents.set(fromHex(r.contents, 'c'), r.step * 48); digests.set(fromHex(r.digest, 'd'), r.step * 48); } });
+  measurePlan(plan, { onStep: (r) => { lines.push(logLine(r)); contents.set(fromHex(r.contents, 'c'), r.step * 48); digests.set(fromHex(r.digest, 'd'), r.step * 48); } });
   return { runs, lines, contents, digests };
+}
+
+const OVMF_DIR = join(REPO, 'examples', 'ovmf');
+const REGIONS_DIR = join(REPO, 'examples', 'regions');
+const IGVM_DIR = join(REPO, 'examples', 'igvm');
+/** A file as the page holds it: the browser gives its name (no folder) and its bytes. */
+const named = (path: string): { name: string; bytes: Uint8Array } => ({ name: path.split('/').pop()!, bytes: new Uint8Array(readFileSync(path)) });
+const REGION_SOURCES = new Map([['OVMF-synthetic-amdsev.fd', named(SYNTH).bytes], ['kernel-hashes.page', named(join(REGIONS_DIR, 'kernel-hashes.page')).bytes]]);
+
+/** What the page computes for a launch, configuration and reference-values request. */
+async function pageReferenceValues(input: LaunchInput, settings: Settings, range: string, o: RefOptions): Promise<{ text: string; notes: readonly string[]; filename: string }> {
+  const opened = await openLaunch(input);
+  const configured = configure(opened, settings);
+  return referenceValues(opened, configured, range, o, await measure(opened, configured));
 }
 
 describe('web page modules (no browser needed)', () => {
@@ -95,20 +113,100 @@ describe('web page modules (no browser needed)', () => {
   it('reuses the measured prefix for the per-vCPU table: the same digests as the library sweep', async () => {
     const igvm = new Uint8Array(readFileSync(join(REPO, 'examples', 'igvm', 'example.igvm')));
     const inputs: LaunchInput[] = [
-      { kind: 'ovmf', ovmf: new Uint8Array(readFileSync(SYNTH)), kernel: new Uint8Array(readFileSync(join(REPO, 'examples', 'ovmf', 'vmlinuz-standin.bin'))), append: 'console=ttyS0' },
-      { kind: 'regions', manifest: readFileSync(join(REPO, 'examples', 'regions', 'uki-update.json'), 'utf8'), files: new Map([['OVMF-synthetic-amdsev.fd', new Uint8Array(readFileSync(SYNTH))], ['kernel-hashes.page', new Uint8Array(readFileSync(join(REPO, 'examples', 'regions', 'kernel-hashes.page')))]]) },
-      { kind: 'igvm', igvm },
+      { kind: 'ovmf', files: { ovmf: named(SYNTH), kernel: named(join(OVMF_DIR, 'vmlinuz-standin.bin')) }, options: { append: 'console=ttyS0' } },
+      { kind: 'regions', files: { manifest: named(join(REGIONS_DIR, 'uki-update.json')) }, sources: REGION_SOURCES },
+      { kind: 'igvm', files: { igvm: { name: 'example.igvm', bytes: igvm } } },
     ];
     const counts = [1, 2, 3, 5, 8];
     for (const input of inputs) {
       const opened = await openLaunch(input);
-      const config = configFor(opened, { vcpus: 3, vcpuType: 'EPYC-Milan', profile: 'qemu', guestFeatures: 1n });
+      const config = configure(opened, { vcpus: '3', vcpuType: 'EPYC-Milan', vmmType: 'qemu', guestFeatures: '0x1' });
       const m = await measure(opened, config, { log: true });
       const seeded = vcpuTable(opened, config, counts, m).map((r) => [r.vcpus, toHex(r.digest)]);
       expect(seeded).toEqual(vcpuTable(opened, config, counts).map((r) => [r.vcpus, toHex(r.digest)]));
       expect(seeded[2]).toEqual([3, toHex(m.digest)]);
     }
   });
+  it('offers the reference-value formats of the option vocabulary', () => {
+    expect([...REFERENCE_FORMATS]).toEqual(optionByKey('format')!.choices);
+  });
+
+  it('writes reference values byte for byte as `reference-values` does, for every format and kind of launch', async () => {
+    const settings: Settings = { vcpus: '2', vcpuType: 'EPYC-Genoa', vmmType: 'qemu', vmmEra: 'init2', guestFeatures: '0x1' };
+    const config = ['--vcpus', '1-4', '--vcpu-type', 'EPYC-Genoa', '--vmm-type', 'qemu', '--vmm-era', 'init2', '--guest-features', '0x1'];
+    // The CLI runs in each example's folder, so the paths it records are the file names the page has.
+    const launches: { cwd: string; args: string[]; input: LaunchInput }[] = [
+      {
+        cwd: OVMF_DIR, args: ['--ovmf', 'OVMF-synthetic-amdsev.fd', '--kernel', 'vmlinuz-standin.bin', '--initrd', 'initrd-standin.bin', '--append', 'console=ttyS0', '--product', 'genoa'],
+        input: { kind: 'ovmf', files: { ovmf: named(SYNTH), kernel: named(join(OVMF_DIR, 'vmlinuz-standin.bin')), initrd: named(join(OVMF_DIR, 'initrd-standin.bin')) }, options: { append: 'console=ttyS0', product: 'genoa' } },
+      },
+      {
+        cwd: REGIONS_DIR, args: ['--manifest', 'uki-update.json', '--product', 'milan'],
+        input: { kind: 'regions', files: { manifest: named(join(REGIONS_DIR, 'uki-update.json')) }, sources: REGION_SOURCES, options: { product: 'milan' } },
+      },
+      {
+        cwd: IGVM_DIR, args: ['--igvm', 'example.igvm', '--product', 'genoa'],
+        input: { kind: 'igvm', files: { igvm: named(join(IGVM_DIR, 'example.igvm')) }, options: { product: 'genoa' } },
+      },
+    ];
+    const requests: [string[], RefOptions][] = [
+      [[], { format: 'json' }],
+      [['--format', 'json', '--encoding', 'base64url'], { format: 'json', encoding: 'base64url' }],
+      [['--format', 'trustee', '--encoding', 'base64'], { format: 'trustee', encoding: 'base64' }],
+      [['--format', 'trustee-sample'], { format: 'trustee-sample' }],
+      [['--format', 'trustee-operator', '--expires', '2027-01-01T01:00:00+01:00'], { format: 'trustee-operator', expires: '2027-01-01T01:00:00+01:00' }],
+      [['--format', 'go-sev-guest', '--policy', '0x70000'], { format: 'go-sev-guest', policy: 0x70000n }],
+      [['--format', 'contrast'], { format: 'contrast' }],
+    ];
+    for (const l of launches) {
+      for (const [extra, o] of requests) {
+        const want = await cliIn(l.cwd, ['reference-values', ...l.args, ...config, ...extra]);
+        const got = await pageReferenceValues(l.input, settings, '1-4', o);
+        expect(got.text, `${l.input.kind} ${o.format}`).toBe(want.stdout);
+        expect(got.notes.map((n) => `${n}\n`).join(''), `${l.input.kind} ${o.format} notes`).toBe(want.stderr);
+      }
+    }
+    // The json format's provenance names each input by the name the page was given it under.
+    const ovmfJson = JSON.parse((await pageReferenceValues(launches[0]!.input, settings, '1-4', { format: 'json' })).text);
+    expect(ovmfJson.provenance.inputs.map((i: { role: string; path?: string }) => `${i.role}:${i.path ?? ''}`)).toEqual(
+      ['firmware:OVMF-synthetic-amdsev.fd', 'kernel:vmlinuz-standin.bin', 'initrd:initrd-standin.bin', 'cmdline:']);
+    // Contrast's APEIP form: the 1-vCPU digest, whatever the range.
+    const apeip = await cliIn(OVMF_DIR, ['reference-values', ...launches[0]!.args, ...config, '--format', 'contrast', '--apeip']);
+    expect((await pageReferenceValues(launches[0]!.input, settings, '1-4', { format: 'contrast', apeip: true })).text).toBe(apeip.stdout);
+  });
+
+  it('refuses what the command line refuses, with its message', async () => {
+    const input: LaunchInput = { kind: 'ovmf', files: { ovmf: named(SYNTH) } };
+    const settings: Settings = { vcpus: '1', vcpuType: 'EPYC-v4', vmmType: 'qemu' };
+    await expect(pageReferenceValues(input, settings, '1-2', { format: 'trustee-operator' })).rejects.toMatchObject({ code: 'usage', message: expect.stringContaining('needs --expires') });
+    await expect(pageReferenceValues(input, settings, '1-2', { format: 'contrast' })).rejects.toMatchObject({ code: 'contrast-product' });
+    await expect(pageReferenceValues(input, settings, '1-2', { format: 'go-sev-guest', policy: 0x10000n })).rejects.toMatchObject({ code: 'guest-policy' });
+    const opened = await openLaunch(input);
+    expect(() => configure(opened, { ...settings, vmmType: 'qemu:nope' })).toThrow(/nope/);
+    expect(() => configure(opened, { ...settings, guestFeatures: 'x1' })).toThrow(/--guest-features/);
+    await expect(openLaunch({ ...input, options: { unknownSections: 'maybe' } })).rejects.toMatchObject({ code: 'usage', message: expect.stringContaining('--unknown-sections') });
+  });
+
+  it('measures with the options the CLI takes: --vcpu-sig, --vmsa-gpa, --measured-zero, --firmware-metadata, --ap-reset-eip', async () => {
+    const digest = async (input: LaunchInput, settings: Settings): Promise<string> => {
+      const opened = await openLaunch(input);
+      return toHex((await measure(opened, configure(opened, settings))).digest);
+    };
+    expect(await digest({ kind: 'ovmf', files: { ovmf: named(SYNTH) }, options: { vmsaGpa: '0xffffffffe000' } }, { vcpus: '3', vcpuType: 'EPYC-v4', vcpuSig: '0xa10f11', vmmType: 'qemu' }))
+      .toBe((await cli('ovmf', '--mode', 'snp', '--ovmf', SYNTH, '--vcpus', '3', '--vcpu-sig', '0xa10f11', '--vmsa-gpa', '0xffffffffe000')).trim());
+    // Each option overrides the manifest's launch block (and changes the digest: checked against the default).
+    const settings: Settings = { vcpus: '2', vcpuType: 'EPYC-v4', vmmType: 'qemu', guestFeatures: '0x1' };
+    const cases: [string, string, string][] = [['uki-update.json', 'measuredZero', 'normal'], ['firmware-update.json', 'firmwareMetadata', 'none'], ['uki-update.json', 'apResetEip', '0xfffff000']];
+    for (const [manifest, key, value] of cases) {
+      const input = (options: Record<string, string>): LaunchInput => ({ kind: 'regions', files: { manifest: named(join(REGIONS_DIR, manifest)) }, sources: REGION_SOURCES, options });
+      const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      const want = (await cliIn(REGIONS_DIR, ['regions', manifest, '--vcpus', '2', '--vcpu-type', 'EPYC-v4', flag, value])).stdout.trim();
+      const got = await digest(input({ [key]: value }), settings);
+      expect(got, `${manifest} ${flag} ${value}`).toBe(want);
+      expect(await digest(input({}), settings)).not.toBe(got);
+    }
+  });
+
   it('stacks runs that measure the same pages twice in lanes', () => {
     const r = (gpa: number, pages: number, firstStep: number): LogRun => ({ origin: { kind: 'igvm', index: firstStep }, pageType: 'NORMAL', gpa: BigInt(gpa), pages, firstStep });
     const m = layoutMap([r(0x1000, 4, 0), r(0x2000, 1, 4), r(0x10000, 1, 5)], { width: 500 });
@@ -206,22 +304,46 @@ describe.skipIf(!HAVE_CHROMIUM)('web page in headless Chromium', () => {
   });
 
   it('downloads reference values in each format as `reference-values` writes them', async () => {
-    const args = ['reference-values', '--ovmf', SYNTH, '--vcpus', '1-8', '--vcpu-type', 'EPYC-v4', '--vmm-type', 'qemu:init2', '--guest-features', '0x1'];
+    // The CLI runs where a copy of the firmware has the name the page knows it by, so the paths
+    // the json format's provenance records are equal too.
+    copyFileSync(SYNTH, join(dir, 'OVMF-synthetic-amdsev.fd'));
+    const args = ['reference-values', '--ovmf', 'OVMF-synthetic-amdsev.fd', '--vcpus', '1-8', '--vcpu-type', 'EPYC-v4', '--vmm-type', 'qemu:init2', '--guest-features', '0x1'];
+    const select = (id: string, v: string) => async (): Promise<void> => { await page.select(id, v); };
+    const type = (id: string, v: string) => async (): Promise<void> => { await page.$eval(id, (e, x) => { (e as unknown as Field).value = x; }, v); };
     const formats: [string, string, string[], () => Promise<void>][] = [
       ['json', 'reference-values.json', [], async () => {}],
-      ['trustee', 'rvps-message.json', ['--format', 'trustee', '--encoding', 'base64'], () => page.select('#ref-encoding', 'base64').then(() => undefined)],
-      ['go-sev-guest', 'go-sev-guest-policy.textproto', ['--format', 'go-sev-guest', '--policy', '0x30000'], () => page.type('#ref-policy', '0x30000')],
-      ['contrast', 'contrast-reference-values.json', ['--format', 'contrast', '--apeip'], () => page.click('#ref-apeip')],
+      ['trustee', 'rvps-message.json', ['--format', 'trustee', '--encoding', 'base64'], select('#ref-encoding', 'base64')],
+      ['trustee-sample', 'trustee-sample.json', ['--format', 'trustee-sample'], async () => {}],
+      ['trustee-operator', 'trustee-reference-values.json', ['--format', 'trustee-operator', '--expires', '2027-01-01T00:00:00Z'], type('#ref-expires', '2027-01-01T00:00:00Z')],
+      ['go-sev-guest', 'go-sev-guest-configs.txt', ['--format', 'go-sev-guest', '--policy', '0x70000'], type('#ref-policy', '0x70000')],
+      ['contrast', 'contrast-reference-values.json', ['--format', 'contrast', '--product', 'genoa'], async () => { await page.$eval('#ref-policy', (e) => { (e as unknown as Field).value = ''; }); await page.select('#product', 'genoa'); }],
     ];
+    expect(await page.$$eval('#ref-format option', (os) => os.map((o) => (o as unknown as Field).value))).toEqual(formats.map((f) => f[0]));
     for (const [format, file, extra, choose] of formats) {
-      const want = await cli(...args, ...extra);
+      const want = await cliIn(dir, [...args, ...extra]);
       await page.select('#ref-format', format);
       await choose();
       const before = count();
       await page.click('#ref-download');
-      expect(await downloaded(file, before), format).toBe(want);
+      expect(await downloaded(file, before), format).toBe(want.stdout);
+      // What the CLI says on stderr, the page lists beside the button.
+      await page.waitForFunction((n) => document.querySelectorAll('#ref-notes li').length === n, {}, want.stderr.split('\n').filter(Boolean).length);
+      expect(await page.$$eval('#ref-notes li', (lis) => lis.map((li) => `${li.textContent}\n`).join('')), format).toBe(want.stderr);
     }
+    await page.select('#product', '');
     await page.select('#ref-format', 'json');
+  });
+
+  it('takes --vcpu-sig and --vmsa-gpa as the CLI does', async () => {
+    const before = await digestShown();
+    const want = (await cli('ovmf', '--mode', 'snp', '--vcpus', '4', '--vcpu-sig', '0xa10f11', '--vmsa-gpa', '0xffffffffe000', '--ovmf', SYNTH)).trim();
+    await page.$eval('#panel-ovmf details:last-of-type', (d) => { (d as unknown as { open: boolean }).open = true; });
+    await page.type('#vmsa-gpa', '0xffffffffe000');
+    await page.type('#vcpu-sig', '0xa10f11');
+    await page.waitForFunction((w) => document.querySelector('[data-testid=digest]')?.textContent === w, { timeout: 20_000 }, want);
+    expect(await page.$eval('[data-testid=vcpu-type]', (e) => (e as unknown as { disabled: boolean }).disabled)).toBe(true);
+    for (const id of ['#vcpu-sig', '#vmsa-gpa']) await page.$eval(id, (e) => { (e as unknown as Field).value = ''; e.dispatchEvent(new Event('input', { bubbles: true })); });
+    await page.waitForFunction((w) => document.querySelector('[data-testid=digest]')?.textContent === w, { timeout: 20_000 }, before);
   });
 
   it('checks a report: a match, then an identify search that finds the configuration', async () => {

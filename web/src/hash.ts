@@ -6,7 +6,7 @@
  * the last) stays synchronous on @noble/hashes. Without WebCrypto (a page served over plain
  * http from another host is not a secure context) everything falls back to @noble/hashes.
  */
-import { nobleSuite } from '../../src/hash/suite.js';
+import { nobleSuite, type Hasher, type HashSuite } from '../../src/hash/suite.js';
 
 export const PAGE_SIZE = 4096;
 
@@ -33,4 +33,23 @@ export async function pageDigests(pages: Uint8Array, count: number): Promise<Uin
 export async function sha256(data: Uint8Array): Promise<Uint8Array> {
   if (!subtle) return nobleSuite.sha256(data);
   return new Uint8Array(await subtle.digest('SHA-256', data));
+}
+
+/**
+ * @noble/hashes for the library's synchronous code, except that the SHA-256 of whole inputs
+ * (kernel, initrd, the files a provenance names) is computed ahead by WebCrypto: `prepare` them,
+ * and `sha256` of the same Uint8Array returns the stored digest.
+ */
+export class PrehashedSuite implements HashSuite {
+  readonly name = 'noble';
+  private readonly known = new WeakMap<Uint8Array, Uint8Array>();
+
+  async prepare(inputs: readonly (Uint8Array | undefined)[]): Promise<void> {
+    for (const d of inputs) if (d && !this.known.has(d)) this.known.set(d, await sha256(d));
+  }
+
+  sha256(data: Uint8Array): Uint8Array { return this.known.get(data) ?? nobleSuite.sha256(data); }
+  sha384(data: Uint8Array): Uint8Array { return nobleSuite.sha384(data); }
+  createSha256(): Hasher { return nobleSuite.createSha256(); }
+  createSha384(): Hasher { return nobleSuite.createSha384(); }
 }

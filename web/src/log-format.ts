@@ -1,9 +1,10 @@
 /**
- * The launch log as the CLI's `--log` writes it (README "Launch logs", src/engine.ts LogRecord):
- * one JSON object per SNP_LAUNCH_UPDATE, in the engine's key order, rebuilt on demand from the
- * runs and the packed per-step fields, so 100k steps cost 96 bytes each until they are shown.
+ * The launch log as the CLI's `--log` writes it (README "Launch logs", src/formats.ts logLine):
+ * one JSON object per SNP_LAUNCH_UPDATE, rebuilt on demand from the runs and the packed per-step
+ * fields, so 100k steps cost 96 bytes each until they are shown or downloaded.
  */
 import type { StepOrigin } from '../../src/plan.js';
+import { logLine as formatLogLine } from '../../src/formats.js';
 
 export interface LogRun {
   readonly origin: StepOrigin;
@@ -58,9 +59,9 @@ export function stepRow(runs: readonly LogRun[], log: PackedLog, step: number, r
   };
 }
 
-/** One line of the JSONL log, byte for byte what the CLI writes for the step. */
+/** One line of the JSONL log, byte for byte what the CLI writes for the step (the same function writes both). */
 export function logLine(r: StepRow): string {
-  return JSON.stringify({ step: r.step, origin: r.origin, page: r.page, pageType: r.pageType, gpa: r.gpa, contents: r.contents, digest: r.digest });
+  return formatLogLine({ step: r.step, origin: r.origin, page: r.page, pageType: r.pageType, gpa: r.gpa, contents: r.contents, digest: r.digest });
 }
 
 /** The whole log as text chunks (a Blob takes them without one giant string). */

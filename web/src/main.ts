@@ -9,8 +9,9 @@ import { logChunks, type LogRun } from './log-format.js';
 import { ReportPanel } from './report-panel.js';
 import { installDrop } from './drop.js';
 import type { WireInput, WireSettings, WorkerReply, WorkerRequest } from './protocol.js';
-import type { Measurement } from './measure.js';
-import { REF_ENCODINGS, type RefFormat } from './refs.js';
+import { FILE_OPTIONS, settingsOfResult, type Measurement, type Settings } from './measure.js';
+import { REFERENCE_ENCODINGS, type ReferenceFormat } from '../../src/attestation/reference-formats.js';
+import { optionByKey } from '../../src/options/table.js';
 import { VCPU_TYPE_NAMES } from '../../src/cpu.js';
 import { PROFILES } from '../../src/profiles.js';
 import { parseUnsigned, toBase64, toHex } from '../../src/bytes.js';
@@ -60,11 +61,29 @@ function fillSelect(sel: HTMLSelectElement, values: readonly string[], chosen?: 
   if (values.includes(keep)) sel.value = keep;
 }
 
+/** An option's values as the vocabulary declares them (src/options/table.ts), optionally after a blank "not given". */
+function fillChoices(id: string, key: string, labels: Record<string, string> = {}, blank?: string): HTMLSelectElement {
+  const sel = input<HTMLSelectElement>(id);
+  const choices = optionByKey(key)?.choices ?? [];
+  fillSelect(sel, blank !== undefined ? ['', ...choices] : choices, blank !== undefined ? '' : optionByKey(key)?.default, { ...(blank !== undefined ? { '': blank } : {}), ...labels });
+  return sel;
+}
+
 const vcpuType = input<HTMLSelectElement>('vcpu-type');
-const profileSel = input<HTMLSelectElement>('profile');
+const vcpuSig = input('vcpu-sig');
 const eraSel = input<HTMLSelectElement>('era');
 fillSelect(vcpuType, VCPU_TYPE_NAMES, 'EPYC-v4');
-fillSelect(profileSel, Object.keys(PROFILES), 'qemu', { qemu: 'QEMU/KVM', ec2: 'AWS EC2', gce: 'Google Compute Engine' });
+const profileSel = fillChoices('profile', 'vmmType', { qemu: 'qemu (QEMU/KVM)', ec2: 'ec2 (AWS EC2)', gce: 'gce (Google Compute Engine)' });
+fillChoices('product', 'product', {}, 'not given');
+fillChoices('unknown-sections', 'unknownSections', { error: 'error (refuse)', zero: 'zero (measure as ZERO, as QEMU)' });
+fillChoices('measured-zero', 'measuredZero', { native: 'native (SNP ZERO pages)', normal: 'normal (NORMAL pages of zeros)' }, "the manifest's");
+fillChoices('firmware-metadata', 'firmwareMetadata', { none: 'none', ovmf: "ovmf (also the firmware's SEV metadata)" }, "the manifest's");
+fillChoices('semantics', 'semantics', { 'qemu': 'qemu (QEMU/KVM)', 'igvm-crate': 'igvm-crate (microsoft/igvm)', 'igvmmeasure': 'igvmmeasure (COCONUT)' });
+fillChoices('ap-vmsa', 'apVmsa', { reset: 'reset (reset state)', bsp: 'bsp (copy of vCPU 0)', none: 'none' });
+fillChoices('igvm-measured-zero', 'measuredZero', { native: 'native (SNP ZERO pages)', normal: 'normal (NORMAL pages of zeros)' });
+input<HTMLSelectElement>('igvm-measured-zero').value = 'normal';
+const syncVcpuSig = (): void => { vcpuType.disabled = vcpuSig.value.trim() !== ''; };
+vcpuSig.addEventListener('input', syncVcpuSig);
 
 function updateEras(era?: string): void {
   const family = PROFILES[profileSel.value as keyof typeof PROFILES];
@@ -74,37 +93,40 @@ function updateEras(era?: string): void {
 }
 updateEras();
 
+const text = (id: string): string => input(id).value.trim();
+const choice = (id: string): string => input<HTMLSelectElement>(id).value;
+
+/** The chosen launch: its files by option key and its other options, as the command line spells them. */
 function wireInput(): WireInput | undefined {
   const k = kind();
+  const ids: Record<string, string> = { ovmf: 'firmware', kernel: 'kernel', initrd: 'initrd', svsm: 'svsm', manifest: 'manifest', igvm: 'igvm' };
+  const files: Record<string, File> = {};
+  for (const key of FILE_OPTIONS[k]) { const f = fileOf(ids[key]!); if (f) files[key] = f; }
+  if (!files[k === 'regions' ? 'manifest' : k]) return undefined;
+  let options: Record<string, string | boolean>;
   if (k === 'igvm') {
-    const igvm = fileOf('igvm');
-    return igvm && {
-      kind: 'igvm', igvm, semantics: input<HTMLSelectElement>('semantics').value as 'qemu', apVmsa: input<HTMLSelectElement>('ap-vmsa').value as 'reset',
-      nativeZero: input('native-zero').checked, fileOrder: input('file-order').checked,
+    options = { semantics: choice('semantics'), apVmsa: choice('ap-vmsa'), measuredZero: choice('igvm-measured-zero'), fileOrder: input('file-order').checked };
+  } else if (k === 'regions') {
+    options = { measuredZero: choice('measured-zero'), firmwareMetadata: choice('firmware-metadata'), apResetEip: text('ap-reset-eip') };
+  } else {
+    options = {
+      append: input('append').value, unknownSections: choice('unknown-sections'), vmsaGpa: text('vmsa-gpa'),
+      ...(files['svsm'] ? { varsSize: text('vars-size') } : {}),
     };
   }
-  if (k === 'regions') {
-    const manifest = fileOf('manifest');
-    return manifest && { kind: 'regions', manifest, files: [...(input('manifest-files').files ?? [])] };
-  }
-  const ovmf = fileOf('firmware');
-  if (!ovmf) return undefined;
-  const kernel = fileOf('kernel'), initrd = fileOf('initrd'), svsm = fileOf('svsm');
-  const append = input('append').value;
-  const varsText = input('vars-size').value.trim();
-  return {
-    kind: 'ovmf', ovmf, unknownSections: input<HTMLSelectElement>('unknown-sections').value as 'error',
-    ...(kernel ? { kernel } : {}), ...(initrd ? { initrd } : {}), ...(append ? { append } : {}),
-    ...(svsm ? { svsm, varsSize: varsText ? Number(parseUnsigned(varsText, 'OVMF_VARS size', 0xffffffffn)) : 0 } : {}),
-    ...(input<HTMLSelectElement>('product').value ? { product: input<HTMLSelectElement>('product').value } : {}),
-  };
+  // The host CPU product is a launch option (GCE's VMSA address, Contrast's ProductName).
+  options['product'] = choice('product');
+  for (const [key, v] of Object.entries(options)) if (v === '') delete options[key];
+  return { kind: k, files, sources: k === 'regions' ? [...(input('manifest-files').files ?? [])] : [], options };
 }
 
+/** The configuration as typed, by option key; the worker reads it as the command line reads its options. */
 function settings(): WireSettings {
-  return {
-    vcpus: Number(parseUnsigned(input('vcpus').value.trim(), 'vCPUs', 65536n)), vcpuType: vcpuType.value, profile: profileSel.value, era: eraSel.value,
-    guestFeatures: parseUnsigned(input('guest-features').value.trim() || '0x1', 'guest features'),
+  const values: Settings = {
+    vcpus: text('vcpus'), vcpuType: vcpuType.value, vcpuSig: text('vcpu-sig'), vmmType: profileSel.value, vmmEra: eraSel.value,
+    guestFeatures: text('guest-features'),
   };
+  return { values };
 }
 
 /** Identifies a chosen input (its files by name, size and date, and its options). */
@@ -167,8 +189,7 @@ function measureNow(): void {
     $('status').textContent = kind() === 'regions' ? 'Choose a manifest to measure.' : kind() === 'igvm' ? 'Choose an IGVM file to measure.' : 'Choose an OVMF firmware file to measure.';
     return;
   }
-  let s: WireSettings;
-  try { s = settings(); } catch (e) { showError('configuration', errorOf(e)); return; }
+  let s = settings();
   showError('', undefined);
   clearResults();
   // A newly chosen manifest brings its own launch settings: the first measurement uses them.
@@ -208,7 +229,7 @@ function renderTable(rows: readonly { vcpus: number; digest: Uint8Array }[]): vo
   body.replaceChildren(...rows.map((r) => {
     const hex = toHex(r.digest);
     const tr = el('tr', {}, el('td', {}, String(r.vcpus)), el('td', { class: 'mono' }, hex, hex === reportHex ? ' ← the report' : ''));
-    if (r.vcpus === current?.settings.vcpus) tr.classList.add('current');
+    if (String(r.vcpus) === current?.settings.values.vcpus) tr.classList.add('current');
     return tr;
   }));
 }
@@ -232,6 +253,7 @@ worker.onmessage = (e: MessageEvent<WorkerReply>) => {
       digestEl.textContent = toHex(r.digest);
       digestB64.textContent = toBase64(r.digest);
       for (const b of document.querySelectorAll<HTMLButtonElement>('button.copy')) b.disabled = false;
+      $('notes').replaceChildren(...[...openedNotes, ...r.warnings].map((n) => el('li', {}, n)));
       input<HTMLButtonElement>('ref-download').disabled = false;
       if (r.log) $('log-download').removeAttribute('disabled');
       const types = Object.entries(r.stepsByType).map(([k, v]) => `${v.toLocaleString()} ${k}`).join(', ');
@@ -251,6 +273,7 @@ worker.onmessage = (e: MessageEvent<WorkerReply>) => {
     case 'refvalues':
       download(m.filename, [m.text], m.filename.endsWith('.json') ? 'application/json' : 'text/plain');
       $('status').textContent = `Wrote ${m.filename}.`;
+      $('ref-notes').replaceChildren(...m.notes.map((n) => el('li', {}, n)));
       break;
     case 'identified':
       progress('identify', undefined);
@@ -267,14 +290,23 @@ worker.onmessage = (e: MessageEvent<WorkerReply>) => {
   }
 };
 
+let openedNotes: readonly string[] = [];
+
+/** Puts settings (a manifest's launch block, an identify match) into the form. */
+function applySettings(d: Settings): void {
+  if (d.vcpus !== undefined) input('vcpus').value = d.vcpus;
+  if (d.vcpuType !== undefined) vcpuType.value = d.vcpuType;
+  if (d.vcpuSig !== undefined) vcpuSig.value = d.vcpuSig;
+  syncVcpuSig();
+  if (d.vmmType !== undefined) { profileSel.value = d.vmmType; updateEras(d.vmmEra); }
+  if (d.guestFeatures !== undefined) input('guest-features').value = d.guestFeatures;
+}
+
 function applyOpened(m: Extract<WorkerReply, { type: 'opened' }>): void {
   // The input's own settings (a manifest's launch block), when the worker used them.
-  const d = m.applied;
-  if (d.vcpus !== undefined) input('vcpus').value = String(d.vcpus);
-  if (d.vcpuType) vcpuType.value = d.vcpuType;
-  if (d.profile) { profileSel.value = d.profile; updateEras(d.era); }
-  if (d.guestFeatures !== undefined) input('guest-features').value = `0x${d.guestFeatures.toString(16)}`;
-  pendingSettings = { ...pendingSettings!, ...d, inputDefaults: false };
+  applySettings(m.applied);
+  pendingSettings = { values: { ...pendingSettings!.values, ...m.applied } };
+  openedNotes = m.notes;
   const allowed = new Set(m.profiles);
   for (const o of profileSel.options) o.disabled = !m.profiles.some((p) => p.startsWith(`${o.value}:`));
   input('guest-features').disabled = !m.usesGuestFeatures;
@@ -307,30 +339,50 @@ input('log-goto').addEventListener('change', () => stepLog.scrollToStep(Number(i
 
 // ---- reference values ----
 
-const refFormat = input<HTMLSelectElement>('ref-format');
+const REF_LABELS: Record<string, string> = {
+  'json': 'json (with provenance)', 'trustee': 'trustee (RVPS message)', 'trustee-sample': 'trustee-sample',
+  'trustee-operator': 'trustee-operator (with expiry)', 'go-sev-guest': 'go-sev-guest (check.Config)', 'contrast': 'contrast (by product)',
+};
+const REF_HINTS: Record<string, string> = {
+  'json': 'The measurements with the SHA-256 of every input file, named as chosen here.',
+  'trustee': 'The message to register with Trustee\'s RVPS.',
+  'trustee-sample': 'The {"snp_launch_measurement": [...]} the RVPS message carries.',
+  'trustee-operator': 'The operator\'s reference-values.json; Trustee drops the values after their expiry.',
+  'go-sev-guest': 'One check.Config per configuration; several are separated by "# ---" lines, as the command prints them (its --out-dir writes a file each).',
+  'contrast': 'Contrast\'s ProductName is the host CPU product of the configuration (--product milan or genoa).',
+};
+const refFormat = fillChoices('ref-format', 'format', REF_LABELS);
 function updateRefFormat(): void {
-  const f = refFormat.value as RefFormat;
-  const encodings = REF_ENCODINGS[f];
-  fillSelect(input<HTMLSelectElement>('ref-encoding'), encodings.length ? encodings : ['hex'], encodings[0] ?? 'hex');
-  input<HTMLSelectElement>('ref-encoding').disabled = encodings.length === 0;
-  $('ref-policy-field').hidden = f !== 'go-sev-guest';
+  const f = refFormat.value as ReferenceFormat;
+  const encodings = REFERENCE_ENCODINGS[f];
+  const enc = input<HTMLSelectElement>('ref-encoding');
+  fillSelect(enc, encodings, encodings[0]);
+  enc.disabled = encodings.length === 1;
+  $('ref-policy-field').hidden = f !== 'go-sev-guest' && f !== 'contrast';
+  $('ref-expires-field').hidden = f !== 'trustee-operator';
   $('ref-apeip-field').hidden = f !== 'contrast';
+  $('ref-format-hint').textContent = REF_HINTS[f] ?? '';
 }
 refFormat.addEventListener('change', updateRefFormat);
 updateRefFormat();
 $('ref-download').addEventListener('click', () => {
-  if (!current) return;
-  const f = refFormat.value as RefFormat;
-  const policyText = input('ref-policy').value.trim();
+  // The form as it is now: a change not yet measured (the product, say) counts.
+  const wi = wireInput();
+  if (!wi) return;
+  const f = refFormat.value as ReferenceFormat;
+  $('ref-notes').replaceChildren();
   try {
+    const policy = text('ref-policy');
     send({
-      lane: 'refvalues', type: 'refvalues', input: current.input, settings: current.settings, range: input('range').value,
+      lane: 'refvalues', type: 'refvalues', input: wi, settings: settings(), range: input('range').value,
       options: {
-        format: f, ...(REF_ENCODINGS[f].length ? { encoding: input<HTMLSelectElement>('ref-encoding').value } : {}),
-        ...(f === 'go-sev-guest' && policyText ? { policy: parseUnsigned(policyText, 'guest policy') } : {}),
-        ...(f === 'contrast' ? { apeip: input('ref-apeip').checked } : {}),
+        format: f, ...(REFERENCE_ENCODINGS[f].length > 1 ? { encoding: choice('ref-encoding') } : {}),
+        ...((f === 'go-sev-guest' || f === 'contrast') && policy ? { policy: parseUnsigned(policy, '--policy') } : {}),
+        ...(f === 'trustee-operator' ? { expires: text('ref-expires') } : {}),
+        ...(f === 'contrast' && input('ref-apeip').checked ? { apeip: true } : {}),
       },
     });
+    $('status').textContent = 'Computing reference values…';
   } catch (e) { showError('reference values', errorOf(e)); }
 });
 
@@ -348,10 +400,7 @@ const reportPanel = new ReportPanel({
     worker.postMessage({ lane: 'identify', gen: gens.identify, type: 'cancel' });
   },
   use: (x) => {
-    profileSel.value = x.profile; updateEras(x.era);
-    input('vcpus').value = String(x.vcpus);
-    if (x.vcpuType) vcpuType.value = x.vcpuType;
-    if (x.guestFeatures !== null) input('guest-features').value = `0x${x.guestFeatures.toString(16)}`;
+    applySettings(settingsOfResult(x));
     measureNow();
   },
 });

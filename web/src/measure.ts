@@ -1,111 +1,81 @@
 /**
- * The page's one door into the library: launch inputs held in memory become a configurable
- * launch; a configuration becomes a digest, its launch runs and (on request) its per-step log;
- * a range of vCPU counts becomes a table; a report's measurement becomes an identify search; a
- * table becomes reference values in each format the CLI writes.
+ * The page's one door into the library. A launch is described with the option vocabulary
+ * (src/options/table.ts: its camelCase keys and the command line's values) and opened, configured
+ * and turned into reference values by the code the command line runs (src/launch: describeLaunch,
+ * openLaunch, singleConfig, searchSpace, ovmfModePlan; src/attestation/reference-formats.ts), so
+ * the page and `vmfw-measure` accept the same names and values and write the same bytes.
  *
- * Everything here is platform-neutral library code (src/attestation, src/ovmf, src/regions,
- * src/igvm, src/engine) driven the way the CLI drives it (src/cli/launch-inputs.ts,
- * ovmf-command.ts, attest-commands.ts), minus files on disk. When the library's one-call API
- * (src/api) lands, this module is the only one of the page that changes.
+ * What this module adds is the page's way of hashing: pages in WebCrypto batches, with progress
+ * and cancellation, folded through the engine's chain; whole files by WebCrypto SHA-256 ahead of
+ * the library's synchronous code (hash.ts PrehashedSuite); the measured prefix reused for the
+ * vCPU table, the reference values and identify's search.
  */
 import { fail, isMeasureError } from '../../src/errors.js';
-import { hex64, parseUnsigned } from '../../src/bytes.js';
+import { hex64 } from '../../src/bytes.js';
 import { Chain, foldRunInline, type MeasureOptions, type MeasureResult } from '../../src/engine.js';
 import type { LaunchPlan, LaunchRun, StepOrigin } from '../../src/plan.js';
 import { PAGE_TYPE_NAMES, PageType } from '../../src/snp/page-info.js';
-import { resolveProfile, type VmmProfile } from '../../src/profiles.js';
-import { resolveVcpuType } from '../../src/cpu.js';
-import { parseFirmware, FOUR_GIB } from '../../src/ovmf/firmware.js';
-import { cmdlineHash, type DirectBootHashes } from '../../src/ovmf/kernel-hashes.js';
-import { buildLegacySvsmPlan, buildSnpOvmfPlan, MAX_VCPUS, type FirmwareImage, type UnknownSectionPolicy } from '../../src/ovmf/launch.js';
-import { manifestRegionSpecs, parseManifest, type FileOpener } from '../../src/regions/manifest.js';
-import { EMPTY_MEMORY } from '../../src/regions/memory.js';
+import type { VmmProfile } from '../../src/profiles.js';
+import type { FileOpener } from '../../src/regions/manifest.js';
 import type { RegionData } from '../../src/regions/replay.js';
-import { parseIgvm } from '../../src/igvm/parse.js';
-import type { ApVmsaPolicy, IgvmSemantics } from '../../src/igvm/measure.js';
+import { bytesSource, describeLaunch, parseCounts, type LaunchDescription } from '../../src/launch/description.js';
+import { openLaunch as openDescription, ovmfModePlan, searchSpace, singleConfig, type OpenedLaunch as LibraryLaunch } from '../../src/launch/build.js';
+import { launchProvenance } from '../../src/launch/provenance.js';
 import {
-  ALL_PROFILES, distinctVcpuTypes, igvmLaunch, orderByHostCpu, ovmfLaunch, regionsLaunch, sweep,
+  distinctVcpuTypes, orderByHostCpu, sweep,
   type ConfigResult, type ConfigurableLaunch, type LaunchConfig, type SearchSpace,
 } from '../../src/attestation/launch-space.js';
-import {
-  contrastEntries, goSevGuestPolicies, measurementSet, trusteeMessage, type DigestEncoding,
-} from '../../src/attestation/reference-values.js';
+import { checkReferenceRequest, referenceValuesText, type ReferenceFormat, type ReferenceRequest } from '../../src/attestation/reference-formats.js';
 import type { AttestationReport } from '../../src/attestation/report.js';
 import { nobleSuite } from '../../src/hash/suite.js';
-import { PAGE_SIZE, pageDigests, sha256 } from './hash.js';
-import { REF_ENCODINGS, type RefFormat } from './refs.js';
+import { PAGE_SIZE, PrehashedSuite, pageDigests } from './hash.js';
 
 // ---- inputs ----
 
-export interface OvmfInput {
-  readonly kind: 'ovmf';
-  readonly ovmf: Uint8Array;
-  /** Measured direct boot: kernel bytes (initrd and command line need it). */
-  readonly kernel?: Uint8Array;
-  readonly initrd?: Uint8Array;
-  readonly append?: string;
-  /** Legacy COCONUT-SVSM (mode snp:svsm): the SVSM image and the OVMF_VARS size below which it ends. */
-  readonly svsm?: Uint8Array;
-  readonly varsSize?: number;
-  /** GCE product for the VMSA GPA: milan | genoa. */
-  readonly product?: string;
-  readonly unknownSections?: UnknownSectionPolicy;
+export type LaunchKind = 'ovmf' | 'regions' | 'igvm';
+
+/** The file options each kind of launch takes (vocabulary keys). */
+export const FILE_OPTIONS: Readonly<Record<LaunchKind, readonly string[]>> = {
+  ovmf: ['ovmf', 'kernel', 'initrd', 'svsm'], regions: ['manifest'], igvm: ['igvm'],
+};
+
+/** The configuration options of the form (vocabulary keys); everything else describes the launch. */
+export const CONFIG_OPTIONS = ['vcpus', 'vcpuType', 'vcpuSig', 'vmmType', 'vmmEra', 'guestFeatures'] as const;
+export type ConfigOption = typeof CONFIG_OPTIONS[number];
+
+export interface NamedBytes { readonly name: string; readonly bytes: Uint8Array }
+
+export interface LaunchInput {
+  readonly kind: LaunchKind;
+  /** File options by key (FILE_OPTIONS), each with the name the browser gives it: the name stands where the CLI has a path. */
+  readonly files: Readonly<Partial<Record<string, NamedBytes>>>;
+  /** The files a manifest names, by the name the browser gives them. */
+  readonly sources?: ReadonlyMap<string, Uint8Array>;
+  /** Other launch options by key, valued as on the command line (`append`, `product: "genoa"`, `vmsaGpa: "0x..."`, `fileOrder: true`). */
+  readonly options?: Readonly<Record<string, string | boolean>>;
 }
 
-export interface RegionsInput {
-  readonly kind: 'regions';
-  readonly manifest: string;
-  /** The files the manifest's sources name, by the name the browser gives them. */
-  readonly files: ReadonlyMap<string, Uint8Array>;
-}
-
-export interface IgvmInput {
-  readonly kind: 'igvm';
-  readonly igvm: Uint8Array;
-  readonly semantics?: IgvmSemantics;
-  readonly apVmsa?: ApVmsaPolicy;
-  readonly nativeZero?: boolean;
-  readonly fileOrder?: boolean;
-}
-
-export type LaunchInput = OvmfInput | RegionsInput | IgvmInput;
-
-/** The choices of the page's configuration form, as the CLI spells them. */
-export interface Settings {
-  readonly vcpus: number;
-  readonly vcpuType: string;
-  readonly profile: string;
-  readonly era?: string;
-  readonly guestFeatures: bigint;
-}
+/** The form's configuration, by key, as typed (`vcpus: "4"`, `vmmType: "ec2"`, `guestFeatures: "0x21"`); blank means not given. */
+export type Settings = Readonly<Partial<Record<ConfigOption, string>>>;
 
 export interface OpenedLaunch {
   readonly kind: 'ovmf' | 'svsm' | 'regions' | 'igvm';
+  /** The launch options as the library reads them (no configuration yet). */
+  readonly description: LaunchDescription;
+  readonly opened: LibraryLaunch;
   readonly launch: ConfigurableLaunch;
   /** Profiles (name:era) this launch runs under. */
   readonly profiles: readonly string[];
   readonly usesGuestFeatures: boolean;
-  /** Settings the input names itself (a manifest's launch block). */
-  readonly defaults: Partial<Settings>;
+  /** Settings the input names itself (a manifest's launch block), as the form spells them. */
+  readonly defaults: Settings;
   readonly notes: readonly string[];
+  /** @noble/hashes, with the SHA-256 of whole files computed ahead by WebCrypto. */
+  readonly hashes: PrehashedSuite;
 }
 
-async function directBoot(i: OvmfInput): Promise<DirectBootHashes | undefined> {
-  if (!i.kernel) {
-    if (i.initrd) fail('usage', 'an initrd needs a kernel (measured direct boot hashes all three)');
-    if (i.append) fail('usage', 'a kernel command line needs a kernel (measured direct boot hashes all three)');
-    return undefined;
-  }
-  return {
-    kernel: await sha256(i.kernel),
-    initrd: await sha256(i.initrd ?? new Uint8Array(0)),
-    cmdline: cmdlineHash(i.append, nobleSuite),
-  };
-}
-
-/** A manifest's file sources, looked up by path, then by the path's last component. */
-function fileOpener(files: ReadonlyMap<string, Uint8Array>): FileOpener {
+/** A manifest's file sources, looked up by path, then by the path's last component (the browser gives names only). */
+function sourceOpener(files: ReadonlyMap<string, Uint8Array>): FileOpener {
   return (path, what, offset, length): RegionData => {
     const base = path.split(/[\\/]/).pop() ?? path;
     const data = files.get(path) ?? files.get(base);
@@ -120,72 +90,79 @@ function fileOpener(files: ReadonlyMap<string, Uint8Array>): FileOpener {
 
 const profileKey = (p: VmmProfile): string => `${p.name}:${p.era}`;
 
+/** A configuration as the form spells it (a manifest's launch block, an identify match). */
+function settingsOf(c: Partial<LaunchConfig>): Settings {
+  return {
+    ...(c.vcpus !== undefined ? { vcpus: String(c.vcpus) } : {}),
+    ...(c.profile ? { vmmType: c.profile.name, vmmEra: c.profile.era } : {}),
+    // A type clears a signature the form may hold (a signature wins over a type, as on the command line).
+    ...(c.vcpuType !== undefined ? { vcpuType: c.vcpuType, vcpuSig: '' } : c.vcpuSignature !== undefined ? { vcpuSig: hex64(c.vcpuSignature) } : {}),
+    ...(c.guestFeatures !== undefined ? { guestFeatures: hex64(c.guestFeatures) } : {}),
+  };
+}
+
+/** Opens the launch the input describes, as `vmfw-measure` opens its options. */
 export async function openLaunch(input: LaunchInput): Promise<OpenedLaunch> {
-  if (input.kind === 'igvm') {
-    const launch = igvmLaunch(parseIgvm(input.igvm), {
-      semantics: input.semantics ?? 'qemu', apVmsa: input.apVmsa ?? 'reset',
-      deferRegions: !(input.fileOrder ?? false), nativeZero: input.nativeZero ?? false,
-    });
-    return { kind: 'igvm', launch, profiles: launch.profiles.map(profileKey), usesGuestFeatures: false, defaults: {}, notes: ['guest features come from the IGVM file'] };
+  const values: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input.options ?? {})) {
+    if ((CONFIG_OPTIONS as readonly string[]).includes(k)) fail('usage', `--${k}: configuration is given per measurement, not with the launch`);
+    if (v !== '') values[k] = v;
   }
-  if (input.kind === 'regions') {
-    const manifest = parseManifest(input.manifest, 'manifest');
-    const launch = regionsLaunch({
-      regions: manifestRegionSpecs(manifest, fileOpener(input.files)), memory: EMPTY_MEMORY,
-      ...(manifest.struct?.capabilities !== undefined ? { capabilities: manifest.struct.capabilities } : {}),
-      settings: manifest.launch,
-    });
-    const d = launch.defaults ?? {};
-    const defaults: Partial<Settings> = {
-      ...(d.vcpus !== undefined ? { vcpus: d.vcpus } : {}),
-      ...(d.profile ? { profile: d.profile.name, era: d.profile.era } : {}),
-      ...(d.vcpuType !== undefined ? { vcpuType: d.vcpuType } : {}),
-      ...(d.guestFeatures !== undefined ? { guestFeatures: d.guestFeatures } : {}),
-    };
-    return { kind: 'regions', launch, profiles: launch.profiles.map(profileKey), usesGuestFeatures: true, defaults, notes: [] };
-  }
-  const ovmf: FirmwareImage = { bytes: input.ovmf, info: parseFirmware(input.ovmf, 'OVMF') };
-  if (input.svsm) {
-    if (input.kernel || input.initrd || input.append) fail('usage', 'snp:svsm mode does not measure a kernel; remove the kernel, initrd and command line');
-    if (!input.varsSize) fail('usage', 'snp:svsm mode needs the OVMF_VARS size');
-    const varsSize = Number(parseUnsigned(input.varsSize, 'OVMF_VARS size', BigInt(FOUR_GIB)));
-    const svsm: FirmwareImage = { bytes: input.svsm, info: parseFirmware(input.svsm, 'SVSM image') };
-    const qemu = resolveProfile('qemu');
-    const launch: ConfigurableLaunch = {
-      kind: 'ovmf', profiles: [qemu], usesGuestFeatures: false,
-      plan: (c) => buildLegacySvsmPlan({ ovmf, svsm, varsSize, vcpus: c.vcpus, vcpuSignature: c.vcpuSignature ?? 0n, unknownSections: input.unknownSections ?? 'error' }).plan,
-      prefixKey: () => 'svsm',
-    };
-    return { kind: 'svsm', launch, profiles: [profileKey(qemu)], usesGuestFeatures: false, defaults: {}, notes: ['snp:svsm mode: QEMU only; sev_features is forced to 0x1'] };
-  }
-  const boot = await directBoot(input);
-  const launch = ovmfLaunch({
-    firmware: ovmf, layout: ovmf.info, ...(boot ? { directBoot: boot } : {}), unknownSections: input.unknownSections ?? 'error',
-    ...(input.product ? { product: input.product } : {}),
+  const files = input.files;
+  for (const k of FILE_OPTIONS[input.kind]) if (files[k]) values[k] = files[k].name;
+  // The page implies the OVMF mode: an SVSM image makes it snp:svsm.
+  if (input.kind === 'ovmf') values['mode'] ??= files['svsm'] ? 'snp:svsm' : 'snp';
+  const hashes = new PrehashedSuite();
+  // Measured direct boot hashes the kernel and initrd whole: WebCrypto does it here, fast.
+  await hashes.prepare([files['kernel']?.bytes, files['initrd']?.bytes]);
+  const description = describeLaunch(values, {
+    open: (_value, key) => {
+      const f = files[key] ?? fail('usage', `--${key}: no file chosen`);
+      return bytesSource(f.bytes, f.name, key === 'manifest' ? sourceOpener(input.sources ?? new Map()) : undefined);
+    },
   });
-  return { kind: 'ovmf', launch, profiles: ALL_PROFILES.map(profileKey), usesGuestFeatures: true, defaults: {}, notes: planWarnings(ovmf, boot) };
+  const opened = openDescription(description, { hashes });
+  const launch = opened.launch;
+  const kind = input.kind === 'ovmf' && description.mode === 'snp:svsm' ? 'svsm' : input.kind;
+  const notes = [
+    ...(kind === 'svsm' ? ['snp:svsm mode: QEMU only; sev_features is forced to 0x1'] : []),
+    ...(kind === 'igvm' ? ['guest features come from the IGVM file'] : []),
+    ...opened.warnings.map((w) => `warning: ${w}`),
+  ];
+  return {
+    kind, description, opened, launch, profiles: launch.profiles.map(profileKey), usesGuestFeatures: launch.usesGuestFeatures,
+    defaults: settingsOf(launch.defaults ?? {}), notes, hashes,
+  };
 }
 
-/** The warnings the CLI prints for this firmware (ovmfLaunch builds plans without them). */
-function planWarnings(firmware: FirmwareImage, directBoot: DirectBootHashes | undefined): readonly string[] {
-  try {
-    return buildSnpOvmfPlan({
-      firmware, layout: firmware.info, vcpus: 1, profile: resolveProfile('qemu'), vcpuSignature: 0n, guestFeatures: 0x1n,
-      ...(directBoot ? { directBoot } : {}), unknownSections: 'zero',
-    }).warnings.map((w) => `warning: ${w}`);
-  } catch (e) {
-    if (isMeasureError(e)) return []; // measuring reports it, with the configuration's own settings
-    throw e;
+/** One configuration of an opened launch: the description the command line would build, and the library's configuration. */
+export interface Configured {
+  readonly description: LaunchDescription;
+  readonly config: LaunchConfig;
+}
+
+/** The configuration the form's settings name, read as the command line reads its options. */
+export function configure(opened: OpenedLaunch, s: Settings): Configured {
+  const values: Record<string, string> = {};
+  for (const k of CONFIG_OPTIONS) {
+    const v = s[k]?.trim();
+    if (v) values[k] = v;
   }
+  const description: LaunchDescription = { ...opened.description, ...describeLaunch(values, { open: (_v, key) => fail('usage', `--${key} is not a configuration option`) }) };
+  const config = singleConfig(description, opened.launch);
+  if (!opened.profiles.includes(profileKey(config.profile))) {
+    fail('profile', `this ${opened.kind} launch does not run under ${profileKey(config.profile)}; it runs under ${opened.profiles.join(', ')}`);
+  }
+  return { description, config };
 }
 
-/** The library's configuration for the form's settings (checked as the CLI checks its options). */
-export function configFor(opened: OpenedLaunch, s: Settings): LaunchConfig {
-  if (!Number.isSafeInteger(s.vcpus) || s.vcpus < 1 || s.vcpus > MAX_VCPUS) fail('vcpus', `vCPUs: ${s.vcpus} is out of range (1 to ${MAX_VCPUS})`);
-  const profile = resolveProfile(s.profile, s.era);
-  if (!opened.profiles.includes(profileKey(profile))) fail('profile', `this ${opened.kind} launch does not run under ${profileKey(profile)}; it runs under ${opened.profiles.join(', ')}`);
-  const type = resolveVcpuType(s.vcpuType);
-  return { vcpus: s.vcpus, profile, vcpuSignature: BigInt(type.signature), vcpuType: type.name, guestFeatures: s.guestFeatures };
+/** The form's spelling of a configuration found by a search. */
+export function settingsOfResult(r: ConfigResult): Settings {
+  return {
+    vcpus: String(r.vcpus), vmmType: r.profile, vmmEra: r.era,
+    ...(r.vcpuType !== null && !r.vcpuType.startsWith('sig ') ? { vcpuType: r.vcpuType, vcpuSig: '' } : r.vcpuSignature !== null ? { vcpuSig: hex64(r.vcpuSignature) } : {}),
+    ...(r.guestFeatures !== null ? { guestFeatures: hex64(r.guestFeatures) } : {}),
+  };
 }
 
 // ---- one measurement ----
@@ -211,6 +188,8 @@ export interface Measurement {
   readonly log?: { readonly contents: Uint8Array; readonly digests: Uint8Array };
   /** Why there is no log, when one was asked for. */
   readonly logNote?: string;
+  /** What the command line prints on stderr for this measurement ("warning: ..."). */
+  readonly warnings: readonly string[];
 }
 
 /** Launches with more steps than this are measured without a per-step log (96 bytes a step). */
@@ -284,9 +263,19 @@ async function foldPlan(plan: LaunchPlan, hooks: MeasureHooks, onStep?: MeasureO
   return { result, prefix: prefix ?? result.digest };
 }
 
+/**
+ * The plan of one configuration: an OVMF launch's as `vmfw-measure ovmf` builds it (with its
+ * warnings), a region list's or IGVM file's as the launch builds it for any command.
+ */
+function planOf(opened: OpenedLaunch, c: Configured): { plan: LaunchPlan; warnings: readonly string[] } {
+  if (opened.launch.kind !== 'ovmf') return { plan: opened.launch.plan(c.config), warnings: [] };
+  const r = ovmfModePlan(c.description, { hashes: opened.hashes });
+  return { plan: r.built!.plan, warnings: r.warnings.map((w) => `warning: ${w}`) };
+}
+
 /** Measures one configuration, with its runs and (on request) the per-step log. */
-export async function measure(opened: OpenedLaunch, config: LaunchConfig, hooks: MeasureHooks = {}): Promise<Measurement> {
-  const plan: LaunchPlan = opened.launch.plan(config);
+export async function measure(opened: OpenedLaunch, configured: Configured, hooks: MeasureHooks = {}): Promise<Measurement> {
+  const { plan, warnings } = planOf(opened, configured);
   const runs: RunInfo[] = [];
   let total = 0;
   for (const r of plan.runs) {
@@ -300,7 +289,7 @@ export async function measure(opened: OpenedLaunch, config: LaunchConfig, hooks:
     ? (s) => { putHex(s.contents, contents!, s.step * 48); putHex(s.digest, digests!, s.step * 48); }
     : undefined);
   return {
-    digest: r.digest, steps: r.steps, stepsByType: r.stepsByType, runs, prefix,
+    digest: r.digest, steps: r.steps, stepsByType: r.stepsByType, runs, prefix, warnings,
     ...(plan.seed ? { seed: plan.seed } : {}),
     ...(contents && digests ? { log: { contents, digests } } : {}),
     ...(hooks.log && !logged ? { logNote: `the launch has ${total} steps; the page keeps a log of at most ${MAX_LOGGED_STEPS}` } : {}),
@@ -328,13 +317,17 @@ function seeded(launch: ConfigurableLaunch, prefixes: ReadonlyMap<string, Uint8A
   };
 }
 
+/** The launch, with the measured configuration's prefix known when there is a measurement. */
+function withPrefix(opened: OpenedLaunch, config: LaunchConfig, measured: Measurement | undefined): ConfigurableLaunch {
+  return measured ? seeded(opened.launch, new Map([[opened.launch.prefixKey(config), measured.prefix]])) : opened.launch;
+}
+
 /**
  * Digests of one configuration for each vCPU count (each further count is one VMSA step), from
  * the measurement of that configuration: nothing before the VMSAs is hashed again.
  */
-export function vcpuTable(opened: OpenedLaunch, config: LaunchConfig, counts: readonly number[], measured?: Measurement): ConfigResult[] {
-  const launch = measured ? seeded(opened.launch, new Map([[opened.launch.prefixKey(config), measured.prefix]])) : opened.launch;
-  const sw = sweep(launch, singleSpace(config, counts), nobleSuite);
+export function vcpuTable(opened: OpenedLaunch, { config }: Configured, counts: readonly number[], measured?: Measurement): ConfigResult[] {
+  const sw = sweep(withPrefix(opened, config, measured), singleSpace(config, counts), nobleSuite);
   if (sw.results.length === 0 && sw.skipped[0]) throw sw.skipped[0].error;
   return sw.results;
 }
@@ -347,20 +340,14 @@ function singleSpace(c: LaunchConfig, counts: readonly number[]): SearchSpace {
   };
 }
 
-/** Parses "1-8,16" (the CLI's --vcpus list syntax). */
-export function parseCounts(text: string, max = 512): number[] {
-  const out: number[] = [];
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const m = /^(\w+)\s*-\s*(\w+)$/.exec(part);
-    const lo = Number(parseUnsigned(m ? m[1]! : part, 'vCPU range', BigInt(MAX_VCPUS)));
-    const hi = m ? Number(parseUnsigned(m[2]!, 'vCPU range', BigInt(MAX_VCPUS))) : lo;
-    if (lo < 1) fail('usage', `vCPU range: ${part} includes 0`);
-    if (hi < lo) fail('usage', `vCPU range: ${part} runs backwards`);
-    if (out.length + (hi - lo + 1) > max) fail('usage', `vCPU range: more than ${max} counts`);
-    for (let n = lo; n <= hi; n++) out.push(n);
-  }
-  if (out.length === 0) fail('usage', 'vCPU range: no counts given');
-  return out;
+/** The per-vCPU table shows at most this many counts (each is a table row). */
+export const MAX_TABLE_COUNTS = 1024;
+
+/** The table's vCPU counts: the `--vcpus` list syntax ("1-8,16"), read by the library's parser. */
+export function tableCounts(text: string): number[] {
+  const counts = parseCounts(text, 'vCPU counts');
+  if (counts.length > MAX_TABLE_COUNTS) fail('usage', `vCPU counts: ${counts.length} counts; the table shows at most ${MAX_TABLE_COUNTS}`);
+  return counts;
 }
 
 export interface IdentifyResult {
@@ -446,39 +433,51 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 // ---- reference values ----
 
-/** JSON with bigints as 0x-hex strings, as the CLI prints (src/cli/common.ts toJson). */
-export function toJson(value: unknown): string {
-  return `${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`;
+/** The format's options as the page's form gives them; the product is the launch's. */
+export type RefOptions = Omit<ReferenceRequest, 'product'>;
+
+export interface RefOutput {
+  readonly text: string;
+  readonly filename: string;
+  /** What the command line prints on stderr beside the text. */
+  readonly notes: readonly string[];
 }
 
-export interface RefOptions {
-  readonly format: RefFormat;
-  readonly encoding?: string;
-  /** go-sev-guest: also require this guest policy. */
-  readonly policy?: bigint;
-  /** contrast: the 1-vCPU digest plus the firmware's AP reset EIP. */
-  readonly apeip?: boolean;
-}
+const REF_FILENAMES: Readonly<Record<ReferenceFormat, string>> = {
+  'json': 'reference-values.json', 'trustee': 'rvps-message.json', 'trustee-sample': 'trustee-sample.json',
+  'trustee-operator': 'trustee-reference-values.json', 'go-sev-guest': 'go-sev-guest.textproto', 'contrast': 'contrast-reference-values.json',
+};
 
-/** The text `vmfw-measure reference-values` writes for the same launch and configurations. */
-export function referenceValues(opened: OpenedLaunch, results: readonly ConfigResult[], o: RefOptions): { text: string; filename: string } {
-  const encodings = REF_ENCODINGS[o.format];
-  const encoding = o.encoding ?? encodings[0];
-  if (encodings.length && !encodings.includes(encoding!)) fail('usage', `encoding ${encoding} does not go with format ${o.format} (${encodings.join(', ')})`);
-  if (results.length === 0) fail('usage', 'no configurations to write');
-  switch (o.format) {
-    case 'json':
-      return { text: toJson(measurementSet(results, encoding as DigestEncoding, { launch: opened.launch.kind, tool: 'vmfw-measure' })), filename: 'reference-values.json' };
-    case 'trustee':
-      return { text: `${JSON.stringify(trusteeMessage(results, encoding as 'hex' | 'base64'))}\n`, filename: 'rvps-message.json' };
-    case 'go-sev-guest':
-      return { text: goSevGuestPolicies(results, o.policy), filename: 'go-sev-guest-policy.textproto' };
-    case 'contrast': {
-      const eip = opened.launch.apResetEip;
-      if (o.apeip && !eip) fail('usage', 'the APEIP form needs a launch whose firmware names an AP reset EIP (an OVMF launch)');
-      return { text: toJson({ snp: contrastEntries(results, o.apeip ? eip : undefined) }), filename: 'contrast-reference-values.json' };
-    }
+/**
+ * The text `vmfw-measure reference-values --vcpus RANGE` writes for the same launch, configuration
+ * and format options, step for step as the command does it (src/cli/attest-commands.ts
+ * runReferenceValues), with the measured prefix reused.
+ */
+export async function referenceValues(opened: OpenedLaunch, configured: Configured, range: string, o: RefOptions, measured?: Measurement): Promise<RefOutput> {
+  const product = opened.description.product;
+  const req = checkReferenceRequest({ ...o, ...(product !== undefined ? { product } : {}) });
+  // Contrast's APEIP form is the 1-vCPU digest alone (the verifier extends it), as --apeip does.
+  const d: LaunchDescription = { ...configured.description, vcpus: req.apeip ? [1] : parseCounts(range, '--vcpus') };
+  const launch = opened.launch;
+  const profiles = d.profiles ?? [launch.profiles[0]!];
+  if (profiles.some((p) => p.usesVcpuSignature) && d.vcpuTypes === undefined && launch.kind !== 'igvm') {
+    fail('usage', 'the qemu profile measures the vCPU model: give --vcpu-type (or --vcpu-sig), lists allowed');
   }
+  const sw = sweep(withPrefix(opened, configured.config, measured), { ...searchSpace(d, { vcpus: [], features: [0x1n] }), profiles }, nobleSuite);
+  const notes = [...opened.opened.warnings.map((w) => `warning: ${w}`), ...sw.skipped.map((s) => `warning: skipped ${s.config}: ${s.reason}`)];
+  if (sw.results.length === 0) throw sw.skipped[0]?.error ?? new Error('no configuration of the matrix can launch');
+  let provenance: Record<string, unknown> | undefined;
+  if (req.format === 'json') {
+    // The provenance names every input file by its SHA-256: WebCrypto hashes them first.
+    await opened.hashes.prepare([opened.description.ovmf, opened.description.svsm, opened.description.manifest, opened.description.igvm].map((s) => s?.bytes));
+    provenance = launchProvenance(d, opened.opened, opened.hashes);
+  }
+  const out = referenceValuesText(sw.results, req, launch, provenance);
+  const one = out.configs?.length === 1 ? out.configs[0] : undefined;
+  return {
+    text: out.text, notes: [...notes, ...out.notes],
+    filename: one ? one.fileName : req.format === 'go-sev-guest' ? 'go-sev-guest-configs.txt' : REF_FILENAMES[req.format],
+  };
 }
 
 // ---- errors ----

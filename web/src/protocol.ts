@@ -1,22 +1,25 @@
 /** Messages between the page and its measuring worker (worker.ts). */
 import type { ConfigResult } from '../../src/attestation/launch-space.js';
 import type { AttestationReport } from '../../src/attestation/report.js';
-import type { ApVmsaPolicy, IgvmSemantics } from '../../src/igvm/measure.js';
-import type { UnknownSectionPolicy } from '../../src/ovmf/launch.js';
-import type { IdentifyResult, Measurement, RefOptions, Settings } from './measure.js';
+import type { IdentifyResult, LaunchKind, Measurement, RefOptions, Settings } from './measure.js';
 
-/** Launch inputs as the page sends them: File objects, read by the worker. */
-export type WireInput =
-  | { readonly kind: 'ovmf'; readonly ovmf: File; readonly kernel?: File; readonly initrd?: File; readonly append?: string;
-      readonly svsm?: File; readonly varsSize?: number; readonly product?: string; readonly unknownSections: UnknownSectionPolicy }
-  | { readonly kind: 'regions'; readonly manifest: File; readonly files: readonly File[] }
-  | { readonly kind: 'igvm'; readonly igvm: File; readonly semantics: IgvmSemantics; readonly apVmsa: ApVmsaPolicy; readonly nativeZero: boolean; readonly fileOrder: boolean };
+/**
+ * Launch inputs as the page sends them: File objects (read by the worker) by option key, and the
+ * other launch options by key with the command line's values (measure.ts LaunchInput).
+ */
+export interface WireInput {
+  readonly kind: LaunchKind;
+  readonly files: Readonly<Partial<Record<string, File>>>;
+  /** The files a manifest names. */
+  readonly sources: readonly File[];
+  readonly options: Readonly<Record<string, string | boolean>>;
+}
 
 /**
  * The form's settings. `inputDefaults`: the input's own settings (a manifest's launch block)
  * win over the form's, for the first measurement of a newly chosen input.
  */
-export type WireSettings = Settings & { readonly inputDefaults?: boolean };
+export interface WireSettings { readonly values: Settings; readonly inputDefaults?: boolean }
 
 interface Base { readonly lane: 'measure' | 'identify' | 'refvalues'; readonly gen: number; readonly input: WireInput; readonly settings: WireSettings }
 
@@ -30,12 +33,12 @@ export type WorkerRequest =
 interface ReplyBase { readonly lane: string; readonly gen: number }
 
 export type WorkerReply = ReplyBase & (
-  | { readonly type: 'opened'; readonly kind: string; readonly profiles: readonly string[]; readonly usesGuestFeatures: boolean; readonly notes: readonly string[]; readonly applied: Partial<Settings> }
+  | { readonly type: 'opened'; readonly kind: string; readonly profiles: readonly string[]; readonly usesGuestFeatures: boolean; readonly notes: readonly string[]; readonly applied: Settings }
   | { readonly type: 'progress'; readonly done: number; readonly total: number; readonly label: string }
   | { readonly type: 'measured'; readonly measurement: Measurement; readonly ms: number }
   | { readonly type: 'table'; readonly rows: readonly Pick<ConfigResult, 'vcpus' | 'digest'>[] }
   | { readonly type: 'table-error'; readonly error: { code: string; message: string } }
-  | { readonly type: 'refvalues'; readonly text: string; readonly filename: string }
+  | { readonly type: 'refvalues'; readonly text: string; readonly filename: string; readonly notes: readonly string[] }
   | { readonly type: 'identified'; readonly result: IdentifyResult }
   | { readonly type: 'error'; readonly error: { code: string; message: string } }
 );

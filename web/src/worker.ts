@@ -4,10 +4,9 @@
  * Requests carry a generation per lane; a newer one stops an older one at its next batch.
  */
 import {
-  Cancelled, configFor, describeError, identify, measure, openLaunch, parseCounts, referenceValues, vcpuTable,
-  type LaunchInput, type Measurement, type OpenedLaunch, type Settings,
+  Cancelled, configure, describeError, identify, measure, openLaunch, referenceValues, tableCounts, vcpuTable,
+  type Configured, type LaunchInput, type Measurement, type NamedBytes, type OpenedLaunch, type Settings,
 } from './measure.js';
-import type { LaunchConfig } from '../../src/attestation/launch-space.js';
 import type { WireInput, WorkerReply, WorkerRequest } from './protocol.js';
 
 interface Scope {
@@ -38,21 +37,11 @@ function inputKey(w: WireInput): string {
 }
 
 async function toInput(w: WireInput): Promise<LaunchInput> {
-  if (w.kind === 'igvm') return { kind: 'igvm', igvm: await bytesOf(w.igvm), semantics: w.semantics, apVmsa: w.apVmsa, nativeZero: w.nativeZero, fileOrder: w.fileOrder };
-  if (w.kind === 'regions') {
-    const files = new Map<string, Uint8Array>();
-    for (const f of w.files) files.set(f.name, await bytesOf(f));
-    return { kind: 'regions', manifest: new TextDecoder().decode(await bytesOf(w.manifest)), files };
-  }
-  return {
-    kind: 'ovmf', ovmf: await bytesOf(w.ovmf),
-    ...(w.kernel ? { kernel: await bytesOf(w.kernel) } : {}),
-    ...(w.initrd ? { initrd: await bytesOf(w.initrd) } : {}),
-    ...(w.append ? { append: w.append } : {}),
-    ...(w.svsm ? { svsm: await bytesOf(w.svsm), varsSize: w.varsSize ?? 0 } : {}),
-    ...(w.product ? { product: w.product } : {}),
-    unknownSections: w.unknownSections,
-  };
+  const files: Record<string, NamedBytes> = {};
+  for (const [k, f] of Object.entries(w.files)) if (f) files[k] = { name: f.name, bytes: await bytesOf(f) };
+  const sources = new Map<string, Uint8Array>();
+  for (const f of w.sources) sources.set(f.name, await bytesOf(f));
+  return { kind: w.kind, files, sources, options: w.options };
 }
 
 let openedCache: { key: string; opened: Promise<OpenedLaunch> } | undefined;
@@ -67,8 +56,8 @@ function opened(w: WireInput): Promise<OpenedLaunch> {
 }
 
 // The last measurement, whose prefix digest the table, reference values and identify reuse.
-let lastMeasured: { key: string; config: LaunchConfig; measurement: Measurement } | undefined;
-const settingsKey = (s: Settings): string => [s.vcpus, s.vcpuType, s.profile, s.era, s.guestFeatures].join('|');
+let lastMeasured: { key: string; configured: Configured; measurement: Measurement } | undefined;
+const settingsKey = (s: Settings): string => JSON.stringify(s);
 function measuredFor(w: WireInput, s: Settings): Measurement | undefined {
   return lastMeasured?.key === `${inputKey(w)}|${settingsKey(s)}` ? lastMeasured.measurement : undefined;
 }
@@ -94,43 +83,39 @@ async function handle(m: WorkerRequest): Promise<void> {
     if (lane !== 'refvalues') progress(0, 1, 'reading files');
     const launch = await opened(m.input);
     if (stale(lane, gen)) return;
-    const { inputDefaults, ...form } = m.settings;
-    const applied = inputDefaults ? launch.defaults : {};
-    const settings: Settings = { ...form, ...applied };
+    const applied = m.settings.inputDefaults ? launch.defaults : {};
+    const settings: Settings = { ...m.settings.values, ...applied };
     if (m.type === 'measure') {
       scope.postMessage({ type: 'opened', lane, gen, kind: launch.kind, profiles: launch.profiles, usesGuestFeatures: launch.usesGuestFeatures, notes: launch.notes, applied });
     }
-    const config = configFor(launch, settings);
+    const configured = configure(launch, settings);
     if (m.type === 'measure') {
       const started = performance.now();
-      const r = await measure(launch, config, {
+      const r = await measure(launch, configured, {
         log: true, cancelled: () => stale(lane, gen),
         onProgress: (done, total) => progress(done, total, 'hashing pages'),
       });
       if (stale(lane, gen)) return;
       const ms = performance.now() - started;
-      lastMeasured = { key: `${inputKey(m.input)}|${settingsKey(settings)}`, config, measurement: r };
+      lastMeasured = { key: `${inputKey(m.input)}|${settingsKey(settings)}`, configured, measurement: r };
       const transfer = r.log ? [r.log.contents.buffer as ArrayBuffer, r.log.digests.buffer as ArrayBuffer] : [];
       scope.postMessage({ type: 'measured', lane, gen, measurement: r, ms }, transfer);
       // The per-vCPU table follows; a bad range is reported without hiding the digest.
       try {
-        const rows = vcpuTable(launch, config, parseCounts(m.range), r);
+        const rows = vcpuTable(launch, configured, tableCounts(m.range), r);
         if (!stale(lane, gen)) scope.postMessage({ type: 'table', lane, gen, rows: rows.map((x) => ({ vcpus: x.vcpus, digest: x.digest })) });
       } catch (e) {
         if (!stale(lane, gen)) scope.postMessage({ type: 'table-error', lane, gen, error: describeError(e) });
       }
     } else if (m.type === 'refvalues') {
-      // Contrast's APEIP form is the 1-vCPU digest alone (the verifier extends it), as --apeip does.
-      const counts = m.options.format === 'contrast' && m.options.apeip ? [1] : parseCounts(m.range);
-      const rows = vcpuTable(launch, config, counts, measuredFor(m.input, settings));
-      const out = referenceValues(launch, rows, m.options);
-      scope.postMessage({ type: 'refvalues', lane, gen, ...out });
+      const out = await referenceValues(launch, configured, m.range, m.options, measuredFor(m.input, settings));
+      if (!stale(lane, gen)) scope.postMessage({ type: 'refvalues', lane, gen, ...out });
     } else {
       const known = measuredFor(m.input, settings);
       const r = await identify(launch, m.target, m.report, {
         onProgress: progress,
         cancelled: () => stale(lane, gen),
-      }, known ? { config: lastMeasured!.config, measurement: known } : undefined);
+      }, known ? { config: lastMeasured!.configured.config, measurement: known } : undefined);
       scope.postMessage({ type: 'identified', lane, gen, result: r });
     }
   } catch (e) {
