@@ -9,11 +9,12 @@
 import {
   bytesEnvironment, identifyWith, measureIgvmWith, measureOvmfWith, measureRegionsWith, referenceValuesWith, verifyReportWith,
   type CallOptions, type FileInput, type IdentifyResult, type LaunchOptions, type Measurement, type ReferenceFormat,
-  type SweepOptions, type VerifyExpectations, type VerifyResult,
+  type SweepOptions, type VerifyExpectations, type VerifyResult, type ReferenceOptions,
 } from './api/measure.js';
+import type { ReferenceOutput } from './attestation/reference-formats.js';
 import type { DigestEncoding } from './attestation/reference-values.js';
 
-export type { CallOptions, FileInput, IdentifyResult, LaunchOptions, Measurement, ReferenceFormat, SweepOptions, VerifyExpectations, VerifyResult, DigestEncoding };
+export type { CallOptions, FileInput, IdentifyResult, LaunchOptions, Measurement, ReferenceFormat, SweepOptions, VerifyExpectations, VerifyResult, DigestEncoding, ReferenceOptions, ReferenceOutput };
 export type { ConfigurationDigest } from './api/measure.js';
 
 /**
@@ -34,9 +35,9 @@ export async function measureIgvm(image: FileInput, options: LaunchOptions & Cal
   return measureIgvmWith(bytesEnvironment, image, options);
 }
 
-/** Reference values over a configuration matrix (`vmfw-measure reference-values`), as the text the CLI prints. */
-export async function referenceValues(launch: SweepOptions, matrix: Pick<LaunchOptions, 'vcpus' | 'vcpuType' | 'vcpuSig' | 'vmmType' | 'vmmEra' | 'guestFeatures'> = {}, format: ReferenceFormat = 'json', encoding: DigestEncoding = 'hex'): Promise<string> {
-  return referenceValuesWith(bytesEnvironment, launch, matrix, format, encoding);
+/** Reference values over a configuration matrix (`vmfw-measure reference-values`): the text the CLI prints and its notes. */
+export async function referenceValues(launch: SweepOptions, matrix: Pick<LaunchOptions, 'vcpus' | 'vcpuType' | 'vcpuSig' | 'vmmType' | 'vmmEra' | 'guestFeatures'> = {}, format: ReferenceFormat = 'json', options: ReferenceOptions = {}): Promise<ReferenceOutput> {
+  return referenceValuesWith(bytesEnvironment, launch, matrix, format, options);
 }
 
 /** Checks an attestation report's measurement and fields (`vmfw-measure verify`); signatures are not checked. */

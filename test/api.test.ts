@@ -64,7 +64,7 @@ describe('one-call API', () => {
   });
   it('referenceValues, verifyReport and identify agree with each other', async () => {
     const launch = { ovmf: bytes('ovmf', 'OVMF-synthetic-amdsev.fd'), vcpuType: 'EPYC-Milan' };
-    const set = JSON.parse(await neutral.referenceValues(launch, { vcpus: '1-3' })) as { measurements: { digest: string; vcpus: number }[] };
+    const set = JSON.parse((await neutral.referenceValues(launch, { vcpus: '1-3' })).text) as { measurements: { digest: string; vcpus: number }[] };
     expect(set.measurements.map((m) => m.vcpus)).toEqual([1, 2, 3]);
     const three = set.measurements[2]!.digest;
     const report = buildReport({ measurement: fromHex(three, 'd', 48) });
@@ -73,6 +73,17 @@ describe('one-call API', () => {
     expect((await neutral.verifyReport(report, { launch: { ...launch, vcpus: 2 } })).ok).toBe(false);
     const id = await neutral.identify(report, { ...launch, vcpus: '1-4', vmmType: 'qemu' });
     expect(id.matches.map((m) => [m.vcpus, m.vcpuType])).toContainEqual([3, 'EPYC-Milan']);
+  });
+});
+
+describe('referenceValues', () => {
+  it('writes what the CLI writes, format by format, with the same refusals', async () => {
+    const launch = { ovmf: bytes('ovmf', 'OVMF-synthetic-amdsev.fd'), vcpuType: 'EPYC-Milan', product: 'milan' } as const;
+    const cliArgs = ['reference-values', '--ovmf', ex('ovmf', 'OVMF-synthetic-amdsev.fd'), '--vcpu-type', 'EPYC-Milan', '--product', 'milan', '--vcpus', '1-3'];
+    expect((await neutral.referenceValues(launch, { vcpus: '1-3' }, 'trustee')).text).toBe(`${await cli(...cliArgs, '--format', 'trustee')}\n`);
+    expect((await neutral.referenceValues(launch, { vcpus: '1-3' }, 'go-sev-guest', { policy: '0x30000' })).text).toBe(`${await cli(...cliArgs, '--format', 'go-sev-guest')}\n`);
+    expect((await neutral.referenceValues(launch, { vcpus: '1-3' }, 'contrast')).text).toBe(`${await cli(...cliArgs, '--format', 'contrast')}\n`);
+    await expect(neutral.referenceValues(launch, { vcpus: '1' }, 'trustee-operator')).rejects.toMatchObject({ code: 'usage' });
   });
 });
 

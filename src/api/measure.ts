@@ -11,7 +11,8 @@ import { describeLaunch, bytesSource, parseCounts, type OpenInput, type Source, 
 import { openLaunch, ovmfModePlan, searchSpace, singleConfig } from '../launch/build.js';
 import { sweep, orderByHostCpu, type ConfigResult } from '../attestation/launch-space.js';
 import { parseReport, type AttestationReport } from '../attestation/report.js';
-import { contrastEntries, goSevGuestPolicies, measurementSet, trusteeMessage, type DigestEncoding } from '../attestation/reference-values.js';
+import { checkReferenceRequest, referenceValuesText, type ReferenceFormat, type ReferenceOutput } from '../attestation/reference-formats.js';
+import { launchProvenance } from '../launch/provenance.js';
 import type { FileOpener } from '../regions/manifest.js';
 
 /** A file input: bytes (any environment), or a path under the Node entry. */
@@ -175,27 +176,43 @@ function configJson(r: ConfigResult): ConfigurationDigest {
   };
 }
 
-export type ReferenceFormat = 'json' | 'trustee' | 'go-sev-guest' | 'contrast';
+export type { ReferenceFormat };
+
+/** The format's options, as `reference-values` takes them. */
+export interface ReferenceOptions {
+  readonly encoding?: string;
+  /** The launch guest policy (go-sev-guest, contrast): default 0x30000. */
+  readonly policy?: number | bigint | string;
+  /** trustee-operator: RFC 3339 (required there). */
+  readonly expires?: string;
+  /** contrast: the 1-vCPU digest plus the AP reset EIP. */
+  readonly apeip?: boolean;
+}
 
 /**
  * Reference values over a matrix (`vmfw-measure reference-values`): `matrix` holds the lists
- * (`{ vcpus: '1-16', vcpuType: ['EPYC-Milan'] }`), merged over `launch`. Returns the text the CLI prints.
+ * (`{ vcpus: '1-16', vcpuType: ['EPYC-Milan'] }`), merged over `launch`. Returns the text the CLI
+ * prints (byte for byte) and its stderr notes.
  */
-export function referenceValuesWith(env: Environment, launch: SweepOptions, matrix: Pick<LaunchOptions, 'vcpus' | 'vcpuType' | 'vcpuSig' | 'vmmType' | 'vmmEra' | 'guestFeatures'> = {}, format: ReferenceFormat = 'json', encoding: DigestEncoding = 'hex'): string {
+export function referenceValuesWith(env: Environment, launch: SweepOptions, matrix: Pick<LaunchOptions, 'vcpus' | 'vcpuType' | 'vcpuSig' | 'vmmType' | 'vmmEra' | 'guestFeatures'> = {}, format: ReferenceFormat = 'json', options: ReferenceOptions = {}): ReferenceOutput {
   const { files, log: _log, hashes, ...rest } = launch;
   const call: CallOptions = { ...(files ? { files } : {}), ...(hashes ? { hashes } : {}) };
-  const d = describe({ ...rest, ...matrix }, env, call);
+  const d0 = describe({ ...rest, ...matrix }, env, call);
+  const request = checkReferenceRequest({
+    format, ...(options.encoding !== undefined ? { encoding: options.encoding } : {}),
+    ...(options.policy !== undefined ? { policy: parseUnsigned(options.policy, 'policy') } : {}),
+    ...(options.expires !== undefined ? { expires: options.expires } : {}), apeip: options.apeip ?? false,
+    ...(d0.product !== undefined ? { product: d0.product } : {}),
+  });
+  const d: LaunchDescription = request.apeip ? { ...d0, vcpus: [1] } : d0;
   if (!d.vcpus) fail('usage', 'reference values need vcpus (a count, a list or ranges such as 1-8,16)');
   const opened = openLaunch(d, { spell, ...(hashes ? { hashes } : {}) });
   const profiles = d.profiles ?? [opened.launch.profiles[0]!];
   const sw = sweep(opened.launch, { ...searchSpace(d, { vcpus: [], features: [0x1n] }), profiles }, hashes ?? defaultSuite);
   if (sw.results.length === 0) throw sw.skipped[0]?.error ?? new Error('no configuration of the matrix can launch');
-  switch (format) {
-    case 'json': return `${JSON.stringify(measurementSet(sw.results, encoding, { launch: opened.launch.kind, tool: 'vmfw-measure' }), null, 2)}\n`;
-    case 'trustee': return `${JSON.stringify(trusteeMessage(sw.results, encoding === 'base64' ? 'base64' : 'hex'))}\n`;
-    case 'go-sev-guest': return goSevGuestPolicies(sw.results, undefined);
-    case 'contrast': return `${JSON.stringify({ snp: contrastEntries(sw.results, undefined) }, null, 2)}\n`;
-  }
+  const l = opened.launch;
+  return referenceValuesText(sw.results, request, { kind: l.kind, ...(l.apResetEip !== undefined ? { apResetEip: l.apResetEip } : {}) },
+    request.format === 'json' ? launchProvenance(d, opened, hashes ?? defaultSuite) : undefined);
 }
 
 /** A digest in hex (optionally 0x) or base64. */

@@ -5,29 +5,22 @@ import { measurePlanParallel } from '../node/parallel.js';
 import { parseReport, reportVersionFields, type AttestationReport, type TcbVersion } from '../attestation/report.js';
 import { compareLogs, formatComparison, parseLog } from '../attestation/log-diff.js';
 import { orderByHostCpu, resultKey, sweep, type ConfigResult } from '../attestation/launch-space.js';
-import { measurementSet, type DigestEncoding } from '../attestation/reference-values.js';
-import {
-  checkGoSevGuestOutFile, checkGuestPolicy, goSevGuestConfigs, goSevGuestStream, goSevGuestStreamNote,
-} from '../attestation/go-sev-guest.js';
-import { contrastGuestPolicy, contrastProduct, contrastReferenceValues } from '../attestation/contrast.js';
-import { trusteeExpiration, trusteeOperatorFile, trusteeRegistrationMessage, trusteeSample } from '../attestation/trustee.js';
+import { checkGoSevGuestOutFile } from '../attestation/go-sev-guest.js';
+import { checkReferenceRequest, referenceValuesText } from '../attestation/reference-formats.js';
+import { launchProvenance } from '../launch/provenance.js';
 import {
   describeMatch, describeMismatch, matchReferences, readReferenceValues, referenceResultJson, type ReferenceMatch, type ReferenceSet,
 } from '../attestation/reference-reader.js';
-import { provenanceJson, type ProvenanceInput } from '../attestation/provenance.js';
 import { explainNoMatch, type NoMatchContext } from '../attestation/explain.js';
-import { RULES_VERSION } from '../regions/format.js';
-import { TOOL_NAME, VERSION } from '../version.js';
-import { defaultSuite } from '../hash/suite.js';
 import { loadP384PrivateKey, signIdBlock } from '../node/id-sign.js';
 import { isDirectory, readInputFile } from '../node/files.js';
 import { readReferenceValuesPath, writeGoSevGuestDirectory } from '../node/reference-files.js';
 import { isStdin } from '../node/input.js';
 import { parseJsonExact } from '../json-exact.js';
 import { EXIT_MISMATCH } from './exit-codes.js';
-import { LogCollector, oneOf, toJson, writeOutput, byFlag } from './common.js';
+import { LogCollector, toJson, writeOutput, byFlag } from './common.js';
 import { hasLaunchInput, launchFromArgs, launchValues } from './launch-args.js';
-import { openLaunch, searchSpace, singleConfig, sourceSha256, type OpenedLaunch } from '../launch/build.js';
+import { openLaunch, searchSpace, singleConfig } from '../launch/build.js';
 import { describeLaunch, LAUNCH_KEYS, parseCounts, type LaunchDescription, type Source } from '../launch/description.js';
 import { openInput } from '../node/inputs.js';
 import { isLockDocument, readLock, type Lock } from '../ci/lock.js';
@@ -389,66 +382,19 @@ export function runReferenceValuesCommand(args: CommandArgs, io: CliIO): number 
   return runReferenceValues(a, d, args, io);
 }
 
-const FORMATS = ['json', 'trustee', 'trustee-sample', 'trustee-operator', 'go-sev-guest', 'contrast'] as const;
-type Format = typeof FORMATS[number];
-
-/** The digest encodings each format allows (go-sev-guest writes bytes and Contrast hex: fixed). */
-const ENCODINGS: Readonly<Record<Format, readonly DigestEncoding[]>> = {
-  'json': ['hex', '0xhex', 'base64', 'base64url'],
-  'trustee': ['hex', 'base64'], 'trustee-sample': ['hex', 'base64'], 'trustee-operator': ['hex', 'base64'],
-  'go-sev-guest': ['hex'], 'contrast': ['hex'],
-};
-
-/** What a `--format json` set records about how it was computed: tool, rules and the SHA-256 of each input. */
-function provenance(d: LaunchDescription, opened: OpenedLaunch): Record<string, unknown> {
-  const kind = opened.launch.kind;
-  const rules = kind === 'regions' ? RULES_VERSION : kind === 'igvm' ? `igvm:${d.semantics ?? 'qemu'}` : 'ovmf:sev-snp-measure';
-  const inputs: ProvenanceInput[] = [];
-  // Sources opened from stdin are described as "stdin": they have no path to record.
-  const pathOf = (s: Source | null | undefined): { path?: string } => (s && s.describe !== 'stdin' ? { path: s.describe } : {});
-  const file = (role: ProvenanceInput['role'], s: Source | null | undefined): void => {
-    if (s) inputs.push({ role, ...pathOf(s), sha256: sourceSha256(s, defaultSuite) });
-  };
-  if (kind === 'ovmf') {
-    file('firmware', d.ovmf);
-    file('svsm', d.svsm);
-    file('metadata', d.metadata);
-    const boot = opened.directBoot;
-    if (boot) {
-      inputs.push({ role: 'kernel', ...pathOf(d.kernel), sha256: boot.kernel, ...(d.kernelSha256 ? { given: true } : {}) });
-      inputs.push({ role: 'initrd', ...pathOf(d.initrd), sha256: boot.initrd, ...(d.initrdSha256 ? { given: true } : {}) });
-      inputs.push({ role: 'cmdline', sha256: boot.cmdline, ...(d.appendSha256 ? { given: true } : {}) });
-    }
-  }
-  if (kind === 'regions') file('manifest', d.manifest);
-  if (kind === 'igvm') file('igvm', d.igvm);
-  return provenanceJson({ tool: { name: TOOL_NAME, version: VERSION }, rules, inputs });
-}
-
-/** Contrast's notes arrive as "note: ..." lines; anything else is a warning. */
+/** The notes a format returns go to stderr as they are ("note: ..." / "warning: ..."). */
 function printNotes(lines: readonly string[], io: CliIO): void {
-  for (const l of lines) io.err(/^(note|warning): /.test(l) ? `${l}\n` : `warning: ${l}\n`);
+  for (const l of lines) io.err(`${l}\n`);
 }
 
 export function runReferenceValues(a: RefArgs, d0: LaunchDescription, args: CommandArgs, io: CliIO): number {
-  const format = oneOf(a.format, '--format', FORMATS);
-  const given = (k: string): boolean => args.given.has(k);
-  // Options that belong to one format are refused elsewhere rather than ignored.
-  if (a.apeip && format !== 'contrast') fail('usage', '--apeip belongs to --format contrast');
-  if (a.expires !== undefined && format !== 'trustee-operator') fail('usage', '--expires belongs to --format trustee-operator');
-  if (a['out-dir'] !== undefined && format !== 'go-sev-guest') fail('usage', '--out-dir belongs to --format go-sev-guest (one check.Config per file); other formats write one file: use --out');
-  if (a['out-dir'] !== undefined && a.out !== undefined) fail('usage', '--out and --out-dir are alternatives');
-  if (format === 'trustee-operator' && a.expires === undefined) {
-    fail('usage', '--format trustee-operator needs --expires YYYY-MM-DDTHH:MM:SSZ: Trustee drops reference values after their expiration, and the output must not depend on the clock');
-  }
-  if (given('encoding') && ENCODINGS[format].length === 1 && a.encoding.toLowerCase() !== 'hex') {
-    fail('usage', `--format ${format} fixes the digest encoding (${format === 'go-sev-guest' ? 'raw bytes in a prototext string' : 'lowercase hex'}); drop --encoding`);
-  }
-  const encoding = oneOf(a.encoding, '--encoding', ENCODINGS[format]);
-  const policy = parseUnsigned(a.policy, '--policy');
   // Refuse what the output could not carry before measuring anything.
-  const expires = a.expires !== undefined ? trusteeExpiration(a.expires) : undefined;
-  if (format === 'contrast') { contrastProduct(d0.product); contrastGuestPolicy(policy); } else checkGuestPolicy(policy);
+  const request = checkReferenceRequest({
+    format: a.format, ...(args.given.has('encoding') ? { encoding: a.encoding } : {}), policy: parseUnsigned(a.policy, '--policy'),
+    ...(a.expires !== undefined ? { expires: a.expires } : {}), apeip: a.apeip, ...(d0.product !== undefined ? { product: d0.product } : {}),
+  });
+  if (a['out-dir'] !== undefined && request.format !== 'go-sev-guest') fail('usage', '--out-dir belongs to --format go-sev-guest (one check.Config per file); other formats write one file: use --out');
+  if (a['out-dir'] !== undefined && a.out !== undefined) fail('usage', '--out and --out-dir are alternatives');
   const d: LaunchDescription = a.apeip ? { ...d0, vcpus: [1] } : d0;
   if (d.vcpus === undefined) fail('usage', 'missing --vcpus (a count, a list or ranges such as 1-8,16) or a --matrix with vcpus');
   const opened = openLaunch(d);
@@ -462,46 +408,23 @@ export function runReferenceValues(a: RefArgs, d0: LaunchDescription, args: Comm
   const sw = sweep(launch, { ...space, profiles });
   if (sw.skipped.length) for (const s of sw.skipped) io.err(`warning: skipped ${s.config}: ${s.reason}\n`);
   if (sw.results.length === 0) throw sw.skipped[0]?.error ?? new Error('no configuration of the matrix can launch');
-  const results: readonly ConfigResult[] = sw.results;
-  let text: string;
-  switch (format) {
-    case 'json':
-      text = toJson(measurementSet(results, encoding, { launch: launch.kind, tool: TOOL_NAME }, provenance(d, opened)));
-      break;
-    case 'trustee':
-      text = `${JSON.stringify(trusteeRegistrationMessage(results, encoding as 'hex' | 'base64'))}\n`;
-      break;
-    case 'trustee-sample':
-      text = toJson(trusteeSample(results, encoding as 'hex' | 'base64'));
-      break;
-    case 'trustee-operator':
-      text = toJson(trusteeOperatorFile(results, encoding as 'hex' | 'base64', expires!));
-      break;
-    case 'go-sev-guest': {
-      const cfgs = goSevGuestConfigs(results, { policy });
-      const dir = a['out-dir'];
-      if (dir !== undefined) {
-        writeGoSevGuestDirectory(dir, cfgs, io.cwd);
-        io.out(`wrote ${cfgs.length} config${cfgs.length === 1 ? '' : 's'} to ${dir}\n`);
-        return 0;
-      }
-      if (a.out !== undefined && a.out !== '-') {
-        checkGoSevGuestOutFile(a.out, cfgs.length);
-        writeOutput(args, io, a.out, cfgs[0]!.text, '--out');
-        return 0;
-      }
-      io.out(goSevGuestStream(cfgs));
-      io.err(`${goSevGuestStreamNote(cfgs.length)}\n`);
+  const out = referenceValuesText(sw.results, request, { kind: launch.kind, ...(launch.apResetEip !== undefined ? { apResetEip: launch.apResetEip } : {}) },
+    request.format === 'json' ? launchProvenance(d, opened) : undefined);
+  if (out.configs) {
+    const dir = a['out-dir'];
+    if (dir !== undefined) {
+      writeGoSevGuestDirectory(dir, out.configs, io.cwd);
+      io.out(`wrote ${out.configs.length} config${out.configs.length === 1 ? '' : 's'} to ${dir}\n`);
       return 0;
     }
-    case 'contrast': {
-      const out = contrastReferenceValues(results, { product: d.product, policy, ...(a.apeip ? { apeip: { apResetEip: launch.apResetEip } } : {}) });
-      text = toJson(out.referenceValues);
-      printNotes(out.warnings, io);
-      break;
+    if (a.out !== undefined && a.out !== '-') {
+      checkGoSevGuestOutFile(a.out, out.configs.length);
+      writeOutput(args, io, a.out, out.configs[0]!.text, '--out');
+      return 0;
     }
   }
-  writeOutput(args, io, a.out ?? '-', text, '--out');
+  printNotes(out.notes, io);
+  writeOutput(args, io, a.out ?? '-', out.text, '--out');
   return 0;
 }
 

@@ -2,7 +2,7 @@
 import { fail } from '../errors.js';
 import { parseUnsigned, toBase64, toHex } from '../bytes.js';
 import type { LogRecord } from '../engine.js';
-import { logLine } from '../formats.js';
+import { jsonText, logLine } from '../formats.js';
 import { writeOutputs, type InputRef, type OutputSpec } from '../node/output.js';
 import { optionByKey } from '../options/table.js';
 import type { CommandArgs } from './commands.js';
@@ -72,9 +72,7 @@ export function writeOutput(a: CommandArgs, io: CliIO, path: string, data: strin
 }
 
 /** JSON with bigints written as 0x-hex strings, so values above 2^53 survive. */
-export function toJson(value: unknown): string {
-  return `${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`;
-}
+export { jsonText as toJson };
 
 /** The parsed options keyed by their command-line spelling (`vcpu-type`), for commands that read them so. */
 export function byFlag(a: { readonly values: Readonly<Record<string, unknown>> }): Record<string, unknown> {

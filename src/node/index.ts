@@ -8,9 +8,9 @@ import { bytesSource } from '../launch/description.js';
 import {
   filesOpener, identifyWith, measureIgvmWith, measureOvmfWith, measureRegionsWith, referenceValuesWith, verifyReportWith,
   type CallOptions, type Environment, type FileInput, type IdentifyResult, type LaunchOptions, type Measurement,
-  type ReferenceFormat, type SweepOptions, type VerifyExpectations, type VerifyResult,
+  type ReferenceFormat, type SweepOptions, type VerifyExpectations, type VerifyResult, type ReferenceOptions,
 } from '../api/measure.js';
-import type { DigestEncoding } from '../attestation/reference-values.js';
+import type { ReferenceOutput } from '../attestation/reference-formats.js';
 import { openInput } from './inputs.js';
 import { readInputFile } from './files.js';
 
@@ -51,9 +51,9 @@ export async function measureIgvm(image: FileInput, options: LaunchOptions & Nod
 }
 
 /** Reference values over a matrix, as the text the CLI prints. */
-export async function referenceValues(launch: SweepOptions & { cwd?: string }, matrix: Pick<LaunchOptions, 'vcpus' | 'vcpuType' | 'vcpuSig' | 'vmmType' | 'vmmEra' | 'guestFeatures'> = {}, format: ReferenceFormat = 'json', encoding: DigestEncoding = 'hex'): Promise<string> {
+export async function referenceValues(launch: SweepOptions & { cwd?: string }, matrix: Pick<LaunchOptions, 'vcpus' | 'vcpuType' | 'vcpuSig' | 'vmmType' | 'vmmEra' | 'guestFeatures'> = {}, format: ReferenceFormat = 'json', options: ReferenceOptions = {}): Promise<ReferenceOutput> {
   const { cwd, ...rest } = launch;
-  return referenceValuesWith(environment(cwd), rest, matrix, format, encoding);
+  return referenceValuesWith(environment(cwd), rest, matrix, format, options);
 }
 
 /** Checks a report (bytes or a path) against expected values or a launch. */
