@@ -159,7 +159,8 @@ async function foldRunParallel(chain: Chain, run: LaunchRun, pool: HashPool, chu
   const bufs: ArrayBuffer[] = [];
   const takeOut = (): ArrayBuffer => outs.pop() ?? new ArrayBuffer(chunk * DIGEST_SIZE);
   const readBuf = c.kind === 'reader' ? new Uint8Array(chunk * PAGE_SIZE) : undefined;
-  const depth = pool.size * 2; // enough to keep each worker busy while its last reply travels
+  // Enough queued that a worker never waits while this thread hashes a chunk of its own.
+  const depth = pool.size * 6;
   const maxAhead = 64; // chunks hashed but not yet folded, at most (48 bytes per page each)
   const slots: Slot[] = [];
   let cursor = 0;
