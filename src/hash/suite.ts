@@ -49,12 +49,10 @@ function makeNodeSuite(c: NodeCrypto): HashSuite {
   };
 }
 
-let nodeCrypto: NodeCrypto | undefined;
-try {
-  nodeCrypto = await import('node:crypto');
-} catch {
-  nodeCrypto = undefined; // not on Node: fall back to the portable implementation
-}
+// Synchronous, without a top-level await: process.getBuiltinModule (Node 20.16+) exists on Node
+// and is absent in browsers, where the portable implementation serves.
+const host = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+const nodeCrypto = host?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
 
 /** node:crypto where it exists, @noble/hashes elsewhere. */
 export const nodeSuite: HashSuite | undefined = nodeCrypto ? makeNodeSuite(nodeCrypto) : undefined;
