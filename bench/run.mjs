@@ -1,7 +1,9 @@
 // vmfw-measure benchmark: whole-process wall times (median of interleaved runs) and peak RSS,
-// each a ratio against a baseline measured in the same run on the same machine.
+// each a ratio against a baseline measured in the same run on the same machine. The CPU-time
+// ratio (user + system, all threads) is printed beside it: on a machine shared with other work it
+// moves less than wall time, but it does not show what parallel hashing gains.
 // Usage: npm run bench [-- --quick] [-- --reps N] [-- --only ROW,ROW] [-- --out FILE]
-// Rows: floor, ovmf, version, help, region256, region1g, identify, refvalues, directboot.
+// Rows: floor, ovmf, version, help, bundle, region256, region1g, identify, refvalues, directboot.
 // sev-snp-measure rows need SEV_SNP_MEASURE_DIR (a checkout of virtee/sev-snp-measure).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -52,7 +54,7 @@ async function compare(tool, base, reps, opts = {}) {
     const pair = i % 2 ? [[base, b], [tool, t]] : [[tool, t], [base, b]];
     for (const [cmd, into] of pair) into.push(await run(cmd.args, { cwd: work, ...opts, ...cmd.opts }));
   }
-  const sum = (rs) => ({ ms: median(rs.map((r) => r.ms)), rssMiB: Math.max(...rs.map((r) => r.maxRssKiB)) / 1024, out: rs[0].stdout.trim() });
+  const sum = (rs) => ({ ms: median(rs.map((r) => r.ms)), cpuMs: median(rs.map((r) => r.cpuMs)), rssMiB: Math.max(...rs.map((r) => r.maxRssKiB)) / 1024, out: rs[0].stdout.trim() });
   return { tool: sum(t), base: sum(b) };
 }
 
@@ -62,10 +64,12 @@ function row(name, tool, base, target, { rssTarget, note } = {}) {
   const ratio = tool.ms / base.ms;
   const rssOk = rssTarget === undefined || tool.rssMiB <= rssTarget;
   const met = ratio <= target && rssOk;
+  const cpuRatio = tool.cpuMs / base.cpuMs;
   results.push({ row: name, ms: Number(tool.ms.toFixed(1)), baselineMs: Number(base.ms.toFixed(1)), ratio: Number(ratio.toFixed(3)), target,
+    cpuMs: Number(tool.cpuMs.toFixed(1)), baselineCpuMs: Number(base.cpuMs.toFixed(1)), cpuRatio: Number(cpuRatio.toFixed(3)),
     rssMiB: Number(tool.rssMiB.toFixed(1)), baselineRssMiB: Number(base.rssMiB.toFixed(1)), ...(rssTarget ? { rssTarget } : {}), met });
   const rss = `RSS ${tool.rssMiB.toFixed(0)} vs ${base.rssMiB.toFixed(0)} MiB${rssTarget ? ` (<= ${rssTarget})` : ''}`;
-  console.log(`${name.padEnd(44)} ${fmtMs(tool.ms).padStart(10)} vs ${fmtMs(base.ms).padStart(10)}  ratio ${ratio.toFixed(2).padStart(5)}  target <= ${target.toFixed(2)}  ${met ? 'met   ' : 'MISSED'}  ${rss}${note ? `  ${note}` : ''}`);
+  console.log(`${name.padEnd(44)} ${fmtMs(tool.ms).padStart(10)} vs ${fmtMs(base.ms).padStart(10)}  ratio ${ratio.toFixed(2).padStart(5)}  target <= ${target.toFixed(2)}  ${met ? 'met   ' : 'MISSED'}  (CPU ${cpuRatio.toFixed(2)})  ${rss}${note ? `  ${note}` : ''}`);
 }
 function skipped(name, why) {
   results.push({ row: name, skipped: why });
@@ -156,6 +160,15 @@ try {
     if (snpMissing) { skipped(name, snpMissing); continue; }
     const c = await compare(ours(...ourArgs), py(snpScript, ...theirArgs), shortReps);
     row(name, c.tool, c.base, 1.0);
+  }
+
+  if (want('bundle')) {
+    // The esbuild bundle (scripts/bundle.mjs) against the module tree it was built from.
+    const tree = { VMFW_BUNDLE: '0' };
+    for (const args of [['--version'], ['ovmf', ...ovmfArgs]]) {
+      const c = await compare(ours(...args), { ...ours(...args), opts: { env: tree } }, shortReps);
+      row(`bundle vs module tree: ${args[0]}`, c.tool, c.base, 1.0);
+    }
   }
 
   for (const [key, size, target] of [['region256', 256 * MiB, 0.6], ['region1g', 1024 * MiB, 0.55]]) {

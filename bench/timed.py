@@ -4,7 +4,8 @@
 Reads one JSON request per line on stdin, {"argv": [...], "cwd": "...", "env": {...}}, runs it
 with this process's environment (the benchmark starts it with a clean one) plus `env`, standard
 input from /dev/null and output to temporary files, waits with wait4 (so the peak RSS is that
-child's own), and answers one JSON line: {"ms", "maxRssKiB", "rc", "stdout", "stderr"} (outputs cut at 64 KiB).
+child's own), and answers one JSON line: {"ms", "cpuMs", "maxRssKiB", "rc", "stdout", "stderr"} (outputs cut at
+64 KiB; cpuMs is user plus system time of the child and its threads).
 Node cannot report a child's rusage; Python's os.wait4 can.
 """
 import json
@@ -35,7 +36,8 @@ def run(argv, cwd, env):
         with open(err_path, 'rb') as f:
             err = f.read(LIMIT).decode('utf-8', 'replace')
     rc = os.waitstatus_to_exitcode(status)
-    return {'ms': ms, 'maxRssKiB': usage.ru_maxrss, 'rc': rc, 'stdout': out, 'stderr': err}
+    cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000
+    return {'ms': ms, 'cpuMs': cpu_ms, 'maxRssKiB': usage.ru_maxrss, 'rc': rc, 'stdout': out, 'stderr': err}
 
 
 def main():
@@ -44,7 +46,7 @@ def main():
         try:
             res = run(req['argv'], req.get('cwd', os.getcwd()), dict(os.environ, **req.get('env', {})))
         except OSError as e:
-            res = {'ms': 0, 'maxRssKiB': 0, 'rc': 127, 'stdout': '', 'stderr': str(e)}
+            res = {'ms': 0, 'cpuMs': 0, 'maxRssKiB': 0, 'rc': 127, 'stdout': '', 'stderr': str(e)}
         sys.stdout.write(json.dumps(res) + '\n')
         sys.stdout.flush()
 
