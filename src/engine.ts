@@ -190,7 +190,9 @@ export function isZeroPage(page: Uint8Array): boolean {
 export function hashPages(hashes: HashSuite, pages: Uint8Array, count: number, out: Uint8Array): Uint8Array {
   for (let p = 0; p < count; p++) {
     const page = pages.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
-    out.set(isZeroPage(page) ? zeroPageDigest(hashes) : hashes.sha384(page), p * DIGEST_SIZE);
+    if (isZeroPage(page)) out.set(zeroPageDigest(hashes), p * DIGEST_SIZE);
+    else if (hashes.sha384Into) hashes.sha384Into(page, out, p * DIGEST_SIZE);
+    else out.set(hashes.sha384(page), p * DIGEST_SIZE);
   }
   return out.subarray(0, count * DIGEST_SIZE);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import { isZeroPage, measurePlan } from '../src/engine.js';
+import { nobleSuite, nodeSuite } from '../src/hash/suite.js';
 import { measurePlanParallel } from '../src/node/parallel.js';
 import { ExtentMemory, type MemoryExtent } from '../src/regions/memory.js';
 import { replayRegions, type RegionSpec } from '../src/regions/replay.js';
@@ -39,6 +40,31 @@ function regionRun(spec: RegionSpec, memory = new ExtentMemory([])): LaunchRun {
 function countingExtent(gpa: bigint, data: Uint8Array, reads: { bytes: number }): MemoryExtent {
   return { gpa, length: data.length, describe: `extent at ${gpa}`, read: (o, into) => { reads.bytes += into.length; into.set(data.subarray(o, o + into.length)); } };
 }
+
+describe('digests written in place', () => {
+  it('sha384Into gives SHA-384 for every byte value, also over its own input', () => {
+    for (const suite of [nodeSuite!, nobleSuite]) {
+      for (const input of [new Uint8Array(0), Uint8Array.from({ length: 112 }, (_, i) => 255 - i), new Uint8Array(randomBytes(4096))]) {
+        const want = createHash('sha384').update(input).digest('hex');
+        const out = new Uint8Array(60).fill(0xee);
+        suite.sha384Into!(input, out, 7);
+        expect(hex(out.subarray(7, 55))).toBe(want);
+        expect([...out.subarray(0, 7), ...out.subarray(55)].every((b) => b === 0xee)).toBe(true);
+        if (input.length >= 48) {
+          const same = Uint8Array.from(input);
+          suite.sha384Into!(same, same, 0);
+          expect(hex(same.subarray(0, 48))).toBe(want);
+        }
+      }
+    }
+  });
+  it('a run folded in place gives the noble suite\'s digest and the plain chain', () => {
+    const data = new Uint8Array(randomBytes(20 * 4096));
+    const run: LaunchRun = { pageType: PageType.Normal, gpa: 0xfffe0000n, pages: 20, contents: { kind: 'bytes', data }, origin: { kind: 'test' } };
+    expect(hex(measurePlan({ runs: [run] }).digest)).toBe(hex(measurePlan({ runs: [run] }, { hashes: nobleSuite }).digest));
+    expect(hex(measurePlan({ runs: [run] }).digest)).toBe(referenceChain(data, 0xfffe0000n));
+  });
+});
 
 describe('zero pages', () => {
   it('isZeroPage finds a single set byte anywhere, in aligned and unaligned views', () => {

@@ -12,6 +12,11 @@ export interface Hasher {
 export interface HashSuite {
   readonly name: 'node' | 'noble';
   sha384(data: Uint8Array): Uint8Array;
+  /**
+   * Writes SHA-384(data) to out[offset, offset + 48) without allocating a result; `out` may
+   * overlap `data` (the digest is written after data is read). Optional: sha384 serves without it.
+   */
+  sha384Into?(data: Uint8Array, out: Uint8Array, offset: number): void;
   sha256(data: Uint8Array): Uint8Array;
   createSha256(): Hasher;
   createSha384(): Hasher;
@@ -20,6 +25,7 @@ export interface HashSuite {
 export const nobleSuite: HashSuite = {
   name: 'noble',
   sha384: (d) => nobleSha384(d),
+  sha384Into: (d, out, offset) => { out.set(nobleSha384(d), offset); },
   sha256: (d) => nobleSha256(d),
   createSha256: () => wrapNoble(nobleSha256.create()),
   createSha384: () => wrapNoble(nobleSha384.create()),
@@ -40,9 +46,17 @@ function makeNodeSuite(c: NodeCrypto): HashSuite {
     const w: Hasher = { update(d) { h.update(d); return w; }, digest: () => h.digest() };
     return w;
   };
+  // A one-shot digest as a 'binary' (latin1) string, one char per byte, skips the Buffer
+  // allocation, a third of the cost of a 112-byte chain step: 0.66 instead of 1.12 us here, and
+  // 5.3 instead of 5.8 us per 4 KiB page (bench/micro.mjs chain).
+  const into = (d: Uint8Array, out: Uint8Array, offset: number): void => {
+    const s = c.hash('sha384', d, 'binary');
+    for (let i = 0; i < 48; i++) out[offset + i] = s.charCodeAt(i);
+  };
   return {
     name: 'node',
     sha384: oneShot ? (d) => c.hash('sha384', d, 'buffer') : (d) => c.createHash('sha384').update(d).digest(),
+    sha384Into: oneShot ? into : (d, out, offset) => { out.set(c.createHash('sha384').update(d).digest(), offset); },
     sha256: oneShot ? (d) => c.hash('sha256', d, 'buffer') : (d) => c.createHash('sha256').update(d).digest(),
     createSha256: () => wrap('sha256'),
     createSha384: () => wrap('sha384'),
