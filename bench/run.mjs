@@ -60,16 +60,17 @@ async function compare(tool, base, reps, opts = {}) {
 
 const results = [];
 const fmtMs = (ms) => `${ms >= 1000 ? ms.toFixed(0) : ms.toFixed(1)} ms`;
+/** A row of the table; `target` null makes it informational (no met/missed). */
 function row(name, tool, base, target, { rssTarget, note } = {}) {
   const ratio = tool.ms / base.ms;
   const rssOk = rssTarget === undefined || tool.rssMiB <= rssTarget;
-  const met = ratio <= target && rssOk;
+  const met = target === null ? null : ratio <= target && rssOk;
   const cpuRatio = tool.cpuMs / base.cpuMs;
   results.push({ row: name, ms: Number(tool.ms.toFixed(1)), baselineMs: Number(base.ms.toFixed(1)), ratio: Number(ratio.toFixed(3)), target,
     cpuMs: Number(tool.cpuMs.toFixed(1)), baselineCpuMs: Number(base.cpuMs.toFixed(1)), cpuRatio: Number(cpuRatio.toFixed(3)),
     rssMiB: Number(tool.rssMiB.toFixed(1)), baselineRssMiB: Number(base.rssMiB.toFixed(1)), ...(rssTarget ? { rssTarget } : {}), met });
   const rss = `RSS ${tool.rssMiB.toFixed(0)} vs ${base.rssMiB.toFixed(0)} MiB${rssTarget ? ` (<= ${rssTarget})` : ''}`;
-  console.log(`${name.padEnd(44)} ${fmtMs(tool.ms).padStart(10)} vs ${fmtMs(base.ms).padStart(10)}  ratio ${ratio.toFixed(2).padStart(5)}  target <= ${target.toFixed(2)}  ${met ? 'met   ' : 'MISSED'}  (CPU ${cpuRatio.toFixed(2)})  ${rss}${note ? `  ${note}` : ''}`);
+  console.log(`${name.padEnd(44)} ${fmtMs(tool.ms).padStart(10)} vs ${fmtMs(base.ms).padStart(10)}  ratio ${ratio.toFixed(2).padStart(5)}  ${target === null ? 'informational      ' : `target <= ${target.toFixed(2)}  ${met ? 'met   ' : 'MISSED'}`}  (CPU ${cpuRatio.toFixed(2)})  ${rss}${note ? `  ${note}` : ''}`);
 }
 function skipped(name, why) {
   results.push({ row: name, skipped: why });
@@ -167,7 +168,7 @@ try {
     const tree = { VMFW_BUNDLE: '0' };
     for (const args of [['--version'], ['ovmf', ...ovmfArgs]]) {
       const c = await compare(ours(...args), { ...ours(...args), opts: { env: tree } }, shortReps);
-      row(`bundle vs module tree: ${args[0]}`, c.tool, c.base, 1.0);
+      row(`bundle vs module tree: ${args[0]}`, c.tool, c.base, null);
     }
   }
 
