@@ -2,8 +2,9 @@
  * Measuring with page hashing spread over worker threads. The chain is sequential, so the main
  * thread folds chunk digests in order; workers hash chunks of large runs, and the main thread
  * hashes the next chunk itself whenever the one it needs is not ready yet (also while the
- * workers start). That balances itself whatever the cores and the load. Small plans never
- * start a thread.
+ * workers start), or the needed chunk itself when its worker is late. It never waits for a
+ * worker, so it is never slower than one thread by more than the workers' overhead, whatever
+ * the cores and the load. Small plans never start a thread.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
@@ -149,10 +150,11 @@ interface Slot {
   readonly pages: number;
   digests?: Uint8Array;
   same?: boolean;
-  pending?: Promise<void>;
   error?: Error;
   /** Buffers to recycle once the digests are folded. */
   out?: ArrayBuffer;
+  /** Hashed here because its worker was late; the worker's answer is then dropped. */
+  stolen?: boolean;
 }
 
 async function foldRunParallel(chain: Chain, run: LaunchRun, pool: HashPool, chunk: number, hashes: HashSuite): Promise<void> {
@@ -187,12 +189,13 @@ async function foldRunParallel(chain: Chain, run: LaunchRun, pool: HashPool, chu
     const job = file
       ? { pages: s.pages, out: takeOut(), path: file.path, position: file.offset + s.first * PAGE_SIZE }
       : { pages: s.pages, out: takeOut(), buf: buf! };
-    s.pending = pool.hash(job).then((r) => {
+    void pool.hash(job).then((r) => {
       if (r.buf) bufs.push(r.buf);
+      if (s.stolen) { if (r.out) outs.push(r.out); return; }
       if (r.error !== undefined) { s.error = new MeasureError('file-read', `page hashing worker: ${r.error}`); return; }
       s.out = r.out!;
       s.digests = new Uint8Array(r.out!, 0, s.pages * DIGEST_SIZE);
-    }, (e: Error) => { s.error = e; });
+    }, (e: Error) => { if (!s.stolen) s.error = e; });
   };
   const here = (s: Slot): void => {
     const out = takeOut();
@@ -224,7 +227,11 @@ async function foldRunParallel(chain: Chain, run: LaunchRun, pool: HashPool, chu
       if (pool.outstanding > 0 || !pool.online) await turn();
       continue;
     }
-    await slots[0]!.pending;
+    // Nothing new to hash: let replies in; if the head is still out, its worker is late (another
+    // process holds its core, say), so hash it here rather than wait.
+    await turn();
+    const late = slots[0]!;
+    if (!late.digests && !late.error) { late.stolen = true; here(late); }
   }
 }
 
