@@ -7,7 +7,7 @@ import { fail } from './errors.js';
 import { hex64, toHex } from './bytes.js';
 import { defaultSuite, type HashSuite } from './hash/suite.js';
 import {
-  LaunchDigest, PAGE_SIZE, PAGE_TYPE_NAMES, PageType, ZERO_DIGEST, hasMeasuredContents,
+  DIGEST_SIZE, LaunchDigest, PAGE_SIZE, PAGE_TYPE_NAMES, PageType, ZERO_DIGEST, hasMeasuredContents,
 } from './snp/page-info.js';
 import { describeOrigin, type LaunchPlan, type LaunchRun, type StepOrigin } from './plan.js';
 
@@ -144,26 +144,71 @@ export function foldRunInline(chain: Chain, run: LaunchRun, hashes: HashSuite, p
         let d = pageDigestCache.get(c.data);
         if (!d) { d = hashes.sha384(c.data); pageDigestCache.set(c.data, d); }
         chain.fold(run, 0, d);
-      } else {
-        foldChunks(chain, run, hashes, (first, count) => c.data.subarray(first * PAGE_SIZE, (first + count) * PAGE_SIZE));
+        return;
       }
-      return;
-    case 'reader': {
-      const buf = new Uint8Array(Math.min(run.pages, READ_CHUNK_PAGES) * PAGE_SIZE);
-      foldChunks(chain, run, hashes, (first, count) => { const view = buf.subarray(0, count * PAGE_SIZE); c.read(first, count, view); return view; });
+      break;
+    case 'reader':
+      break;
+  }
+  // Chunk by chunk, into buffers allocated once per run: fresh memory costs a page fault per 4 KiB.
+  const chunk = Math.min(run.pages, READ_CHUNK_PAGES);
+  const digests = new Uint8Array(chunk * DIGEST_SIZE);
+  const buf = c.kind === 'reader' ? new Uint8Array(chunk * PAGE_SIZE) : undefined;
+  for (let first = 0; first < run.pages;) {
+    const span = spanAt(run, first, Math.min(READ_CHUNK_PAGES, run.pages - first));
+    if (span.zero) {
+      chain.foldMany(run, first, span.pages, zeroPageDigest(hashes), true);
+    } else {
+      const pages = chunkPages(run, first, span.pages, buf);
+      chain.foldMany(run, first, span.pages, hashPages(hashes, pages, span.pages, digests));
     }
+    first += span.pages;
   }
 }
 
-/** Hashes a run chunk by chunk and folds each chunk's digests in one go. */
-function foldChunks(chain: Chain, run: LaunchRun, hashes: HashSuite, pagesAt: (first: number, count: number) => Uint8Array): void {
-  const digests = new Uint8Array(Math.min(run.pages, READ_CHUNK_PAGES) * 48);
-  for (let first = 0; first < run.pages; first += READ_CHUNK_PAGES) {
-    const count = Math.min(READ_CHUNK_PAGES, run.pages - first);
-    const pages = pagesAt(first, count);
-    for (let p = 0; p < count; p++) digests.set(hashes.sha384(pages.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE)), p * 48);
-    chain.foldMany(run, first, count, digests);
+/** The next span of a run from page `first` (at most `count` pages): known zeros, or data. */
+export function spanAt(run: LaunchRun, first: number, count: number): { zero: boolean; pages: number } {
+  const c = run.contents;
+  if (c.kind !== 'reader' || !c.spans) return { zero: false, pages: count };
+  const s = c.spans(first, count);
+  if (!Number.isSafeInteger(s.pages) || s.pages < 1 || s.pages > count) fail('plan', `${describeOrigin(run.origin)}: page spans gave ${s.pages} pages at page ${first} (1 to ${count} expected)`);
+  return s;
+}
+
+/** Pages [first, first + count) of a bytes or reader run: a view of the bytes, or read into `buf`. */
+export function chunkPages(run: LaunchRun, first: number, count: number, buf: Uint8Array | undefined): Uint8Array {
+  const c = run.contents;
+  if (c.kind === 'bytes') return c.data.subarray(first * PAGE_SIZE, (first + count) * PAGE_SIZE);
+  if (c.kind !== 'reader' || !buf) return fail('plan', `${describeOrigin(run.origin)}: no page data to read`);
+  const view = buf.subarray(0, count * PAGE_SIZE);
+  c.read(first, count, view);
+  return view;
+}
+
+/**
+ * True when a page is all zeros. Data pages almost always fail at the first or last byte; a
+ * zero page costs a word scan, far less than its SHA-384 (whose value is a constant).
+ */
+export function isZeroPage(page: Uint8Array): boolean {
+  if (page[0] !== 0 || page[page.length - 1] !== 0) return false;
+  if ((page.byteOffset & 3) === 0 && (page.length & 3) === 0) {
+    const words = new Uint32Array(page.buffer, page.byteOffset, page.length >>> 2);
+    for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false;
+    return true;
   }
+  for (let i = 0; i < page.length; i++) if (page[i] !== 0) return false;
+  return true;
+}
+
+/** Writes the CONTENTS field (SHA-384) of each of `count` pages back to back into `out`; returns the filled view. */
+export function hashPages(hashes: HashSuite, pages: Uint8Array, count: number, out: Uint8Array): Uint8Array {
+  for (let p = 0; p < count; p++) {
+    const page = pages.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
+    if (isZeroPage(page)) out.set(zeroPageDigest(hashes), p * DIGEST_SIZE);
+    else if (hashes.sha384Into) hashes.sha384Into(page, out, p * DIGEST_SIZE);
+    else out.set(hashes.sha384(page), p * DIGEST_SIZE);
+  }
+  return out.subarray(0, count * DIGEST_SIZE);
 }
 
 /** Measures a launch plan on this thread and returns the final digest. */

@@ -31,7 +31,19 @@ export type RunContents =
    * Bytes streamed from a file or memory image, page by page. `file`, when given, says the pages
    * lie contiguously in a file from `offset`, so worker threads can read them without the main thread.
    */
-  | { readonly kind: 'reader'; readonly read: PageReader; readonly describe?: string; readonly file?: { readonly path: string; readonly offset: number } };
+  | {
+    readonly kind: 'reader'; readonly read: PageReader; readonly describe?: string; readonly file?: { readonly path: string; readonly offset: number };
+    /** Where known without reading: which pages are all zeros (see PageSpans). */
+    readonly spans?: PageSpans;
+  };
+
+/**
+ * Splits pages [first, first + count) of a streamed run: the first `pages` (1 to count) pages are
+ * all known zeros (`zero`: a hole of a raw memory image, the padding after a short source) or are
+ * data to be read. Lets the engine fold zero spans with the zero page's constant digest, without
+ * reading, allocating or touching memory per page.
+ */
+export type PageSpans = (first: number, count: number) => { readonly zero: boolean; readonly pages: number };
 
 export interface LaunchRun {
   readonly pageType: PageType;

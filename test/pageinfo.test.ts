@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkChain, type PageInfoFile } from '../src/conformance/pageinfo.js';
 import { nobleSuite } from '../src/hash/suite.js';
 import { nodeSuite } from '../src/hash/node-suite.js';
-import { encodePageInfo, LaunchDigest, PageType, ZERO_DIGEST } from '../src/snp/page-info.js';
+import { encodePageInfo, GPA_MAX, LaunchDigest, PageType, ZERO_DIGEST } from '../src/snp/page-info.js';
 import { fromHex, toHex } from '../src/bytes.js';
 import { loadVectors } from './helpers.js';
 
@@ -41,5 +41,18 @@ describe('primitive known answers (gce-tcb-verifier)', () => {
   });
   it('rejects a seed of the wrong length', () => {
     expect(() => new LaunchDigest(new Uint8Array(32))).toThrowError(/48 bytes/);
+  });
+});
+
+describe('LaunchDigest.updateRun', () => {
+  it('matches update() page by page across a 4 GiB boundary and up to the last page of the GPA space', () => {
+    const contents = new Uint8Array(Array.from({ length: 6 * 48 }, (_, i) => (i * 7) & 0xff));
+    for (const first of [0xffffd000n, 0x1fffff000n, 0x123456789000n, GPA_MAX - 0xfffn - 5n * 4096n]) {
+      const a = new LaunchDigest();
+      a.updateRun(PageType.Normal, first, 6, contents);
+      const b = new LaunchDigest();
+      for (let i = 0; i < 6; i++) b.update(PageType.Normal, first + BigInt(i) * 4096n, contents.subarray(i * 48, (i + 1) * 48));
+      expect(toHex(a.digest)).toBe(toHex(b.digest));
+    }
   });
 });

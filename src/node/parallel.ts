@@ -1,34 +1,55 @@
 /**
- * Measuring with page hashing spread over worker threads: the main thread reads the next chunks
- * and folds digests into the chain in order while workers hash pages. Only runs of at least
- * `minPages` go to workers; small plans never start a thread.
+ * Measuring with page hashing spread over worker threads. The chain is sequential, so the main
+ * thread folds chunk digests in order; workers hash chunks of large runs, and the main thread
+ * hashes the next chunk itself whenever the one it needs is not ready yet (also while the
+ * workers start), or the needed chunk itself when its worker is late. It never waits for a
+ * worker, so it is never slower than one thread by more than the workers' overhead, whatever
+ * the cores and the load. Small plans never start a thread.
  */
 import '../hash/node-suite.js'; // node:crypto as the default hash suite
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { defaultSuite } from '../hash/suite.js';
+import { defaultSuite, type HashSuite } from '../hash/suite.js';
 import { MeasureError } from '../errors.js';
-import { PAGE_SIZE } from '../snp/page-info.js';
+import { DIGEST_SIZE, PAGE_SIZE } from '../snp/page-info.js';
 import type { LaunchPlan, LaunchRun } from '../plan.js';
-import { Chain, foldRunInline, measurePlan, type MeasureOptions, type MeasureResult } from '../engine.js';
+import {
+  Chain, chunkPages, foldRunInline, hashPages, measurePlan, spanAt, zeroPageDigest, type MeasureOptions, type MeasureResult,
+} from '../engine.js';
 
 export interface ParallelOptions extends MeasureOptions {
   /** Worker threads (default: one less than the available cores, at least 1, at most 4). */
   readonly threads?: number;
-  /** Smallest run that is worth shipping to workers (default 4096 pages = 16 MiB). */
+  /** Smallest run that is worth shipping to workers (default MIN_PARALLEL_PAGES). */
   readonly minPages?: number;
   /** Pages per chunk sent to a worker (default 256 = 1 MiB). */
   readonly chunkPages?: number;
 }
 
+/**
+ * A worker takes 25-85 ms to start on the project machines (more under load), and hashes about
+ * 160 pages per ms. Below 64 MiB the main thread alone finishes about as soon.
+ */
+export const MIN_PARALLEL_PAGES = 16384;
+
 // CommonJS source run with eval so the same worker serves the built CLI and the TypeScript tests.
+// Each request brings back its buffers (transferred both ways), so nothing is allocated per chunk.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const one = typeof crypto.hash === 'function'
-  ? (b) => crypto.hash('sha384', b, 'buffer')
-  : (b) => crypto.createHash('sha384').update(b).digest();
+// A 'binary' (latin1) string result skips a Buffer allocation per page (see hash/suite.ts).
+const into = typeof crypto.hash === 'function'
+  ? (b, out, at) => { const s = crypto.hash('sha384', b, 'binary'); for (let i = 0; i < 48; i++) out[at + i] = s.charCodeAt(i); }
+  : (b, out, at) => { out.set(crypto.createHash('sha384').update(b).digest(), at); };
+const ZERO_DIGEST = new Uint8Array(48);
+into(new Uint8Array(${PAGE_SIZE}), ZERO_DIGEST, 0);
+function isZero(p) {
+  if (p[0] !== 0 || p[p.length - 1] !== 0) return false;
+  const w = new Uint32Array(p.buffer, p.byteOffset, p.length >>> 2);
+  for (let i = 0; i < w.length; i++) if (w[i] !== 0) return false;
+  return true;
+}
 const fds = new Map();
 let scratch = new Uint8Array(0);
 parentPort.on('message', (m) => {
@@ -38,6 +59,7 @@ parentPort.on('message', (m) => {
     parentPort.postMessage({ id: m.id, closed: true });
     return;
   }
+  const out = new Uint8Array(m.out);
   try {
     let u;
     if (m.path !== undefined) {
@@ -54,31 +76,38 @@ parentPort.on('message', (m) => {
     } else {
       u = new Uint8Array(m.buf);
     }
-    const out = new Uint8Array(m.pages * 48);
-    for (let p = 0; p < m.pages; p++) out.set(one(u.subarray(p * ${PAGE_SIZE}, (p + 1) * ${PAGE_SIZE})), p * 48);
-    parentPort.postMessage({ id: m.id, out }, [out.buffer]);
+    for (let p = 0; p < m.pages; p++) {
+      const page = u.subarray(p * ${PAGE_SIZE}, (p + 1) * ${PAGE_SIZE});
+      if (isZero(page)) out.set(ZERO_DIGEST, p * ${DIGEST_SIZE});
+      else into(page, out, p * ${DIGEST_SIZE});
+    }
+    parentPort.postMessage({ id: m.id, out: m.out, buf: m.buf }, m.buf ? [m.out, m.buf] : [m.out]);
   } catch (e) {
-    parentPort.postMessage({ id: m.id, error: String(e && e.message || e) });
+    parentPort.postMessage({ id: m.id, out: m.out, buf: m.buf, error: String(e && e.message || e) }, m.buf ? [m.out, m.buf] : [m.out]);
   }
 });
 `;
 
+interface Reply { id: number; out?: ArrayBuffer; buf?: ArrayBuffer; error?: string; closed?: boolean }
+
 class HashPool {
   private readonly workers: Worker[];
-  private readonly pending = new Map<number, { resolve: (d: Uint8Array) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   private next = 0;
   private rr = 0;
-  /** Workers take ~20 ms to boot; until one is up, the main thread hashes every chunk itself. */
+  /** Requests sent and not answered. */
+  outstanding = 0;
+  /** Until a worker is up, the main thread hashes every chunk itself. */
   online = false;
   constructor(size: number) {
     this.workers = Array.from({ length: size }, () => {
       const w = new Worker(WORKER_SOURCE, { eval: true });
       w.once('online', () => { this.online = true; });
-      w.on('message', ({ id, out, error }: { id: number; out?: Uint8Array; error?: string }) => {
-        const p = this.pending.get(id);
-        this.pending.delete(id);
-        if (error !== undefined) p?.reject(new MeasureError('file-read', `page hashing worker: ${error}`));
-        else p?.resolve(out ?? new Uint8Array(0));
+      w.on('message', (r: Reply) => {
+        const p = this.pending.get(r.id);
+        this.pending.delete(r.id);
+        if (!r.closed) this.outstanding--;
+        p?.resolve(r);
       });
       w.on('error', (e) => {
         for (const p of this.pending.values()) p.reject(new MeasureError('file-read', `page hashing worker failed: ${e.message}`));
@@ -87,18 +116,16 @@ class HashPool {
       return w;
     });
   }
-  /** Hashes `pages` pages of `buf` (transferred, not copied) on the next worker. */
-  hash(buf: ArrayBuffer, pages: number): Promise<Uint8Array> {
-    return this.post({ buf, pages }, [buf]);
+  get size(): number { return this.workers.length; }
+  /** Hashes `pages` pages, of `buf` or of a file at `position`, on the next worker; digests go into `out`. */
+  hash(job: { pages: number; out: ArrayBuffer; buf?: ArrayBuffer; path?: string; position?: number }): Promise<Reply> {
+    this.outstanding++;
+    return this.post({ ...job }, job.buf ? [job.out, job.buf] : [job.out]);
   }
-  /** Has the next worker read `pages` pages of a file at `position` and hash them. */
-  hashFile(path: string, position: number, pages: number): Promise<Uint8Array> {
-    return this.post({ path, position, pages }, []);
-  }
-  private post(message: Record<string, unknown>, transfer: ArrayBuffer[]): Promise<Uint8Array> {
+  private post(message: Record<string, unknown>, transfer: ArrayBuffer[]): Promise<Reply> {
     const id = this.next++;
     const w = this.workers[this.rr++ % this.workers.length]!;
-    const p = new Promise<Uint8Array>((resolve, reject) => {
+    const p = new Promise<Reply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       w.postMessage({ id, ...message }, transfer);
     });
@@ -113,37 +140,109 @@ class HashPool {
     await Promise.all(this.workers.map((w) => new Promise<void>((resolve) => {
       const id = this.next++;
       this.pending.set(id, { resolve: () => resolve(), reject: () => resolve() });
+      w.once('exit', () => resolve()); // a worker that died answers nothing
       w.postMessage({ id, close: true });
     })));
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
 
-/** Relative costs per page on these machines: SHA-384 of 4 KiB (with the read) vs one chain step. */
-const PAGE_HASH_COST = 4.4;
-const CHAIN_COST = 0.95;
+/** Lets worker replies and 'online' events in between chunks hashed on this thread. */
+const turn = (): Promise<void> => new Promise((resolve) => { setImmediate(resolve); });
 
-/** The pages of a chunk the main thread hashes itself: a view of in-memory bytes, or read into `buf`. */
-function hashOnMain(run: LaunchRun, first: number, count: number, buf: Uint8Array): Uint8Array {
-  const c = run.contents;
-  if (c.kind === 'bytes') return c.data.subarray(first * PAGE_SIZE, (first + count) * PAGE_SIZE);
-  const view = buf.subarray(0, count * PAGE_SIZE);
-  if (c.kind === 'reader') c.read(first, count, view);
-  return view;
+/** A chunk of a run on its way to the chain: its digests once hashed (one shared digest for a zero span). */
+interface Slot {
+  readonly first: number;
+  readonly pages: number;
+  digests?: Uint8Array;
+  same?: boolean;
+  error?: Error;
+  /** Buffers to recycle once the digests are folded. */
+  out?: ArrayBuffer;
+  /** Hashed here because its worker was late; the worker's answer is then dropped. */
+  stolen?: boolean;
 }
 
-/** Reads pages [first, first + count) of a run into a fresh buffer that can be transferred. */
-function readChunk(run: LaunchRun, first: number, count: number): ArrayBuffer {
-  const buf = new ArrayBuffer(count * PAGE_SIZE);
-  const view = new Uint8Array(buf);
+async function foldRunParallel(chain: Chain, run: LaunchRun, pool: HashPool, chunk: number, hashes: HashSuite): Promise<void> {
   const c = run.contents;
-  if (c.kind === 'reader') c.read(first, count, view);
-  else if (c.kind === 'bytes') view.set(c.data.subarray(first * PAGE_SIZE, (first + count) * PAGE_SIZE));
-  return buf;
+  const file = c.kind === 'reader' ? c.file : undefined;
+  const outs: ArrayBuffer[] = [];
+  const bufs: ArrayBuffer[] = [];
+  const takeOut = (): ArrayBuffer => outs.pop() ?? new ArrayBuffer(chunk * DIGEST_SIZE);
+  const readBuf = c.kind === 'reader' ? new Uint8Array(chunk * PAGE_SIZE) : undefined;
+  // Enough queued that a worker never waits while this thread hashes a chunk of its own.
+  const depth = pool.size * 6;
+  const maxAhead = 64; // chunks hashed but not yet folded, at most (48 bytes per page each)
+  const slots: Slot[] = [];
+  let cursor = 0;
+
+  /** The next chunk from the cursor: a zero span is ready at once. */
+  const take = (): Slot => {
+    const span = spanAt(run, cursor, Math.min(chunk, run.pages - cursor));
+    const s: Slot = { first: cursor, pages: span.pages };
+    if (span.zero) { s.digests = zeroPageDigest(hashes); s.same = true; }
+    cursor += span.pages;
+    slots.push(s);
+    return s;
+  };
+  const toWorker = (s: Slot): void => {
+    let buf: ArrayBuffer | undefined;
+    if (!file) {
+      buf = bufs.pop() ?? new ArrayBuffer(chunk * PAGE_SIZE);
+      const view = new Uint8Array(buf, 0, s.pages * PAGE_SIZE);
+      view.set(chunkPages(run, s.first, s.pages, readBuf));
+    }
+    const job = file
+      ? { pages: s.pages, out: takeOut(), path: file.path, position: file.offset + s.first * PAGE_SIZE }
+      : { pages: s.pages, out: takeOut(), buf: buf! };
+    void pool.hash(job).then((r) => {
+      if (r.buf) bufs.push(r.buf);
+      if (s.stolen) { if (r.out) outs.push(r.out); return; }
+      if (r.error !== undefined) { s.error = new MeasureError('file-read', `page hashing worker: ${r.error}`); return; }
+      s.out = r.out!;
+      s.digests = new Uint8Array(r.out!, 0, s.pages * DIGEST_SIZE);
+    }, (e: Error) => { if (!s.stolen) s.error = e; });
+  };
+  const here = (s: Slot): void => {
+    const out = takeOut();
+    s.out = out;
+    s.digests = hashPages(hashes, chunkPages(run, s.first, s.pages, readBuf), s.pages, new Uint8Array(out));
+  };
+
+  while (cursor < run.pages || slots.length > 0) {
+    // Fold what is ready, in order.
+    let head = slots[0];
+    while (head && (head.digests || head.error)) {
+      if (head.error) throw head.error;
+      chain.foldMany(run, head.first, head.pages, head.digests!, head.same ?? false);
+      if (head.out) outs.push(head.out);
+      slots.shift();
+      head = slots[0];
+    }
+    if (cursor >= run.pages && !head) break;
+    // Keep the workers fed.
+    while (pool.online && pool.outstanding < depth && cursor < run.pages && slots.length < maxAhead) {
+      const s = take();
+      if (!s.digests) toWorker(s);
+    }
+    if (slots[0]?.digests) continue;
+    if (cursor < run.pages && slots.length < maxAhead) {
+      // The next chunk is not ready: hash one here rather than wait.
+      const s = take();
+      if (!s.digests) here(s);
+      if (pool.outstanding > 0 || !pool.online) await turn();
+      continue;
+    }
+    // Nothing new to hash: let replies in; if the head is still out, its worker is late (another
+    // process holds its core, say), so hash it here rather than wait.
+    await turn();
+    const late = slots[0]!;
+    if (!late.digests && !late.error) { late.stolen = true; here(late); }
+  }
 }
 
 export async function measurePlanParallel(plan: LaunchPlan, options: ParallelOptions = {}): Promise<MeasureResult> {
-  const minPages = options.minPages ?? 4096;
+  const minPages = options.minPages ?? MIN_PARALLEL_PAGES;
   const big = (r: LaunchRun): boolean => (r.contents.kind === 'reader' || r.contents.kind === 'bytes') && r.pages >= minPages;
   const threads = Math.max(1, Math.min(options.threads ?? availableParallelism() - 1, 4));
   if (!plan.runs.some(big) || (options.hashes && options.hashes.name !== 'node')) return measurePlan(plan, options);
@@ -151,54 +250,11 @@ export async function measurePlanParallel(plan: LaunchPlan, options: ParallelOpt
   const chain = new Chain(plan, options);
   const cache = new WeakMap<Uint8Array, Uint8Array>();
   const pool = new HashPool(threads);
-  const chunkPages = options.chunkPages ?? 256;
-  const inFlight = threads * 3; // enough to keep every worker busy while the chain catches up
-  // The main thread chains (about a fifth of a page hash per page) and hashes a share of the
-  // chunks itself, so that every core stays busy without more threads than cores.
-  const mainShare = Math.max(0, (PAGE_HASH_COST - CHAIN_COST * threads) / (PAGE_HASH_COST * (threads + 1)));
-  const onMain = (k: number): boolean => Math.floor((k + 1) * mainShare) > Math.floor(k * mainShare);
-  const digestsBuf = new Uint8Array(chunkPages * 48);
-  const readBuf = new Uint8Array(chunkPages * PAGE_SIZE);
+  const chunk = options.chunkPages ?? 256;
   try {
     for (const run of plan.runs) {
-      if (!big(run)) { foldRunInline(chain, run, hashes, cache); continue; }
-      const chunks = Math.ceil(run.pages / chunkPages);
-      const queue: (Promise<Uint8Array> | undefined)[] = [];
-      let sent = 0;
-      let outstanding = 0;
-      const file = run.contents.kind === 'reader' ? run.contents.file : undefined;
-      const mainChunks = new Set<number>();
-      const send = (): void => {
-        const first = sent * chunkPages;
-        const count = Math.min(chunkPages, run.pages - first);
-        if (onMain(sent) || !pool.online) {
-          mainChunks.add(sent);
-        } else {
-          queue[sent] = file ? pool.hashFile(file.path, file.offset + first * PAGE_SIZE, count) : pool.hash(readChunk(run, first, count), count);
-          outstanding++;
-        }
-        sent++;
-      };
-      for (let k = 0; k < chunks; k++) {
-        // Until the workers are up, hand out one chunk at a time (to this thread) and let
-        // their 'online' events through between chunks.
-        if (!pool.online) await new Promise<void>((resolve) => setImmediate(resolve));
-        while (sent < chunks && outstanding < inFlight && (pool.online || sent <= k)) send();
-        const first = k * chunkPages;
-        const count = Math.min(chunkPages, run.pages - first);
-        let digests: Uint8Array;
-        const pending = queue[k];
-        if (!mainChunks.has(k) && pending) {
-          digests = await pending;
-          queue[k] = undefined;
-          outstanding--;
-        } else {
-          const pages = hashOnMain(run, first, count, readBuf);
-          for (let p = 0; p < count; p++) digestsBuf.set(hashes.sha384(pages.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE)), p * 48);
-          digests = digestsBuf.subarray(0, count * 48);
-        }
-        chain.foldMany(run, first, count, digests);
-      }
+      if (big(run)) await foldRunParallel(chain, run, pool, chunk, hashes);
+      else foldRunInline(chain, run, hashes, cache);
     }
   } finally {
     await pool.close();

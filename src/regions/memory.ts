@@ -7,6 +7,7 @@ import { fail } from '../errors.js';
 import { hex64 } from '../bytes.js';
 
 const U64_END = 1n << 64n;
+const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 
 /** A populated range of guest memory. `read` fills `into` from byte `offset` of the extent. */
 export interface MemoryExtent {
@@ -21,6 +22,11 @@ export interface GuestMemory {
   covers(gpa: bigint, length: bigint): boolean;
   /** Reads [gpa, gpa + into.length); the caller has checked `covers`. */
   read(gpa: bigint, into: Uint8Array): void;
+  /**
+   * Optional: the first `length` bytes (1 to the `length` asked) of a covered range from `gpa` are
+   * all a hole that reads as zeros (`hole`), or all lie before the next hole (not `hole`).
+   */
+  span?(gpa: bigint, length: bigint): { hole: boolean; length: bigint };
 }
 
 export function bytesExtent(gpa: bigint, data: Uint8Array, describe = 'bytes'): MemoryExtent {
@@ -73,6 +79,23 @@ export class ExtentMemory implements GuestMemory {
       i++;
     }
     return false;
+  }
+
+  span(gpa: bigint, length: bigint): { hole: boolean; length: bigint } {
+    if (this.rawSize === undefined) return { hole: false, length };
+    const i = this.find(gpa);
+    const e = i >= 0 ? this.extents[i]! : undefined;
+    if (e && gpa < e.gpa + BigInt(e.length)) {
+      // Data up to the end of this extent and of any extents that follow without a gap.
+      let reached = e.gpa + BigInt(e.length);
+      for (let j = i + 1; j < this.extents.length && this.extents[j]!.gpa <= reached; j++) {
+        const end = this.extents[j]!.gpa + BigInt(this.extents[j]!.length);
+        if (end > reached) reached = end;
+      }
+      return { hole: false, length: min(reached - gpa, length) };
+    }
+    const next = i + 1 < this.extents.length ? this.extents[i + 1]!.gpa : this.rawSize;
+    return { hole: true, length: next > gpa ? min(next - gpa, length) : length };
   }
 
   read(gpa: bigint, into: Uint8Array): void {

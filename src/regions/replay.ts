@@ -6,7 +6,7 @@
 import { MeasureError, fail } from '../errors.js';
 import { hex64 } from '../bytes.js';
 import { PAGE_SIZE, PageType } from '../snp/page-info.js';
-import type { LaunchPlan, LaunchRun, RunContents } from '../plan.js';
+import type { LaunchPlan, LaunchRun, PageSpans, RunContents } from '../plan.js';
 import { KVM_VMSA_GPA, RESET_VECTOR_EIP, type VmmProfile } from '../profiles.js';
 import { parseFirmware, type ByteSource, type FirmwareInfo } from '../ovmf/firmware.js';
 import { kernelHashesPage, metadataRuns, vmsaPagesFor, vmsaRuns, MAX_VCPUS, type UnknownSectionPolicy } from '../ovmf/launch.js';
@@ -162,6 +162,17 @@ function findOverlap(intervals: readonly Interval[]): [Interval, Interval] | nul
   return [a, b];
 }
 
+/** Reads region bytes [offset, offset + into.length) into `into`: its source, zero padding, or guest memory at src. */
+function readRegion(r: RegionSpec, memory: GuestMemory, offset: number, into: Uint8Array): void {
+  if (r.data) {
+    const avail = Math.max(0, Math.min(into.length, r.data.length - offset));
+    if (avail > 0) r.data.read(offset, into.subarray(0, avail));
+    if (avail < into.length) into.fill(0, avail);
+  } else {
+    memory.read(r.src + BigInt(offset), into);
+  }
+}
+
 function regionSource(r: RegionSpec, memory: GuestMemory): ByteSource {
   const size = Number(r.size);
   return {
@@ -169,26 +180,42 @@ function regionSource(r: RegionSpec, memory: GuestMemory): ByteSource {
     ...(r.data && r.data.length < size ? { dataLength: r.data.length } : {}),
     read(offset, length) {
       const out = new Uint8Array(length);
-      if (r.data) {
-        const avail = Math.max(0, Math.min(length, r.data.length - offset));
-        if (avail > 0) r.data.read(offset, out.subarray(0, avail));
-      } else {
-        memory.read(r.src + BigInt(offset), out);
-      }
+      readRegion(r, memory, offset, out);
       return out;
     },
   };
 }
 
+/**
+ * The region's pages that are zeros without being stored: the padding after a short source, or
+ * holes of guest memory. They are folded with a constant digest, never read.
+ */
+function regionSpans(r: RegionSpec, memory: GuestMemory): PageSpans | undefined {
+  if (r.data) {
+    if (BigInt(r.data.length) >= r.size) return undefined;
+    const dataPages = Math.ceil(r.data.length / PAGE_SIZE);
+    return (first, count) => (first >= dataPages ? { zero: true, pages: count } : { zero: false, pages: Math.min(count, dataPages - first) });
+  }
+  const span = memory.span?.bind(memory);
+  if (!span) return undefined;
+  return (first, count) => {
+    const s = span(r.src + BigInt(first) * 4096n, BigInt(count) * 4096n);
+    // A page is zero only when all of it lies in a hole; one that touches data is read.
+    if (s.hole && s.length >= 4096n) return { zero: true, pages: Number(s.length / 4096n) };
+    return { zero: false, pages: Math.min(count, Math.max(1, Number((s.hole ? 0n : s.length + 4095n) / 4096n))) };
+  };
+}
+
 function regionContents(r: RegionSpec, memory: GuestMemory): RunContents {
-  const src = regionSource(r, memory);
   // A file window at least as long as the region can be read by workers directly.
   const file = r.data?.file && r.data.length >= Number(r.size) ? { file: r.data.file } : {};
+  const spans = regionSpans(r, memory);
   return {
     kind: 'reader',
     describe: r.data ? r.data.describe : `guest memory at ${hex64(r.src)}`,
-    read: (first, count, into) => { into.set(src.read(first * PAGE_SIZE, count * PAGE_SIZE)); },
+    read: (first, count, into) => readRegion(r, memory, first * PAGE_SIZE, into.subarray(0, count * PAGE_SIZE)),
     ...file,
+    ...(spans ? { spans } : {}),
   };
 }
 

@@ -89,17 +89,25 @@ export class LaunchDigest {
     const view = new DataView(this.record.buffer, this.record.byteOffset, PAGE_INFO_SIZE);
     const end = gpa + BigInt(count - 1) * 4096n;
     if (end > GPA_MAX) fail('plan', `PAGE_INFO: GPA 0x${end.toString(16)} does not fit in 64 bits`);
+    // Without a per-step callback, each digest is written straight into the record's first 48
+    // bytes, where the next step needs it: no allocation and no copy per step.
+    const inPlace = this.hashes.sha384Into !== undefined && !each;
     let g = gpa;
     for (let i = 0; i < count; i++) {
       if (i > 0) {
-        this.record.set(this.ld, 0);
+        if (!inPlace) this.record.set(this.ld, 0);
         if (!sameContents) this.record.set(contents.subarray(i * DIGEST_SIZE, (i + 1) * DIGEST_SIZE), 0x30);
         view.setBigUint64(0x68, g, true);
       }
-      this.ld = this.hashes.sha384(this.record);
-      if (each) each(i, this.ld);
+      if (inPlace) {
+        this.hashes.sha384Into!(this.record, this.record, 0);
+      } else {
+        this.ld = this.hashes.sha384(this.record);
+        if (each) each(i, this.ld);
+      }
       g += 4096n;
     }
+    if (inPlace) this.ld = this.record.slice(0, DIGEST_SIZE);
   }
 
   /** Convenience: measures a page's bytes as NORMAL or VMSA, or the 48 zero bytes for other types. */
