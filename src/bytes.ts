@@ -120,3 +120,11 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/**
+ * A plain Uint8Array over the same bytes. Node's Buffer is a Uint8Array whose slice() shares memory
+ * (Uint8Array's copies): inputs from callers are viewed through this so no code depends on which.
+ */
+export function plainBytes(b: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(b) === Uint8Array.prototype ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}

@@ -108,3 +108,15 @@ describe('the platform-neutral entry', () => {
     expect(seen.size).toBeGreaterThan(20);
   });
 });
+
+describe('Node Buffers as inputs', () => {
+  it('give the same digest as Uint8Arrays and are never written to', async () => {
+    const buf = readFileSync(ex('ovmf', 'OVMF-synthetic-amdsev.fd'));
+    const before = Buffer.from(buf);
+    const viaBuffer = await neutral.measureOvmf({ ovmf: buf, vcpus: 4, vcpuType: 'EPYC-v4' });
+    const viaArray = await neutral.measureOvmf({ ovmf: new Uint8Array(buf), vcpus: 4, vcpuType: 'EPYC-v4' });
+    expect(viaBuffer.digest).toBe(viaArray.digest);
+    expect(buf.equals(before)).toBe(true);
+    expect((await node.measureOvmf({ ovmf: buf, vcpus: 4, vcpuType: 'EPYC-v4' })).digest).toBe(viaArray.digest);
+  });
+});

@@ -172,7 +172,7 @@ describe('check', () => {
     try {
       const r = await run('check');
       expect(r.rc).toBe(1);
-      expect(r.out).toContain('launch fw (regions): in the config but not in the lock (1 configurations)');
+      expect(r.out).toContain('launch fw (regions): in the config but not in the lock (1 configuration)');
       expect(r.out).toContain('launch svsm (igvm): in the lock but not in the config');
     } finally { writeConfig(CONFIG); }
   });

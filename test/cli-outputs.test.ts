@@ -96,3 +96,25 @@ describe('standard output of the real binary', () => {
     expect(verdict.rc).toBe('rc=1');
   });
 });
+
+describe('outputs never replace files the inputs name', () => {
+  it('a manifest\'s own sources, and a lock onto a launch input', async () => {
+    const ws = mkdtempSync(join(tmpdir(), 'vmfw-out2-'));
+    cpSync(join(REPO, 'examples'), ws, { recursive: true });
+    const page = readFileSync(join(ws, 'regions', 'kernel-hashes.page'));
+    const io = captureIO(join(ws, 'regions'));
+    expect(await runCli(['regions', 'uki-update.json', '--log', 'kernel-hashes.page'], io)).toBe(2);
+    expect(io.stderr).toMatch(/^error\[output\]/);
+    const io2 = captureIO(join(ws, 'regions'));
+    expect(await runCli(['regions', 'encode', 'uki-update.json', '--regions-out', 'kernel-hashes.page'], io2)).toBe(2);
+    const io3 = captureIO(join(ws, 'regions'));
+    expect(await runCli(['regions', 'encode', 'uki-update.json', '--memory-out', '../ovmf/OVMF-synthetic-amdsev.fd'], io3)).toBe(2);
+    expect(readFileSync(join(ws, 'regions', 'kernel-hashes.page')).equals(page)).toBe(true);
+    copyFileSync(join(ws, 'ovmf', 'OVMF-synthetic-amdsev.fd'), join(ws, 'c.lock.json'));
+    writeFileSync(join(ws, 'c.json'), JSON.stringify({ launches: { a: { kind: 'ovmf', ovmf: 'c.lock.json', vcpus: 1, vcpuType: 'EPYC-v4' } } }));
+    const io4 = captureIO(ws);
+    expect(await runCli(['lock', 'c.json'], io4)).toBe(2);
+    expect(readFileSync(join(ws, 'c.lock.json')).equals(readFileSync(join(ws, 'ovmf', 'OVMF-synthetic-amdsev.fd')))).toBe(true);
+    rmSync(ws, { recursive: true, force: true });
+  });
+});

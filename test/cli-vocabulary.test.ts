@@ -185,3 +185,73 @@ describe('numbers as the reference reads them', () => {
     expect((await run(...base, '--vcpus', '+2')).rc).toBe(2);
   });
 });
+
+describe('review findings', () => {
+  it.each(['-V', '-h', '--help', '--version'])('--append %s is refused as a value that spells an option, not obeyed', async (v) => {
+    const r = await run(...OVMF, '--append', v);
+    expect(r.rc).toBe(2);
+    expect(r.err).toMatch(new RegExp(`--append needs a value .*--append=${v}`));
+  });
+  it('two inputs cannot both read standard input', async () => {
+    const r = await run('ovmf', '--mode', 'snp', '--vcpus', '1', '--vcpu-type', 'EPYC-v4', '--ovmf', '-', '--kernel', '-');
+    expect(r.rc).toBe(2);
+    expect(r.err).toMatch(/standard input can feed one input, but --ovmf and --kernel all read -/);
+    expect((await run('diff', '-', '-')).err).toMatch(/standard input can feed one input/);
+  });
+  it.each([['verify'], ['regions', 'encode'], ['report'], ['diff', 'a.jsonl'], ['igvm'], ['igvm', 'inspect']])('%s without its file argument is a usage error', async (...cmd) => {
+    const r = await run(...cmd);
+    expect(r.rc).toBe(2);
+    expect(r.err).toMatch(/^error\[usage\]: .*missing [A-Z_]+/);
+    expect(r.err).not.toMatch(/undefined/);
+  });
+  it('--output-format takes hex or base64 only, in every command', async () => {
+    for (const v of ['foo', '__proto__']) {
+      const r = await run(...OVMF, '--output-format', v);
+      expect(r.rc).toBe(2);
+      expect(r.err).toMatch(/--output-format: .* is not one of hex, base64/);
+    }
+    expect((await run('igvm', join(REPO, 'examples', 'igvm', 'example.igvm'), '--output-format', 'foo')).rc).toBe(2);
+  });
+  it('did-you-mean for subcommands, help help, help -V, completion --help', async () => {
+    expect((await run('regions', 'encdoe')).err).toMatch(/did you mean regions encode\?/);
+    expect((await run('igvm', 'inspct', 'x.igvm')).err).toMatch(/did you mean igvm inspect\?/);
+    expect((await run('help', 'help')).out).toMatch(/^vmfw-measure /);
+    expect((await run('help', '-V')).out).toBe(`${VERSION}\n`);
+    const c = await run('completion', '--help');
+    expect(c.out).toMatch(/^Usage: vmfw-measure completion/);
+  });
+});
+
+describe('launch settings named by the inputs', () => {
+  it('reference-values --manifest takes the manifest\'s vCPUs, type and profile', async () => {
+    const m = join(REPO, 'examples', 'regions', 'uki-update.json');
+    const r = await run('reference-values', '--manifest', m, '--format', 'trustee-sample');
+    expect(r.rc, r.err).toBe(0);
+    const digest = (await run('regions', m)).out.trim();
+    expect(JSON.parse(r.out)).toEqual({ snp_launch_measurement: [digest] });
+  });
+  it('verify --igvm measures one vCPU unless told, as the igvm command', async () => {
+    const ig = join(REPO, 'examples', 'igvm', 'example.igvm');
+    const digest = (await run('igvm', ig)).out.trim();
+    writeFileSync(join(dir, 'igvm-report.bin'), buildReport({ measurement: fromHex(digest, 'd', 48) }));
+    expect((await run('verify', 'igvm-report.bin', '--igvm', ig)).rc).toBe(0);
+  });
+  it('a manifest may name its launch with the option vocabulary (vmmType, vmmEra, vcpuSig), not both spellings', async () => {
+    const doc = JSON.parse(readFileSync(join(REPO, 'examples', 'regions', 'uki-update.json'), 'utf8')) as { launch: Record<string, unknown>; regions: { source?: { file?: string } }[] };
+    for (const r of doc.regions) if (r.source?.file) r.source.file = join(REPO, 'examples', 'regions', r.source.file);
+    const want = (await run('regions', join(REPO, 'examples', 'regions', 'uki-update.json'))).out;
+    const { profile: _p, ...rest } = doc.launch;
+    writeFileSync(join(dir, 'vocab.json'), JSON.stringify({ ...doc, launch: { ...rest, vmmType: 'qemu', vmmEra: 'init2' } }));
+    expect((await run('regions', 'vocab.json')).out).toBe(want);
+    writeFileSync(join(dir, 'both.json'), JSON.stringify({ ...doc, launch: { ...doc.launch, vmmType: 'qemu' } }));
+    const r = await run('regions', 'both.json');
+    expect(r.rc).toBe(2);
+    expect(r.err).toMatch(/name the same setting/);
+  });
+  it('a --matrix file may not give a key and its old alias', async () => {
+    writeFileSync(join(dir, 'matrix.json'), JSON.stringify({ vcpus: '1-2', vcpuType: ['EPYC-v4'], vcpuTypes: ['EPYC-Genoa'] }));
+    const r = await run('reference-values', '--ovmf', 'amdsev.fd', '--matrix', 'matrix.json');
+    expect(r.rc).toBe(2);
+    expect(r.err).toMatch(/vcpuType and vcpuTypes name the same list/);
+  });
+});

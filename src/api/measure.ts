@@ -8,7 +8,7 @@ import { bytesEqual, fromBase64, fromHex, parseUnsigned, toBase64, toHex } from 
 import { defaultSuite, type HashSuite } from '../hash/suite.js';
 import { measurePlan, type LogRecord, type MeasureOptions } from '../engine.js';
 import { describeLaunch, bytesSource, parseCounts, type OpenInput, type Source, type LaunchDescription } from '../launch/description.js';
-import { openLaunch, ovmfModePlan, searchSpace, singleConfig } from '../launch/build.js';
+import { openLaunch, ovmfModePlan, referenceSpace, searchSpace, singleConfig } from '../launch/build.js';
 import { sweep, orderByHostCpu, type ConfigResult } from '../attestation/launch-space.js';
 import { parseReport, type AttestationReport } from '../attestation/report.js';
 import { checkReferenceRequest, referenceValuesText, type ReferenceFormat, type ReferenceOutput } from '../attestation/reference-formats.js';
@@ -205,10 +205,8 @@ export function referenceValuesWith(env: Environment, launch: SweepOptions, matr
     ...(d0.product !== undefined ? { product: d0.product } : {}),
   });
   const d: LaunchDescription = request.apeip ? { ...d0, vcpus: [1] } : d0;
-  if (!d.vcpus) fail('usage', 'reference values need vcpus (a count, a list or ranges such as 1-8,16)');
   const opened = openLaunch(d, { spell, ...(hashes ? { hashes } : {}) });
-  const profiles = d.profiles ?? [opened.launch.profiles[0]!];
-  const sw = sweep(opened.launch, { ...searchSpace(d, { vcpus: [], features: [0x1n] }), profiles }, hashes ?? defaultSuite);
+  const sw = sweep(opened.launch, referenceSpace(d, opened.launch, spell), hashes ?? defaultSuite);
   if (sw.results.length === 0) throw sw.skipped[0]?.error ?? new Error('no configuration of the matrix can launch');
   const l = opened.launch;
   return referenceValuesText(sw.results, request, { kind: l.kind, ...(l.apResetEip !== undefined ? { apResetEip: l.apResetEip } : {}) },

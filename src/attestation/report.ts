@@ -3,7 +3,7 @@
  * Parsing only: the report's signature is the verifier's job (VCEK chain), not this tool's.
  */
 import { fail } from '../errors.js';
-import { fromBase64, fromHex, readU32, readU64, writeU32, writeU64 } from '../bytes.js';
+import { fromBase64, fromHex, readU32, readU64, writeU32, writeU64, plainBytes } from '../bytes.js';
 import { decodePolicy, type DecodedPolicy } from '../snp/policy.js';
 
 export const REPORT_SIZE = 0x4a0;
@@ -111,7 +111,7 @@ export function decodeReportBytes(input: Uint8Array, what = 'report'): Uint8Arra
 }
 
 export function parseReport(input: Uint8Array, what = 'report'): AttestationReport {
-  const b = decodeReportBytes(input, what);
+  const b = plainBytes(decodeReportBytes(plainBytes(input), what));
   const version = readU32(b, 0);
   if (!SUPPORTED_REPORT_VERSIONS.includes(version)) fail('report', `${what}: report version ${version} at offset 0x0 is not supported (2, 3, 4 or 5)`);
   const flags = readU32(b, 0x48);

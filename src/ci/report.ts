@@ -46,7 +46,7 @@ function configurationLine(c: ConfigurationDrift): string[] {
 export interface ReportPaths { readonly config: string; readonly lock: string }
 
 function launchLines(l: LaunchDrift): string[] {
-  if (l.status === 'added') return [`launch ${l.name} (${l.kind}): in the config but not in the lock (${l.configurations.length} configurations)`];
+  if (l.status === 'added') return [`launch ${l.name} (${l.kind}): in the config but not in the lock (${l.configurations.length} configuration${l.configurations.length === 1 ? '' : 's'})`];
   if (l.status === 'removed') return [`launch ${l.name} (${l.kind}): in the lock but not in the config`];
   if (l.status === 'unchanged') return [];
   const changed = l.configurations.filter((c) => c.status !== 'unchanged').length;

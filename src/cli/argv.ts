@@ -178,8 +178,13 @@ export function parseArgv(c: CommandShape, argv: readonly string[]): ParsedArgs 
     if (value !== undefined) {
       if (given.has(key)) fail('usage', `${c.path}: ${p.metavar} is given both as an argument and as --${p.option}`);
       set(opt, p.metavar, value);
+    } else if (p.required && !given.has(key) && values['help'] !== true && values['version'] !== true) {
+      fail('usage', `${c.path}: missing ${p.metavar} (usage: vmfw-measure ${c.path} ${p.metavar} ...; see vmfw-measure ${c.path} --help)`);
     }
   });
+  // Standard input can be read once: two inputs named `-` would leave the second one empty.
+  const fromStdin = c.options.filter((o) => o.decl.io === 'file' && values[optionKey(o.decl.name)] === '-').map((o) => `--${o.decl.name}`);
+  if (fromStdin.length > 1) fail('usage', `${c.path}: standard input can feed one input, but ${fromStdin.join(' and ')} all read -`);
 
   for (const opt of c.options) {
     const key = optionKey(opt.decl.name);
@@ -191,7 +196,7 @@ export function parseArgv(c: CommandShape, argv: readonly string[]): ParsedArgs 
   }
   for (const opt of c.options) {
     const key = optionKey(opt.decl.name);
-    if (opt.required && !given.has(key) && !values['help']) {
+    if (opt.required && !given.has(key) && values['help'] !== true && values['version'] !== true) {
       const pos = c.positionals.find((p) => p.option === opt.decl.name);
       fail('usage', `${c.path}: missing ${pos ? `${pos.metavar} (or --${opt.decl.name})` : `--${opt.decl.name}`} (see vmfw-measure ${c.path} --help)`);
     }

@@ -19,8 +19,8 @@ import { isStdin } from '../node/input.js';
 import { parseJsonExact } from '../json-exact.js';
 import { EXIT_MISMATCH } from './exit-codes.js';
 import { LogCollector, toJson, writeOutput, byFlag } from './common.js';
-import { hasLaunchInput, launchFromArgs, launchValues } from './launch-args.js';
-import { openLaunch, searchSpace, singleConfig } from '../launch/build.js';
+import { hasLaunchInput, launchFromArgs, launchValues, recordIn } from './launch-args.js';
+import { openLaunch, referenceSpace, searchSpace, singleConfig } from '../launch/build.js';
 import { describeLaunch, LAUNCH_KEYS, parseCounts, type LaunchDescription, type Source } from '../launch/description.js';
 import { openInput } from '../node/inputs.js';
 import { isLockDocument, readLock, type Lock } from '../ci/lock.js';
@@ -153,7 +153,7 @@ type Expected =
 export async function runVerify(a: VerifyArgs, args: CommandArgs, io: CliIO): Promise<number> {
   const report = loadReport(a.report, io);
   const sources = [a.expected !== undefined, a['reference-values'] !== undefined, hasLaunchInput(args)].filter(Boolean).length;
-  if (sources !== 1) fail('usage', 'give the expected measurement one way: --expected HEX..., --reference-values FILE|DIR, or launch inputs (--ovmf, --manifest or --igvm)');
+  if (sources !== 1) fail('usage', 'give the expected measurement one way: --expected DIGEST (repeat or comma-separate), --reference-values FILE|DIR, or launch inputs (--ovmf, --manifest or --igvm)');
   let expected: Expected;
   let computedLog: LogCollector | undefined;
   let config: Record<string, unknown> | undefined;
@@ -367,9 +367,12 @@ function matrixValues(args: CommandArgs, io: CliIO): Record<string, unknown> {
   if (typeof path !== 'string') return values;
   const doc = parseJsonExact(new TextDecoder().decode(readInputFile(path, '--matrix', io.cwd, 'matrix')), `--matrix ${path}`, 'reference-values') as Record<string, unknown>;
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('reference-values', `--matrix ${path}: expected an object`);
+  const seen = new Map<string, string>();
   for (const [k0, v] of Object.entries(doc)) {
     const k = Object.hasOwn(MATRIX_ALIASES, k0) ? MATRIX_ALIASES[k0]! : k0;
     if (!MATRIX_KEYS.includes(k)) fail('reference-values', `--matrix ${path}: unknown key ${JSON.stringify(k0)} (known: ${MATRIX_KEYS.join(', ')})`);
+    if (seen.has(k)) fail('reference-values', `--matrix ${path}: ${seen.get(k)} and ${k0} name the same list; give one`);
+    seen.set(k, k0);
     if (values[k] === undefined) values[k] = v;
   }
   return values;
@@ -378,7 +381,7 @@ function matrixValues(args: CommandArgs, io: CliIO): Record<string, unknown> {
 export function runReferenceValuesCommand(args: CommandArgs, io: CliIO): number {
   if (args.values['fromLock'] !== undefined) return runReferenceValuesFromLock(args, io);
   const a = byFlag(args) as unknown as RefArgs;
-  const d = describeLaunch(matrixValues(args, io), { open: (value, key, what) => openInput(value, what, io.cwd, key) });
+  const d = describeLaunch(matrixValues(args, io), { open: (value, key, what) => openInput(value, what, io.cwd, key, recordIn(io)) });
   return runReferenceValues(a, d, args, io);
 }
 
@@ -396,16 +399,10 @@ export function runReferenceValues(a: RefArgs, d0: LaunchDescription, args: Comm
   if (a['out-dir'] !== undefined && request.format !== 'go-sev-guest') fail('usage', '--out-dir belongs to --format go-sev-guest (one check.Config per file); other formats write one file: use --out');
   if (a['out-dir'] !== undefined && a.out !== undefined) fail('usage', '--out and --out-dir are alternatives');
   const d: LaunchDescription = a.apeip ? { ...d0, vcpus: [1] } : d0;
-  if (d.vcpus === undefined) fail('usage', 'missing --vcpus (a count, a list or ranges such as 1-8,16) or a --matrix with vcpus');
   const opened = openLaunch(d);
   for (const w of opened.warnings) io.err(`warning: ${w}\n`);
   const launch = opened.launch;
-  const space = searchSpace(d, { vcpus: [], features: [0x1n] });
-  const profiles = d.profiles ?? [launch.profiles[0]!];
-  if (profiles.some((p) => p.usesVcpuSignature) && d.vcpuTypes === undefined && launch.kind !== 'igvm') {
-    fail('usage', 'the qemu profile measures the vCPU model: give --vcpu-type (or --vcpu-sig), lists allowed');
-  }
-  const sw = sweep(launch, { ...space, profiles });
+  const sw = sweep(launch, referenceSpace(d, launch));
   if (sw.skipped.length) for (const s of sw.skipped) io.err(`warning: skipped ${s.config}: ${s.reason}\n`);
   if (sw.results.length === 0) throw sw.skipped[0]?.error ?? new Error('no configuration of the matrix can launch');
   const out = referenceValuesText(sw.results, request, { kind: launch.kind, ...(launch.apResetEip !== undefined ? { apResetEip: launch.apResetEip } : {}) },

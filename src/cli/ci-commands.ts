@@ -7,7 +7,8 @@ import { appendFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fail, isMeasureError } from '../errors.js';
 import { parseUnsigned } from '../bytes.js';
-import { readInputFile, writeFileAtomic } from '../node/files.js';
+import { readInputFile } from '../node/files.js';
+import { recordIn } from './launch-args.js';
 import { openInput } from '../node/inputs.js';
 import { parseCiConfig, launchLine } from '../ci/config.js';
 import { computeLock, type ComputeEnv } from '../ci/compute.js';
@@ -46,20 +47,21 @@ function readText(path: string, what: string, io: CliIO): string {
 
 function computeEnv(paths: CiPaths, io: CliIO): ComputeEnv {
   return {
-    open: (path, what) => openInput(path, what, paths.folder),
+    open: (path, what) => openInput(path, what, paths.folder, undefined, recordIn(io)),
     warn: (m) => io.err(`warning: ${m}\n`),
   };
 }
 
 function computeFromConfig(paths: CiPaths, io: CliIO): { lock: Lock; text: string } {
   const text = readText(paths.config, 'config', io);
+  io.opened?.add(resolve(io.cwd, paths.config));
   return { lock: computeLock(parseCiConfig(text, paths.config), computeEnv(paths, io)), text };
 }
 
 export function runLockCommand(args: CommandArgs, io: CliIO): number {
   const paths = ciPaths(args, io);
   const { lock } = computeFromConfig(paths, io);
-  writeFileAtomic(paths.lock, serializeLock(lock), io.cwd);
+  writeOutput(args, io, paths.lock, serializeLock(lock), 'the lock');
   const launches = Object.keys(lock.launches).length;
   const configurations = Object.values(lock.launches).reduce((n, l) => n + l.configurations.length, 0);
   if (args.values['json'] === true) io.out(toJson({ lock: paths.lock, launches, configurations }));
@@ -96,7 +98,7 @@ export function runCheckCommand(args: CommandArgs, io: CliIO): number {
   const { lock: now, text } = computeFromConfig(paths, io);
   const old = readOldLock(paths, update, io);
   const report = compareLocks(old, now);
-  if (update) writeFileAtomic(paths.lock, serializeLock(now), io.cwd);
+  if (update) writeOutput(args, io, paths.lock, serializeLock(now), 'the lock');
 
   if (json) io.out(toJson(reportJson(report, paths, update)));
   else {

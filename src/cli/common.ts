@@ -62,7 +62,8 @@ export class Outputs {
   }
   get size(): number { return this.specs.length; }
   commit(): void {
-    writeOutputs(this.specs, { cwd: this.io.cwd, inputs: inputPaths(this.a), stdout: { write: (d) => this.io.out(d) } });
+    const read = [...(this.io.opened ?? [])].map((path) => ({ path, what: 'an input' }));
+    writeOutputs(this.specs, { cwd: this.io.cwd, inputs: [...inputPaths(this.a), ...read], stdout: { write: (d) => this.io.out(d) } });
   }
 }
 

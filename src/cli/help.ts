@@ -24,7 +24,7 @@ function optionLine(c: CommandDef, o: CommandOption): [string, string] {
     o.required ? 'required' : '',
     dflt !== undefined ? `default: ${dflt}` : '',
     d.choices ? `values: ${d.choices.join(', ')}` : '',
-    isListOption(c, d) ? (d.split || c.matrix ? 'repeatable, comma-separated' : 'repeatable') : '',
+    isListOption(c, d) ? (d.split || (c.matrix && d.matrix) ? 'repeatable, comma-separated' : 'repeatable') : '',
     d.aliases?.length ? `alias: ${d.aliases.map((a) => `--${a}`).join(', ')}` : '',
     d.io === 'file' ? '- reads stdin' : d.io === 'output' ? '- writes stdout' : '',
   ].filter(Boolean);

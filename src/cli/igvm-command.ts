@@ -10,7 +10,7 @@ import { describeIgvm, formatIgvmText } from '../igvm/inspect.js';
 import { isStdin, readInputFile } from '../node/files.js';
 import { fileWindow } from '../node/file-extent.js';
 import { sourceSha256 } from '../ovmf/firmware.js';
-import { formatDigest, LogCollector, toJson, writeOutput, type OutputFormat } from './common.js';
+import { formatDigest, oneOf, LogCollector, toJson, writeOutput, type OutputFormat } from './common.js';
 import type { CliIO } from './io.js';
 import type { CommandArgs } from './commands.js';
 import type { LaunchDescription } from '../launch/description.js';
@@ -53,7 +53,7 @@ export function idBlockStatus(ld: Uint8Array | undefined, digest: Uint8Array): '
 
 export async function runIgvmCommand(args: CommandArgs, io: CliIO): Promise<number> {
   const a = args.values;
-  const format = String(a['outputFormat']).toLowerCase() as OutputFormat;
+  const format = oneOf(String(a['outputFormat']), '--output-format', ['hex', 'base64'] as const) as OutputFormat;
   const path = String(a['igvm']);
   const d = launchFromArgs(args, io);
   const file = loadIgvm(path, io);

@@ -4,6 +4,8 @@ export interface CliIO {
   readonly cwd: string;
   out(data: string | Uint8Array): void;
   err(text: string): void;
+  /** Files the command has read (absolute paths), so no output of the command replaces one. */
+  readonly opened?: Set<string>;
 }
 
 /**
@@ -15,12 +17,13 @@ export const processIO: CliIO = {
   cwd: process.cwd(),
   out: (t) => { processStdout().write(t); },
   err: (t) => { process.stderr.write(t); },
+  opened: new Set(),
 };
 
 /** An IO that records everything, for running the CLI in process (tests, conformance runner). */
 export function captureIO(cwd: string): CliIO & { stdout: string; stderr: string } {
   const io = {
-    cwd, stdout: '', stderr: '',
+    cwd, stdout: '', stderr: '', opened: new Set<string>(),
     out(t: string | Uint8Array) { io.stdout += typeof t === 'string' ? t : new TextDecoder().decode(t); },
     err(t: string) { io.stderr += t; },
   };

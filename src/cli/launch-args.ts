@@ -17,9 +17,14 @@ export function launchValues(a: CommandArgs): Record<string, unknown> {
 }
 
 export function launchFromArgs(a: CommandArgs, io: CliIO): LaunchDescription {
-  return describeLaunch(launchValues(a), { open: (value, key, what) => openInput(value, what, io.cwd, key) });
+  return describeLaunch(launchValues(a), { open: (value, key, what) => openInput(value, what, io.cwd, key, recordIn(io)) });
 }
 
 export function hasLaunchInput(a: CommandArgs): boolean {
   return ['ovmf', 'metadata', 'manifest', 'igvm'].some((k) => a.given.has(k));
+}
+
+/** Records the files a command reads on its io, so its outputs never replace one. */
+export function recordIn(io: CliIO): (fullPath: string) => void {
+  return (p) => { io.opened?.add(p); };
 }

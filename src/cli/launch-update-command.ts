@@ -9,6 +9,7 @@ import {
   STATUS_NAMES, VM_LAUNCHUPDATE_STRUCT_SIZE, decodeVmLaunchUpdate, launchSchedule, type ImageSource,
 } from '../launch-update/model.js';
 import { guestMemoryFromFiles } from '../node/file-extent.js';
+import { recordIn } from './launch-args.js';
 import { readInputFile } from '../node/files.js';
 import { formatDigest, oneOf, optInt, optU64, toJson, type OutputFormat, byFlag } from './common.js';
 import { igvmMeasureOptions, loadIgvm } from './igvm-command.js';
@@ -25,7 +26,7 @@ export function runLaunchUpdateCommand(args: CommandArgs, io: CliIO): number {
   const a = byFlag(args) as unknown as LaunchUpdateArgs;
   const d0 = launchFromArgs(args, io);
   const format = oneOf(a['output-format'], '--output-format', ['hex', 'base64'] as const) as OutputFormat;
-  const memory = guestMemoryFromFiles(a.memory, a.extent, io.cwd);
+  const memory = guestMemoryFromFiles(a.memory, a.extent, io.cwd, recordIn(io));
   let raw: Uint8Array;
   if (a.struct !== undefined) raw = readInputFile(a.struct, '--struct', io.cwd, 'struct');
   else if (a['struct-at'] !== undefined) {

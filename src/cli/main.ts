@@ -36,13 +36,20 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
       return first === undefined ? EXIT_INPUT : EXIT_OK;
     }
     if (first === '--version' || first === '-V' || first === 'version') { io.out(`${VERSION}\n`); return EXIT_OK; }
+    if (first === 'completion' && (argv.includes('--help') || argv.includes('-h'))) {
+      io.out('Usage: vmfw-measure completion >> ~/.bashrc   (or ~/.zshrc)\n\nPrints a bash/zsh completion script for vmfw-measure.\n');
+      return EXIT_OK;
+    }
+    if (first === 'completion' && (argv.includes('--version') || argv.includes('-V'))) { io.out(`${VERSION}\n`); return EXIT_OK; }
     if (first === 'completion' || first === '--get-yargs-completions') {
       const { runCompletion } = await import('./completion.js');
       return await runCompletion(argv, io);
     }
     if (first === 'help') {
       const help = await import('./help.js');
-      if (argv.length === 1) { io.out(help.topLevelHelp(VERSION)); return EXIT_OK; }
+      if (argv.length === 1 || argv[1] === 'help' || argv[1] === '--help' || argv[1] === '-h') { io.out(help.topLevelHelp(VERSION)); return EXIT_OK; }
+      if (argv[1] === '-V' || argv[1] === '--version') { io.out(`${VERSION}\n`); return EXIT_OK; }
+      if (argv[1] === 'completion') { io.out('Usage: vmfw-measure completion >> ~/.bashrc   (or ~/.zshrc)\n\nPrints a bash/zsh completion script for vmfw-measure.\n'); return EXIT_OK; }
       const hit = findCommand(argv.slice(1));
       if (!hit || hit.rest.length) return unknownCommand(argv.slice(1).join(' '));
       io.out(help.commandHelp(hit.command));
@@ -51,18 +58,29 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     const hit = findCommand(argv);
     if (!hit) return unknownCommand(first);
     const { command, rest } = hit;
-    if (rest.includes('--help') || rest.includes('-h')) {
+    misspeltSubcommand(command.path, rest[0]);
+    // Help and version only when they are options, not the value of one (`--append -V` is text).
+    const parsed = parseArgv(command, rest);
+    if (parsed.values['help'] === true) {
       const { commandHelp } = await import('./help.js');
       io.out(commandHelp(command));
       return EXIT_OK;
     }
-    if (rest.includes('--version') || rest.includes('-V')) { io.out(`${VERSION}\n`); return EXIT_OK; }
-    const parsed = parseArgv(command, rest);
+    if (parsed.values['version'] === true) { io.out(`${VERSION}\n`); return EXIT_OK; }
     const run = await command.run();
     const cmdIO = parsed.values['quiet'] === true ? quietIO(io) : io;
     return await run(parsed, cmdIO);
   } catch (e) {
     return reportError(e, io, debug);
+  }
+
+  /** `regions encdoe x`: a near miss of a subcommand, not a manifest named "encdoe". */
+  function misspeltSubcommand(path: string, word: string | undefined): void {
+    if (word === undefined || word.startsWith('-') || /[./]/.test(word)) return;
+    const subs = COMMANDS.filter((c) => c.path.startsWith(`${path} `)).map((c) => c.path.slice(path.length + 1));
+    if (subs.length === 0) return;
+    const guess = didYouMean(word, subs);
+    if (guess) throw new ERRORS.MeasureError('usage', `${path}: ${JSON.stringify(word)} is not a subcommand; did you mean ${path} ${guess}? (a file of that name: write ./${word})`);
   }
 
   function unknownCommand(word: string): never {

@@ -1,7 +1,8 @@
 /** Reading a region-list manifest from the command line (regions, verify, identify, reference-values). */
 import { dirname, resolve } from 'node:path';
 import { parseManifest, type FileOpener, type Manifest } from '../regions/manifest.js';
-import { fileWindow } from '../node/file-extent.js';
+import { openerIn } from '../node/inputs.js';
+import { recordIn } from './launch-args.js';
 import { isStdin, readInputFile } from '../node/files.js';
 import type { CliIO } from './io.js';
 
@@ -14,5 +15,5 @@ export interface LoadedManifest {
 export function loadManifest(path: string, what: string, io: CliIO): LoadedManifest {
   const text = new TextDecoder().decode(readInputFile(path, what, io.cwd, 'manifest'));
   const baseDir = isStdin(path) ? io.cwd : dirname(resolve(io.cwd, path));
-  return { manifest: parseManifest(text, `manifest ${path}`), open: (p, w, offset, length) => fileWindow(p, w, baseDir, offset, length) };
+  return { manifest: parseManifest(text, `manifest ${path}`), open: openerIn(baseDir, recordIn(io)) };
 }

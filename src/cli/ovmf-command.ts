@@ -6,7 +6,7 @@ import { fail } from '../errors.js';
 import { measurePlan } from '../engine.js';
 import { FORMATS } from '../formats.js';
 import { ovmfModePlan } from '../launch/build.js';
-import { formatDigest, LogCollector, Outputs, toJson, type OutputFormat } from './common.js';
+import { formatDigest, oneOf, LogCollector, Outputs, toJson, type OutputFormat } from './common.js';
 import { launchFromArgs } from './launch-args.js';
 import type { CommandArgs } from './commands.js';
 import type { CliIO } from './io.js';
@@ -17,7 +17,7 @@ const MODE_NAMES: Readonly<Record<string, string>> = {
 
 export function run(a: CommandArgs, io: CliIO): number {
   const v = a.values;
-  const format = String(v['outputFormat']).toLowerCase() as OutputFormat;
+  const format = oneOf(String(v['outputFormat']), '--output-format', ['hex', 'base64'] as const) as OutputFormat;
   const d = launchFromArgs(a, io);
   const log = v['log'] !== undefined ? new LogCollector() : undefined;
   const mode = d.mode!;

@@ -19,6 +19,7 @@ import {
 import { replayRegions, replayUpdate, type ReplayOutcome } from '../regions/replay.js';
 import { ovmfRegionList } from '../regions/from-ovmf.js';
 import { guestMemoryFromFiles } from '../node/file-extent.js';
+import { recordIn } from './launch-args.js';
 import { readInputFile } from '../node/files.js';
 import { formatDigest, LogCollector, oneOf, optInt, optU64, Outputs, toJson, writeOutput, type OutputFormat, byFlag } from './common.js';
 import { resolveProfile } from '../profiles.js';
@@ -64,7 +65,7 @@ function launchOverrides(d: LaunchDescription): LaunchSettings {
 }
 
 function guestMemory(a: MemoryArgs, io: CliIO): GuestMemory {
-  return guestMemoryFromFiles(a.memory, a.extent, io.cwd);
+  return guestMemoryFromFiles(a.memory, a.extent, io.cwd, recordIn(io));
 }
 
 function structSize(a: MemoryArgs): 40 | 36 {

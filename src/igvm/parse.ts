@@ -5,7 +5,7 @@
  * offset and the field.
  */
 import { fail, type ErrorCode } from '../errors.js';
-import { readU16, readU32, readU64 } from '../bytes.js';
+import { readU16, readU32, readU64, plainBytes } from '../bytes.js';
 import { crc32 } from './crc32.js';
 import { bytesSource, type ByteSource } from '../ovmf/firmware.js';
 import {
@@ -89,7 +89,7 @@ function maskOf(h: IgvmHeader): number | undefined {
 function popcount(n: number): number { let c = 0; for (let v = n >>> 0; v; v &= v - 1) c++; return c; }
 
 export function parseIgvm(input: Uint8Array | ByteSource): IgvmFile {
-  const source: ByteSource = ArrayBuffer.isView(input) ? bytesSource(input as Uint8Array) : input as ByteSource;
+  const source: ByteSource = ArrayBuffer.isView(input) ? bytesSource(plainBytes(input as Uint8Array)) : input as ByteSource;
   const length = source.length;
   // 1-5: the fixed header and the sections it describes.
   if (length < FIXED_HEADER_SIZE_V1) igvmFail('igvm-short-file', `IGVM file has ${length} bytes, fewer than the 24-byte fixed header`);

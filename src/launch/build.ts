@@ -172,7 +172,8 @@ export function singleConfig(d: LaunchDescription, launch: ConfigurableLaunch, s
     if (list && list.length !== 1) fail('usage', `one configuration is measured here: give one value for ${spell(key)}`);
     return list?.[0];
   };
-  const vcpus = one(d.vcpus, 'vcpus') ?? defaults.vcpus;
+  // An IGVM launch has one vCPU unless told otherwise, as the igvm command.
+  const vcpus = one(d.vcpus, 'vcpus') ?? defaults.vcpus ?? (launch.kind === 'igvm' ? 1 : undefined);
   if (vcpus === undefined) fail('usage', `missing ${spell('vcpus')} N`);
   const profile = one(d.profiles, 'vmmType') ?? defaults.profile ?? launch.profiles[0]!;
   const type = one(d.vcpuTypes, 'vcpuType');
@@ -194,6 +195,28 @@ export function searchSpace(d: LaunchDescription, defaults: { vcpus: readonly nu
     vcpuTypes: d.vcpuTypes ?? distinctVcpuTypes(),
     guestFeatures: d.guestFeatures ? (defaults.addFeatures ? [...new Set([...defaults.features, ...d.guestFeatures])] : d.guestFeatures) : defaults.features,
     profiles: d.profiles ?? ALL_PROFILES,
+  };
+}
+
+/**
+ * The matrix `reference-values` enumerates: the description's lists, else what the launch itself
+ * names (a manifest's launch settings), else one default each (qemu, 0x1). vCPU counts must be
+ * given (or named by the manifest); the qemu profile needs a vCPU model.
+ */
+export function referenceSpace(d: LaunchDescription, launch: ConfigurableLaunch, spell: (k: string) => string = optionSpelling): SearchSpace {
+  const def = launch.defaults ?? {};
+  const vcpus = d.vcpus ?? (def.vcpus !== undefined ? [def.vcpus] : launch.kind === 'igvm' ? [1] : undefined);
+  if (vcpus === undefined) fail('usage', `missing ${spell('vcpus')} (a count, a list or ranges such as 1-8,16)`);
+  const profiles = d.profiles ?? [def.profile ?? launch.profiles[0]!];
+  const vcpuTypes = d.vcpuTypes ?? (def.vcpuSignature !== undefined
+    ? [{ name: def.vcpuType ?? `sig 0x${def.vcpuSignature.toString(16)}`, signature: def.vcpuSignature, aliases: [] }]
+    : undefined);
+  if (vcpuTypes === undefined && profiles.some((p) => p.usesVcpuSignature) && launch.kind !== 'igvm') {
+    fail('usage', `the qemu profile measures the vCPU model: give ${spell('vcpuType')} (or ${spell('vcpuSig')}), lists allowed`);
+  }
+  return {
+    vcpus, profiles, vcpuTypes: vcpuTypes ?? distinctVcpuTypes(),
+    guestFeatures: d.guestFeatures ?? [def.guestFeatures ?? 0x1n],
   };
 }
 

@@ -9,7 +9,7 @@
  * decide what a path means; this module never sees a path it has to open, nor an argv.
  */
 import { fail } from '../errors.js';
-import { fromHex, parseUnsigned } from '../bytes.js';
+import { fromHex, parseUnsigned, plainBytes } from '../bytes.js';
 import { resolveVcpuType, cpuSignature } from '../cpu.js';
 import { resolveProfile, type VmmProfile } from '../profiles.js';
 import { matchChoice, optionByKey } from '../options/table.js';
@@ -23,7 +23,8 @@ export interface Source extends RegionData {
   readonly bytes?: Uint8Array;
 }
 
-export function bytesSource(data: Uint8Array, describe = 'bytes', relative?: FileOpener): Source {
+export function bytesSource(data0: Uint8Array, describe = 'bytes', relative?: FileOpener): Source {
+  const data = plainBytes(data0);
   return {
     length: data.length, describe, bytes: data, ...(relative ? { relative } : {}),
     read: (o, into) => { into.set(data.subarray(o, o + into.length)); },

@@ -1,4 +1,5 @@
 /** Guest-memory extents and region data backed by files, read on demand (never whole). */
+import { resolve } from 'node:path';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { fail } from '../errors.js';
 import { isStdin, statInput } from './input.js';
@@ -44,13 +45,14 @@ export function fileExtent(gpa: bigint, path: string, what: string, cwd: string,
 }
 
 /** Guest memory from the CLI's --memory IMG (a raw image at GPA 0) and --extent GPA=FILE options. */
-export function guestMemoryFromFiles(memory: string | undefined, extents: readonly string[] | undefined, cwd: string): GuestMemory {
+export function guestMemoryFromFiles(memory: string | undefined, extents: readonly string[] | undefined, cwd: string, record?: (fullPath: string) => void): GuestMemory {
   const list: MemoryExtent[] = [];
-  if (memory !== undefined) list.push(fileExtent(0n, memory, '--memory', cwd));
+  if (memory !== undefined) { list.push(fileExtent(0n, memory, '--memory', cwd)); record?.(resolve(cwd, memory)); }
   for (const spec of extents ?? []) {
     const m = /^([^=]+)=(.+)$/.exec(spec);
     if (!m) fail('memory', `--extent ${JSON.stringify(spec)}: expected GPA=FILE`);
     list.push(fileExtent(parseUnsigned(m[1]!, '--extent GPA'), m[2]!, `--extent ${m[1]}`, cwd));
+    record?.(resolve(cwd, m[2]!));
   }
   return list.length ? new ExtentMemory(list) : EMPTY_MEMORY;
 }

@@ -11,9 +11,16 @@ import { fileWindow } from './file-extent.js';
 import { isStdin, readInput, statInput, type InputKind } from './input.js';
 import type { FileOpener } from '../regions/manifest.js';
 
+/** Called with the absolute path of every file opened, so a command's outputs can avoid them. */
+export type RecordInput = (fullPath: string) => void;
+
 /** Opens a file relative to a folder, for the files a manifest or config names. */
-export function openerIn(folder: string): FileOpener {
-  return (p, what, offset, length) => fileWindow(p, what, folder, offset, length);
+export function openerIn(folder: string, record?: RecordInput): FileOpener {
+  return (p, what, offset, length) => {
+    const w = fileWindow(p, what, folder, offset, length);
+    record?.(resolve(folder, p));
+    return w;
+  };
 }
 
 /** The input kind (and so the size limit) of each file option. */
@@ -23,14 +30,15 @@ const KINDS: Readonly<Record<string, InputKind>> = {
 };
 
 /** A file option's value as a source: a path (relative to `cwd`), `-` for stdin, or bytes. */
-export function openInput(value: unknown, what: string, cwd: string, key?: string): Source {
-  if (value instanceof Uint8Array) return bytesSource(value, what, openerIn(cwd));
+export function openInput(value: unknown, what: string, cwd: string, key?: string, record?: RecordInput): Source {
+  if (value instanceof Uint8Array) return bytesSource(value, what, openerIn(cwd, record));
   if (typeof value !== 'string') return fail('usage', `${what}: expected a file path`);
   if (value === '') fail('usage', `${what}: the file name is empty`);
   const kind = (key !== undefined && Object.hasOwn(KINDS, key) ? KINDS[key] : undefined) ?? 'any';
-  if (isStdin(value)) return bytesSource(readInput('-', { what, kind, cwd }), 'stdin', openerIn(cwd));
+  if (isStdin(value)) return bytesSource(readInput('-', { what, kind, cwd }), 'stdin', openerIn(cwd, record));
   const { st } = statInput(value, what, cwd);
-  const relative = openerIn(dirname(resolve(cwd, value)));
+  record?.(resolve(cwd, value));
+  const relative = openerIn(dirname(resolve(cwd, value)), record);
   if (!st.isFile()) return bytesSource(readInput(value, { what, kind, cwd }), value, relative);
   const w = fileWindow(value, what, cwd);
   return { length: w.length, describe: value, read: (o, into) => w.read(o, into), ...(w.file ? { file: w.file } : {}), relative };

@@ -16,7 +16,8 @@ export function guidToBytes(guid: string): Uint8Array {
 
 export function guidFromBytes(b: Uint8Array): string {
   const h = (s: number, e: number, rev: boolean): string => {
-    const part = b.slice(s, e);
+    // A copy, whatever the view's class: Buffer#slice shares memory, and reverse() must not write back.
+    const part = Uint8Array.prototype.slice.call(b, s, e);
     return toHex(rev ? part.reverse() : part);
   };
   return `${h(0, 4, true)}-${h(4, 6, true)}-${h(6, 8, true)}-${h(8, 10, false)}-${h(10, 16, false)}`;

@@ -152,9 +152,18 @@ function hexDigits(text: string): string {
   return t.startsWith('0x') || t.startsWith('0X') ? t.slice(2) : t;
 }
 
-function parseLaunch(v: unknown): LaunchSettings {
-  if (v === undefined) return {};
-  if (!isObj(v)) fail('manifest', 'launch: expected an object');
+/** The option vocabulary's names for the launch keys the manifest format has always used. */
+const LAUNCH_KEY_ALIASES: Readonly<Record<string, string>> = { vmmType: 'profile', vmmEra: 'era', vcpuSig: 'vcpuSignature' };
+
+function parseLaunch(v0: unknown): LaunchSettings {
+  if (v0 === undefined) return {};
+  if (!isObj(v0)) fail('manifest', 'launch: expected an object');
+  const v: Obj = {};
+  for (const [k, x] of Object.entries(v0)) {
+    const key = Object.hasOwn(LAUNCH_KEY_ALIASES, k) ? LAUNCH_KEY_ALIASES[k]! : k;
+    if (Object.hasOwn(v, key)) fail('manifest', `launch: ${k} and ${key === k ? Object.keys(LAUNCH_KEY_ALIASES).find((a) => LAUNCH_KEY_ALIASES[a] === k) : key} name the same setting; give one`);
+    v[key] = x;
+  }
   onlyKeys(v, ['vcpus', 'profile', 'era', 'vcpuType', 'vcpuSignature', 'guestFeatures', 'apResetEip', 'measuredZero', 'firmwareMetadata'], 'launch');
   const s: LaunchSettings = {};
   if (v['vcpus'] !== undefined) s.vcpus = Number(num(v['vcpus'], 'launch.vcpus', BigInt(MAX_VCPUS)));
