@@ -28,6 +28,8 @@ export interface MeasureOptions {
   readonly hashes?: HashSuite;
   /** Called once per step, in order, when a launch log is wanted. */
   readonly onStep?: (record: LogRecord) => void;
+  /** Told the steps done and the total now and then (about every 4096 steps), for a progress bar. */
+  readonly onProgress?: (done: number, total: number) => void;
   /** Most launch steps measured before the plan is refused (default MAX_LAUNCH_STEPS; the CLI's --max-steps). */
   readonly maxSteps?: number;
 }
@@ -84,9 +86,12 @@ export class Chain {
   private readonly ld: LaunchDigest;
   private readonly byType: Record<string, number> = {};
   private step = 0;
+  private readonly total: number;
+  private nextProgress = 0;
   constructor(plan: LaunchPlan, private readonly options: MeasureOptions = {}) {
     plan.runs.forEach(checkRun);
     const steps = plan.runs.reduce((n, r) => n + r.pages, 0);
+    this.total = steps;
     const cap = options.maxSteps ?? MAX_LAUNCH_STEPS;
     if (!Number.isSafeInteger(cap) || cap < 0) fail('bad-number', `the step cap ${cap} is not a non-negative integer`);
     if (steps > cap) {
@@ -106,6 +111,12 @@ export class Chain {
       this.options.onStep({ step: this.step, origin: run.origin, page, pageType: typeName, gpa: hex64(gpa), contents: toHex(contents), digest: toHex(after) });
     }
     this.step++;
+    if (this.options.onProgress && this.step >= this.nextProgress) this.progress();
+  }
+
+  private progress(): void {
+    this.nextProgress = this.step + 4096;
+    this.options.onProgress!(this.step, this.total);
   }
 
   /**
@@ -121,6 +132,7 @@ export class Chain {
     const typeName = PAGE_TYPE_NAMES[run.pageType];
     this.byType[typeName] = (this.byType[typeName] ?? 0) + count;
     this.step += count;
+    if (this.options.onProgress && this.step >= this.nextProgress) this.progress();
   }
 
   result(): MeasureResult {

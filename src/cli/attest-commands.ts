@@ -18,7 +18,7 @@ import { readReferenceValuesPath, writeGoSevGuestDirectory } from '../node/refer
 import { isStdin } from '../node/input.js';
 import { parseJsonExact } from '../json-exact.js';
 import { EXIT_MISMATCH } from './exit-codes.js';
-import { LogCollector, toJson, writeOutput, byFlag } from './common.js';
+import { LogCollector, toJson, writeOutput, byFlag, engineOptions } from './common.js';
 import { hasLaunchInput, launchFromArgs, launchValues, recordIn } from './launch-args.js';
 import { openLaunch, referenceSpace, searchSpace, singleConfig } from '../launch/build.js';
 import { describeLaunch, LAUNCH_KEYS, parseCounts, type LaunchDescription, type Source } from '../launch/description.js';
@@ -170,7 +170,8 @@ export async function runVerify(a: VerifyArgs, args: CommandArgs, io: CliIO): Pr
     const launch = opened.launch;
     const c = singleConfig(d, launch);
     computedLog = a.log !== undefined || a['expected-log'] !== undefined ? new LogCollector() : undefined;
-    expected = { kind: 'digests', digests: [(await measurePlanParallel(launch.plan(c), { ...(computedLog ? { onStep: computedLog.onStep } : {}), ...(d.maxSteps !== undefined ? { maxSteps: d.maxSteps } : {}) })).digest] };
+    const eo = engineOptions(io, { log: computedLog, maxSteps: d.maxSteps, label: 'measuring' });
+    expected = { kind: 'digests', digests: [(await measurePlanParallel(launch.plan(c), eo.options).finally(eo.done)).digest] };
     if (computedLog && a.log !== undefined) writeOutput(args, io, a.log, computedLog.text(), '--log');
     config = { kind: launch.kind, vcpus: c.vcpus, profile: c.profile.name, era: c.profile.era, vcpuType: c.vcpuType ?? null, vcpuSignature: c.vcpuSignature ?? null, guestFeatures: c.guestFeatures };
   }

@@ -1,7 +1,8 @@
 /** Helpers shared by the commands: number options, digest formatting, logs. */
 import { fail } from '../errors.js';
 import { parseUnsigned, toBase64, toHex } from '../bytes.js';
-import type { LogRecord } from '../engine.js';
+import type { LogRecord, MeasureOptions } from '../engine.js';
+import { progressBar } from './progress.js';
 import { jsonText, logLine } from '../formats.js';
 import { writeOutputs, type InputRef, type OutputSpec } from '../node/output.js';
 import { optionByKey } from '../options/table.js';
@@ -80,4 +81,16 @@ export function byFlag(a: { readonly values: Readonly<Record<string, unknown>> }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(a.values)) out[k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] = v;
   return out;
+}
+
+/**
+ * The engine options a measuring command passes: the launch log when asked, the step cap, and a
+ * progress bar on a terminal. Call `done()` when the measurement is over (it clears the bar).
+ */
+export function engineOptions(io: CliIO, o: { log?: LogCollector | undefined; maxSteps?: number | undefined; label: string }): { options: MeasureOptions; done(): void } {
+  const bar = progressBar(io, o.label);
+  return {
+    options: { ...(o.log ? { onStep: o.log.onStep } : {}), ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}), ...(bar.onProgress ? { onProgress: bar.onProgress } : {}) },
+    done: () => bar.done(),
+  };
 }

@@ -10,7 +10,7 @@ import { describeIgvm, formatIgvmText } from '../igvm/inspect.js';
 import { isStdin, readInputFile } from '../node/files.js';
 import { fileWindow } from '../node/file-extent.js';
 import { sourceSha256 } from '../ovmf/firmware.js';
-import { formatDigest, oneOf, LogCollector, toJson, writeOutput, type OutputFormat } from './common.js';
+import { formatDigest, oneOf, LogCollector, toJson, writeOutput, type OutputFormat, engineOptions } from './common.js';
 import type { CliIO } from './io.js';
 import type { CommandArgs } from './commands.js';
 import type { LaunchDescription } from '../launch/description.js';
@@ -60,7 +60,8 @@ export async function runIgvmCommand(args: CommandArgs, io: CliIO): Promise<numb
   const opts = igvmMeasureOptions(d, args.given);
   const m = measureIgvm(file, opts);
   const log = a['log'] !== undefined ? new LogCollector() : undefined;
-  const r = await measurePlanParallel(m.plan, { ...(log ? { onStep: log.onStep } : {}), ...(d.maxSteps !== undefined ? { maxSteps: d.maxSteps } : {}) });
+  const eo = engineOptions(io, { log, maxSteps: d.maxSteps, label: 'measuring' });
+  const r = await measurePlanParallel(m.plan, eo.options).finally(eo.done);
   if (log) writeOutput(args, io, String(a['log']), log.text(), '--log');
   for (const w of m.warnings) io.err(`warning: ${w}\n`);
   const idStatus = idBlockStatus(m.idBlockLd, r.digest);

@@ -6,6 +6,8 @@ export interface CliIO {
   err(text: string): void;
   /** Files the command has read (absolute paths), so no output of the command replaces one. */
   readonly opened?: Set<string>;
+  /** stderr is a terminal a person watches: progress bars may be drawn there. */
+  readonly terminal?: boolean;
 }
 
 /**
@@ -18,6 +20,7 @@ export const processIO: CliIO = {
   out: (t) => { processStdout().write(t); },
   err: (t) => { process.stderr.write(t); },
   opened: new Set(),
+  terminal: process.stderr.isTTY === true,
 };
 
 /** An IO that records everything, for running the CLI in process (tests, conformance runner). */

@@ -11,7 +11,7 @@ import {
 import { guestMemoryFromFiles } from '../node/file-extent.js';
 import { recordIn } from './launch-args.js';
 import { readInputFile } from '../node/files.js';
-import { formatDigest, oneOf, optInt, optU64, toJson, type OutputFormat, byFlag } from './common.js';
+import { formatDigest, oneOf, optInt, optU64, toJson, type OutputFormat, byFlag, engineOptions } from './common.js';
 import { igvmMeasureOptions, loadIgvm } from './igvm-command.js';
 import { launchFromArgs } from './launch-args.js';
 import type { CliIO } from './io.js';
@@ -60,7 +60,8 @@ export function runLaunchUpdateCommand(args: CommandArgs, io: CliIO): number {
     }
     const m = measureIgvm(file, opts);
     for (const w of m.warnings) io.err(`warning: ${src} IGVM: ${w}\n`);
-    d = formatDigest(measurePlan(m.plan, d0.maxSteps !== undefined ? { maxSteps: d0.maxSteps } : {}).digest, format);
+    const eo = engineOptions(io, { maxSteps: d0.maxSteps, label: `launch ${src}` });
+    try { d = formatDigest(measurePlan(m.plan, eo.options).digest, format); } finally { eo.done(); }
     digests.set(src, d);
     return d;
   };

@@ -22,6 +22,7 @@ function quietIO(io: CliIO): CliIO {
   return {
     cwd: io.cwd, out: (t) => io.out(t),
     err: (t) => { if (!/^(warning|note): /.test(t)) io.err(t); },
+    ...(io.opened ? { opened: io.opened } : {}),
   };
 }
 

@@ -6,7 +6,7 @@ import { fail } from '../errors.js';
 import { measurePlan } from '../engine.js';
 import { FORMATS } from '../formats.js';
 import { ovmfModePlan } from '../launch/build.js';
-import { formatDigest, oneOf, LogCollector, Outputs, toJson, type OutputFormat } from './common.js';
+import { formatDigest, oneOf, LogCollector, Outputs, toJson, type OutputFormat, engineOptions } from './common.js';
 import { launchFromArgs } from './launch-args.js';
 import type { CommandArgs } from './commands.js';
 import type { CliIO } from './io.js';
@@ -24,7 +24,9 @@ export function run(a: CommandArgs, io: CliIO): number {
   if (log && !mode.startsWith('snp')) return usage('--log is for SNP modes; SEV and SEV-ES digests have no per-page log');
   if (v['dumpVmsa'] === true && (mode === 'sev' || mode === 'snp:ovmf-hash')) return usage(`--dump-vmsa is not available in mode ${mode}`);
   const r = ovmfModePlan(d, { describeInputs: v['json'] === true });
-  const measured = r.built ? measurePlan(r.built.plan, { ...(log ? { onStep: log.onStep } : {}), ...(d.maxSteps !== undefined ? { maxSteps: d.maxSteps } : {}) }) : undefined;
+  const eo = engineOptions(io, { log, maxSteps: d.maxSteps, label: 'measuring' });
+  let measured;
+  try { measured = r.built ? measurePlan(r.built.plan, eo.options) : undefined; } finally { eo.done(); }
   const digest = measured?.digest ?? r.digest;
   for (const w of r.warnings) io.err(`warning: ${w}\n`);
   const outputs = new Outputs(a, io);

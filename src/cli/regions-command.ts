@@ -21,7 +21,7 @@ import { ovmfRegionList } from '../regions/from-ovmf.js';
 import { guestMemoryFromFiles } from '../node/file-extent.js';
 import { recordIn } from './launch-args.js';
 import { readInputFile } from '../node/files.js';
-import { formatDigest, LogCollector, oneOf, optInt, optU64, Outputs, toJson, writeOutput, type OutputFormat, byFlag } from './common.js';
+import { formatDigest, LogCollector, oneOf, optInt, optU64, Outputs, toJson, writeOutput, type OutputFormat, byFlag, engineOptions } from './common.js';
 import { resolveProfile } from '../profiles.js';
 import { directBoot, firmwareImage, ovmfModePlan } from '../launch/build.js';
 import type { LaunchDescription } from '../launch/description.js';
@@ -114,7 +114,8 @@ export async function runRegions(a: RegionsArgs, d: LaunchDescription, args: Com
     return EXIT_NO_DIGEST;
   }
   const log = a.log !== undefined ? new LogCollector() : undefined;
-  const r = await measurePlanParallel(outcome.plan, { ...(log ? { onStep: log.onStep } : {}), ...(d.maxSteps !== undefined ? { maxSteps: d.maxSteps } : {}) });
+  const eo = engineOptions(io, { log, maxSteps: d.maxSteps, label: 'measuring' });
+  const r = await measurePlanParallel(outcome.plan, eo.options).finally(eo.done);
   if (log) writeOutput(args, io, a.log!, log.text(), '--log');
   const digest = formatDigest(r.digest, format);
   if (a.json) {
