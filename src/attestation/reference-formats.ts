@@ -86,7 +86,12 @@ export interface ReferenceOutput {
 }
 
 /** The launch facts a format records: its kind (json's source) and AP reset EIP (contrast --apeip). */
-export interface ReferenceLaunch { readonly kind: string; readonly apResetEip?: number }
+export interface ReferenceLaunch {
+  readonly kind: string;
+  readonly apResetEip?: number;
+  /** json's `source` when the values come from elsewhere than one launch (a lock); default `{ launch: kind, tool }`. */
+  readonly source?: Readonly<Record<string, unknown>>;
+}
 
 /**
  * The reference values of `results` in the request's format. `provenance` (launch/provenance.ts)
@@ -96,7 +101,7 @@ export function referenceValuesText(results: readonly ConfigResult[], r: Checked
   const enc = r.encoding as 'hex' | 'base64';
   switch (r.format) {
     case 'json':
-      return { text: jsonText(measurementSet(results, r.encoding, { launch: launch.kind, tool: TOOL_NAME }, provenance)), notes: [] };
+      return { text: jsonText(measurementSet(results, r.encoding, launch.source ?? { launch: launch.kind, tool: TOOL_NAME }, provenance)), notes: [] };
     case 'trustee':
       return { text: `${JSON.stringify(trusteeRegistrationMessage(results, enc))}\n`, notes: [] };
     case 'trustee-sample':

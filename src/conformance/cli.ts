@@ -1,14 +1,19 @@
 /**
  * `npm run --silent conformance -- [--fixtures DIR] FILE.json [...]` (installed: `vmfw-measure-conformance`):
- * runs vector files, prints "N passed, M failed" per file, exits 1 on any failure, 2 on unusable input.
+ * runs vector files, prints "N passed, M failed" per file, exits 1 on any failure. Errors print as
+ * the main CLI prints them, `error[CODE]: message`, exit 2 for usage or unusable input (3 for a bug).
  */
 import '../hash/node-suite.js'; // node:crypto as the default hash suite
-import { isMeasureError } from '../errors.js';
+import { processIO } from '../cli/io.js';
+import { reportError } from '../cli/main.js';
 import { formatReport, runVectorFile, type RunOptions } from './runner.js';
 
 const USAGE = `usage: vmfw-measure-conformance [--fixtures DIR] FILE.json [FILE.json ...]
+  FILE.json       a vector file; - reads one from standard input
   --fixtures DIR  the folder holding the files the vectors name (default: paths resolve
-                  against each vector file's folder, so fixtures/... is the folder beside it)
+                  against each vector file's folder, so fixtures/... is the folder beside it;
+                  for - against the working directory)
+  --debug         print the stack of an error
 `;
 
 /** Splits the command line into options and vector files; a string is a usage error. */
@@ -33,9 +38,10 @@ export function parseConformanceArgs(argv: string[]): { options: RunOptions; fil
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const parsed = parseConformanceArgs(argv);
+  const debug = argv.includes('--debug');
+  const parsed = parseConformanceArgs(argv.filter((a) => a !== '--debug'));
   if (parsed === '') { process.stdout.write(USAGE); return 0; }
-  if (typeof parsed === 'string') { process.stderr.write(`error: ${parsed}\n${USAGE}`); return 2; }
+  if (typeof parsed === 'string') { process.stderr.write(`error[usage]: ${parsed}\n${USAGE}`); return 2; }
   let failed = 0;
   for (const file of parsed.files) {
     try {
@@ -44,8 +50,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(formatReport(report));
       failed += report.failed.length;
     } catch (e) {
-      process.stderr.write(isMeasureError(e) ? `error[${e.code}]: ${e.message}\n` : `error[internal]: ${(e as Error).message}\n`);
-      return 2;
+      return reportError(e, processIO, debug);
     }
   }
   return failed === 0 ? 0 : 1;

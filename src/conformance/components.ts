@@ -3,7 +3,7 @@
  * kernel-hashes tables and pages, vCPU signatures, and the firmware tables parsed out of the
  * fixture files. Intermediate values, so a failure points at one component rather than a digest.
  */
-import { readFileSync } from 'node:fs';
+import { readInput } from '../node/input.js';
 import { fromHex, toHex } from '../bytes.js';
 import { defaultSuite } from '../hash/suite.js';
 import { LEGACY_SVSM_VMSA, buildVmsaPage, resolveProfile } from '../profiles.js';
@@ -112,7 +112,7 @@ export function runComponents(doc: ComponentFile, filePath: (p: string) => strin
   }
   for (const [name, f] of Object.entries({ ...doc.firmware, ...doc.svsm })) {
     attempt(`firmware ${name}`, () => {
-      const bytes = new Uint8Array(readFileSync(filePath(componentFixturePath(f.path))));
+      const bytes = readInput(filePath(componentFixturePath(f.path)), { what: `firmware ${name}`, kind: 'firmware' });
       const { expected, got } = firmwareFacts(name, f, bytes);
       return { expected: canonical(expected), got: canonical(got) };
     });

@@ -1,5 +1,5 @@
 /** Runs the IGVM conformance vectors (vectors/igvm/vectors.json). */
-import { readFileSync } from 'node:fs';
+import { readInput } from '../node/input.js';
 import { isMeasureError } from '../errors.js';
 import { toHex } from '../bytes.js';
 import { defaultSuite } from '../hash/suite.js';
@@ -38,7 +38,7 @@ export interface IgvmCaseResult { id: string; profile: string; expected: string;
 export function runIgvmVectors(doc: IgvmVectorFile, filePath: (file: string) => string): IgvmCaseResult[] {
   const out: IgvmCaseResult[] = [];
   for (const v of doc.vectors) {
-    const bytes = new Uint8Array(readFileSync(filePath(v.file)));
+    const bytes = readInput(filePath(v.file), { what: `vector ${v.id} file`, kind: 'igvm' });
     if (v.sha256 && toHex(defaultSuite.sha256(bytes)) !== v.sha256) {
       out.push({ id: v.id, profile: 'file', expected: v.sha256, got: toHex(defaultSuite.sha256(bytes)), ok: false });
       continue;

@@ -8,11 +8,12 @@
  * the first vector runs: one missing file is one error naming it, not a failure per vector.
  */
 import '../hash/node-suite.js'; // node:crypto as the default hash suite
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fail, isMeasureError } from '../errors.js';
 import { toHex } from '../bytes.js';
 import { sha256File } from '../node/files.js';
+import { isStdin, readInputText } from '../node/input.js';
 import { captureIO } from '../cli/io.js';
 import { runCli } from '../cli/main.js';
 import { resolveProfile } from '../profiles.js';
@@ -33,12 +34,13 @@ export interface RunOptions {
 
 /** Where the input files named in one vector file are. */
 export class VectorFiles {
-  /** The vector file's folder: the CLI vectors run with it as working directory. */
+  /** The vector file's folder (the working directory for `-`): the CLI vectors run with it as working directory. */
   readonly dir: string;
   private readonly fixtures: string | undefined;
 
+  /** `vectorFile` is a path or `-` (standard input). */
   constructor(readonly vectorFile: string, options: RunOptions = {}) {
-    this.dir = dirname(resolve(vectorFile));
+    this.dir = isStdin(vectorFile) ? process.cwd() : dirname(resolve(vectorFile));
     this.fixtures = options.fixtures === undefined ? undefined : resolve(options.fixtures);
   }
 
@@ -48,6 +50,9 @@ export class VectorFiles {
     return this.fixtures === undefined ? resolve(this.dir, p) : join(this.fixtures, p.replace(/^fixtures\//, ''));
   }
 
+  /** How messages name the vector file. */
+  get shown(): string { return isStdin(this.vectorFile) ? 'standard input' : this.vectorFile; }
+
   /** Fails on the first named file that is not there, saying where it was looked for. */
   requireAll(paths: Iterable<string>): void {
     for (const p of paths) {
@@ -56,7 +61,7 @@ export class VectorFiles {
       const hint = this.fixtures === undefined
         ? 'pass --fixtures DIR if the fixture files are in another folder'
         : `under --fixtures ${this.fixtures}`;
-      fail('conformance', `${this.vectorFile}: fixture file ${p} not found at ${full} (${hint})`);
+      fail('conformance', `${this.shown}: fixture file ${p} not found at ${full} (${hint})`);
     }
   }
 }
@@ -226,15 +231,20 @@ const extraRunners = new Map<string, ExtraSchemaRunner>();
 /** Lets later front-ends add their vector schemas. */
 export function registerSchema(format: string, run: ExtraSchemaRunner): void { extraRunners.set(format, run); }
 
-/** Runs one vector file; its input files are looked up as `options.fixtures` says. */
+/**
+ * Runs one vector file (`-`: standard input); its input files are looked up as `options.fixtures`
+ * says. The file is read within INPUT_LIMITS.vectors, so a device or an endless stream is an
+ * error, not an endless read.
+ */
 export async function runVectorFile(path: string, options: RunOptions = {}): Promise<RunReport> {
+  const files = new VectorFiles(path, options);
+  const text = readInputText(path, { what: 'vector file', kind: 'vectors' });
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(path, 'utf8'));
+    doc = JSON.parse(text);
   } catch (e) {
-    return fail('conformance', `${path}: cannot read vectors (${(e as Error).message})`);
+    return fail('conformance', `${files.shown}: not a JSON vector file (${(e as Error).message})`);
   }
-  const files = new VectorFiles(path, options);
   const schema = detectSchema(doc);
   const report: RunReport = { schema, passed: 0, failed: [], deviations: [] };
   switch (schema) {
@@ -255,7 +265,7 @@ export async function runVectorFile(path: string, options: RunOptions = {}): Pro
     }
     default: {
       const extra = extraRunners.get(schema);
-      if (!extra) fail('conformance', `${path}: unknown vector schema ${JSON.stringify(schema)}`);
+      if (!extra) fail('conformance', `${files.shown}: unknown vector schema ${JSON.stringify(schema)}`);
       await extra(doc, files, report);
     }
   }

@@ -36,7 +36,15 @@ function wrapNoble(h: { update(d: Uint8Array): unknown; digest(): Uint8Array }):
   return w;
 }
 
-type NodeCrypto = typeof import('node:crypto');
+/**
+ * The part of node:crypto used here, declared structurally: the browser build (web/tsconfig.json)
+ * has no Node types, so `typeof import('node:crypto')` does not type-check there.
+ */
+interface NodeCrypto {
+  hash(algorithm: string, data: Uint8Array, encoding: 'buffer'): Uint8Array;
+  hash(algorithm: string, data: Uint8Array, encoding: 'binary'): string;
+  createHash(algorithm: string): { update(d: Uint8Array): { digest(): Uint8Array }; digest(): Uint8Array };
+}
 
 function makeNodeSuite(c: NodeCrypto): HashSuite {
   // crypto.hash() (one-shot) is about 5x faster than createHash() for 112-byte PAGE_INFO records.

@@ -26,7 +26,7 @@ export const STDIN_MARKER = '\u0000stdin';
 export function isStdin(path: string): boolean { return path === '-' || path === STDIN_MARKER; }
 
 export type InputKind =
-  | 'report' | 'launch-log' | 'manifest' | 'reference-values' | 'matrix' | 'metadata' | 'struct' | 'key'
+  | 'report' | 'launch-log' | 'manifest' | 'reference-values' | 'vectors' | 'matrix' | 'metadata' | 'struct' | 'key'
   | 'firmware' | 'igvm' | 'kernel' | 'any';
 
 export interface InputLimit {
@@ -48,6 +48,8 @@ export const MAX_LOG_BYTES = 256 * MiB;
 export const MAX_MANIFEST_BYTES = 64 * MiB;
 /** Reference values for every vCPU count and configuration a fleet runs: thousands of entries of ~200 bytes. */
 export const MAX_REFERENCE_VALUES_BYTES = 32 * MiB;
+/** Conformance vector files: the largest in vectors/ (synthetic-vectors.json) is 0.5 MiB; 32 times that leaves room. */
+export const MAX_VECTORS_BYTES = 16 * MiB;
 /** Hand-written configuration matrices and sev-snp-measure metadata files are a few KiB. */
 export const MAX_SMALL_JSON_BYTES = 1 * MiB;
 /** A vmfwupdate struct is 36 or 40 bytes, a vm-launch-update struct one page, a P-384 PEM key ~300 bytes. */
@@ -72,6 +74,7 @@ export const INPUT_LIMITS: Readonly<Record<InputKind, InputLimit>> = {
   'launch-log': { maxBytes: MAX_LOG_BYTES, maxLine: MAX_LOG_LINE_BYTES, why: 'a step record is about 400 bytes; the whole log is decoded as one string' },
   'manifest': { maxBytes: MAX_MANIFEST_BYTES, why: '65535 regions plus inline hex or base64 sources' },
   'reference-values': { maxBytes: MAX_REFERENCE_VALUES_BYTES, why: 'thousands of configurations of about 200 bytes each' },
+  'vectors': { maxBytes: MAX_VECTORS_BYTES, why: 'a conformance vector file is JSON of a few MiB at most; the largest shipped is 0.5 MiB' },
   'matrix': { maxBytes: MAX_SMALL_JSON_BYTES, why: 'a hand-written configuration matrix' },
   'metadata': { maxBytes: MAX_SMALL_JSON_BYTES, why: 'sev-snp-measure metadata: a few sections and three values' },
   'struct': { maxBytes: MAX_SMALL_BINARY_BYTES, why: 'a vmfwupdate struct is 36 or 40 bytes, a vm-launch-update struct one page' },
