@@ -3,6 +3,7 @@
 // chunks, faster to load than the module tree) unless tsc's output is newer than the bundle, in
 // which case it runs the module tree itself. VMFW_BUNDLE=0 forces the module tree.
 import { statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const tree = new URL('../dist/cli/main.js', import.meta.url);
 const bundle = new URL('../dist/bundle/main.js', import.meta.url);
@@ -18,7 +19,10 @@ let cli;
 try {
   cli = await import(entry().href);
 } catch (e) {
-  if (e && e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes('dist')) {
+  // Only a module of this package's dist/ missing means "not built"; a missing dependency is another story.
+  const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+  const missing = e && e.code === 'ERR_MODULE_NOT_FOUND' ? /Cannot find module '([^']+)'/.exec(String(e.message))?.[1] : undefined;
+  if (missing !== undefined && missing.startsWith(dist)) {
     process.stderr.write('error[usage]: vmfw-measure is not built yet: run `npm run build` (or `npm ci`) in the package folder first\n');
     process.exit(2);
   }
