@@ -9,13 +9,15 @@
 import {
   bytesEnvironment, identifyWith, measureIgvmWith, measureOvmfWith, measureRegionsWith, referenceValuesWith, verifyReportWith,
   type CallOptions, type FileInput, type IdentifyResult, type LaunchOptions, type Measurement, type ReferenceFormat,
-  type SweepOptions, type VerifyExpectations, type VerifyResult, type ReferenceOptions,
+  type SweepOptions, type VerifyExpectations, type VerifyResult, type ReferenceOptions, type MatrixOptions,
 } from './api/measure.js';
 import type { ReferenceOutput } from './attestation/reference-formats.js';
 import type { DigestEncoding } from './attestation/reference-values.js';
 
 export type { CallOptions, FileInput, IdentifyResult, LaunchOptions, Measurement, ReferenceFormat, SweepOptions, VerifyExpectations, VerifyResult, DigestEncoding, ReferenceOptions, ReferenceOutput };
-export type { ConfigurationDigest } from './api/measure.js';
+export type { ConfigurationDigest, MatrixAliases, VerifyCheck, ReferenceResultJson } from './api/measure.js';
+export type { MatrixOptions };
+export type { ReferenceEntryJson, ReferenceMatchJson } from './attestation/reference-reader.js';
 
 /**
  * Digest of a classic OVMF launch (`vmfw-measure ovmf`). `mode` defaults to `snp`.
@@ -26,21 +28,30 @@ export async function measureOvmf(options: LaunchOptions & CallOptions): Promise
 }
 
 /** Digest after a vmfwupdate region-list update (`vmfw-measure regions`); files the manifest names come from `files`. */
-export async function measureRegions(manifest: FileInput | object, options: LaunchOptions & CallOptions = {}): Promise<Measurement> {
+export async function measureRegions(manifest: FileInput | object, options?: LaunchOptions & CallOptions): Promise<Measurement> {
   return measureRegionsWith(bytesEnvironment, manifest, options);
 }
 
 /** Digest of an IGVM image (`vmfw-measure igvm`); `vcpus` defaults to 1, `semantics` to `qemu`. */
-export async function measureIgvm(image: FileInput, options: LaunchOptions & CallOptions = {}): Promise<Measurement> {
+export async function measureIgvm(image: FileInput, options?: LaunchOptions & CallOptions): Promise<Measurement> {
   return measureIgvmWith(bytesEnvironment, image, options);
 }
 
-/** Reference values over a configuration matrix (`vmfw-measure reference-values`): the text the CLI prints and its notes. */
-export async function referenceValues(launch: SweepOptions, matrix: Pick<LaunchOptions, 'vcpus' | 'vcpuType' | 'vcpuSig' | 'vmmType' | 'vmmEra' | 'guestFeatures'> = {}, format: ReferenceFormat = 'json', options: ReferenceOptions = {}): Promise<ReferenceOutput> {
+/**
+ * Reference values over a configuration matrix (`vmfw-measure reference-values`): the text the CLI
+ * prints and its notes. The matrix takes the option keys or the aliases earlier `--matrix` files
+ * used (`vcpuTypes`, `vcpuSignatures`, `profiles`), not both.
+ */
+export async function referenceValues(launch: SweepOptions, matrix?: MatrixOptions, format: ReferenceFormat = 'json', options?: ReferenceOptions): Promise<ReferenceOutput> {
   return referenceValuesWith(bytesEnvironment, launch, matrix, format, options);
 }
 
-/** Checks an attestation report's measurement and fields (`vmfw-measure verify`); signatures are not checked. */
+/**
+ * Checks an attestation report's measurement and fields (`vmfw-measure verify`), with its option
+ * names: the measurement as `expected` digests, a `referenceValues` file's text or bytes (the
+ * result names the entry that matched) or a `launch`; plus `hostData`, `policy`, `forbidDebug`,
+ * `idKeyDigest`, `authorKeyDigest`, `reportData`. Signatures are not checked.
+ */
 export async function verifyReport(report: Uint8Array, expected: VerifyExpectations): Promise<VerifyResult> {
   return verifyReportWith(bytesEnvironment, report, expected);
 }

@@ -1,6 +1,7 @@
 /** The one-call library API: same names and values as the CLI, same digests. */
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { captureIO, runCli } from '../src/cli/main.js';
 import * as neutral from '../src/index.js';
@@ -84,6 +85,157 @@ describe('referenceValues', () => {
     expect((await neutral.referenceValues(launch, { vcpus: '1-3' }, 'go-sev-guest', { policy: '0x30000' })).text).toBe(`${await cli(...cliArgs, '--format', 'go-sev-guest')}\n`);
     expect((await neutral.referenceValues(launch, { vcpus: '1-3' }, 'contrast')).text).toBe(`${await cli(...cliArgs, '--format', 'contrast')}\n`);
     await expect(neutral.referenceValues(launch, { vcpus: '1' }, 'trustee-operator')).rejects.toMatchObject({ code: 'usage' });
+  });
+});
+
+describe('verifyReport takes the CLI names', () => {
+  const fw = bytes('ovmf', 'OVMF-synthetic-amdsev.fd');
+  const launch = { ovmf: fw, vcpuType: 'EPYC-Milan' } as const;
+  const digests = async (): Promise<string[]> => (JSON.parse((await neutral.referenceValues(launch, { vcpus: '1-3' })).text) as { measurements: { digest: string }[] }).measurements.map((m) => m.digest);
+
+  it('expected: one digest, a list or a comma-separated string, hex or base64; measurement is its deprecated alias', async () => {
+    const [one, two, three] = await digests();
+    const report = buildReport({ measurement: fromHex(two!, 'd', 48) });
+    const base64 = Buffer.from(two!, 'hex').toString('base64');
+    for (const expected of [two!, [one!, two!], `${one},${two}`, [base64]]) {
+      const r = await neutral.verifyReport(report, { expected });
+      expect(r.ok, String(expected)).toBe(true);
+      expect(r.checks).toEqual([{ check: 'measurement', ok: true, expected: two, actual: two }]);
+    }
+    expect((await neutral.verifyReport(report, { measurement: two! })).ok).toBe(true);
+    const miss = await neutral.verifyReport(report, { expected: [one!, three!] });
+    expect(miss.ok).toBe(false);
+    expect(miss.checks[0]).toEqual({ check: 'measurement', ok: false, expected: `${one} | ${three}`, actual: two });
+    await expect(neutral.verifyReport(report, { expected: two!, measurement: two! })).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/earlier name of expected/) as unknown });
+    await expect(neutral.verifyReport(report, { expected: [] })).rejects.toMatchObject({ code: 'usage' });
+    await expect(neutral.verifyReport(report, { expected: [2 as unknown as string] })).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/expected\[0\]/) as unknown });
+  });
+
+  it('refuses no source, two sources, and a mistyped expectation (did-you-mean)', async () => {
+    const [, two] = await digests();
+    const report = buildReport({ measurement: fromHex(two!, 'd', 48) });
+    await expect(neutral.verifyReport(report, { hostData: '00'.repeat(32) })).rejects.toMatchObject({ code: 'usage' });
+    await expect(neutral.verifyReport(report, { expected: two!, launch: { ...launch, vcpus: 2 } })).rejects.toMatchObject({ code: 'usage' });
+    // A misspelt check silently ignored would pass reports it should refuse.
+    await expect(neutral.verifyReport(report, { expected: two!, ...({ hostdata: '00'.repeat(32) } as object) })).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/hostdata is not an expectation; did you mean hostData\?/) as unknown });
+    await expect(neutral.verifyReport('report.bin' as unknown as Uint8Array, { expected: two! })).rejects.toMatchObject({ code: 'usage' });
+  });
+
+  it('the field checks, named as the CLI options', async () => {
+    const [, two] = await digests();
+    const fields = { hostData: '01'.repeat(32), idKeyDigest: '02'.repeat(48), authorKeyDigest: '03'.repeat(48), reportData: '04'.repeat(64) };
+    const report = buildReport({
+      measurement: fromHex(two!, 'd', 48), policy: 0xb0000n, hostData: fromHex(fields.hostData, 'h'), idKeyDigest: fromHex(fields.idKeyDigest, 'i'),
+      authorKeyDigest: fromHex(fields.authorKeyDigest, 'a'), reportData: fromHex(fields.reportData, 'r'),
+    });
+    const all = await neutral.verifyReport(report, { expected: two!, ...fields, policy: '0xb0000' });
+    expect(all.ok).toBe(true);
+    expect(all.checks.map((c) => c.check)).toEqual(['measurement', 'hostData', 'idKeyDigest', 'authorKeyDigest', 'reportData', 'policy']);
+    const debug = await neutral.verifyReport(report, { expected: two!, forbidDebug: true, hostData: '05'.repeat(32) });
+    expect(debug.ok).toBe(false);
+    expect(debug.checks.filter((c) => !c.ok).map((c) => [c.check, c.actual])).toEqual([['hostData', fields.hostData], ['policy DEBUG clear', 'DEBUG=1']]);
+  });
+
+  it('referenceValues: the text or bytes of every file the CLI reads, naming the entry as verify --json does', async () => {
+    const [, two] = await digests();
+    const dir = mkdtempSync(join(tmpdir(), 'vmfw-api-verify-'));
+    try {
+      writeFileSync(join(dir, 'two.bin'), buildReport({ measurement: fromHex(two!, 'd', 48) }));
+      writeFileSync(join(dir, 'vmfw-measure.json'), JSON.stringify({ launches: { web: { kind: 'ovmf', ovmf: ex('ovmf', 'OVMF-synthetic-amdsev.fd'), vcpus: '1-3', vcpuType: 'EPYC-Milan' } } }));
+      expect(await runCli(['lock'], captureIO(dir))).toBe(0);
+      const files: Record<string, string> = {
+        'set.json': (await neutral.referenceValues(launch, { vcpus: '1-3' })).text,
+        'trustee.json': (await neutral.referenceValues(launch, { vcpus: '1-3' }, 'trustee')).text,
+        'lock.json': readFileSync(join(dir, 'vmfw-measure.lock.json'), 'utf8'),
+      };
+      const report = readFileSync(join(dir, 'two.bin'));
+      for (const [name, text] of Object.entries(files)) {
+        writeFileSync(join(dir, name), text);
+        const io = captureIO(dir);
+        expect(await runCli(['verify', '--report', 'two.bin', '--reference-values', name, '--json'], io), io.stderr).toBe(0);
+        const viaCli = (JSON.parse(io.stdout) as { referenceValues: unknown }).referenceValues;
+        const fromText = await neutral.verifyReport(report, { referenceValues: text });
+        expect(fromText.ok, name).toBe(true);
+        expect(fromText.referenceValues, name).toEqual(viaCli);
+        expect((await node.verifyReport(report, { referenceValues: new TextEncoder().encode(text) })).referenceValues, name).toEqual(viaCli);
+      }
+      // go-sev-guest configs (a `# ---` stream); the CLI reads them from a directory (a single file: see the report).
+      const stream = (await neutral.referenceValues(launch, { vcpus: '1-3' }, 'go-sev-guest')).text;
+      const configs = await neutral.verifyReport(report, { referenceValues: stream });
+      expect(configs.referenceValues).toMatchObject({ format: 'go-sev-guest check.Config', matched: [{ position: 'config[1]', digest: two, labels: { vcpus: '2', policy: '0x30000' } }] });
+      const set = await neutral.verifyReport(report, { referenceValues: files['set.json']! });
+      expect(set.referenceValues).toMatchObject({ format: 'vmfw-measure measurement set', matched: [{ position: 'measurements[1]', digest: two, labels: { vcpus: '2', vcpuType: 'EPYC-Milan' } }] });
+      const lock = await neutral.verifyReport(report, { referenceValues: files['lock.json']! });
+      expect(lock.referenceValues).toMatchObject({ format: 'vmfw-measure lock file', matched: [{ position: 'launches.web.configurations[1]' }] });
+      const other = buildReport({ measurement: new Uint8Array(48).fill(9) });
+      const miss = await neutral.verifyReport(other, { referenceValues: files['set.json']! });
+      expect(miss.ok).toBe(false);
+      expect(miss.checks[0]!.expected).toBe('one of the 3 entries of the vmfw-measure measurement set');
+      expect(miss.referenceValues!.matched).toEqual([]);
+      expect(miss.referenceValues!.candidates!.map((c) => c.position)).toEqual(['measurements[0]', 'measurements[1]', 'measurements[2]']);
+      await expect(neutral.verifyReport(report, { referenceValues: 'set.json' })).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/not its path/) as unknown });
+      await expect(neutral.verifyReport(report, { referenceValues: { measurements: [] } as unknown as string })).rejects.toMatchObject({ code: 'usage' });
+      await expect(neutral.verifyReport(report, { referenceValues: '{"measurements": []}' })).rejects.toMatchObject({ code: 'reference-values' });
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+});
+
+describe('options arguments are checked, never a TypeError', () => {
+  const fw = bytes('ovmf', 'OVMF-synthetic-amdsev.fd');
+  const igvm = bytes('igvm', 'example.igvm');
+  const report = buildReport({ measurement: new Uint8Array(48) });
+  const usage = async (p: Promise<unknown>, what: RegExp): Promise<void> => {
+    const e: unknown = await p.then(() => undefined, (x: unknown) => x);
+    expect(e).toBeInstanceOf(neutral.MeasureError);
+    expect(e).toMatchObject({ code: 'usage', message: expect.stringMatching(what) as unknown });
+  };
+  const bad = [undefined, null, 'ovmf.fd', 4, [], new Uint8Array(4)];
+  it('measureOvmf, measureRegions, measureIgvm on both entries', async () => {
+    for (const entry of [neutral, node]) {
+      for (const v of bad) await usage(entry.measureOvmf(v as never), /^measureOvmf\(options\): expected an options object, got /);
+      for (const v of bad.slice(1)) {
+        await usage(entry.measureRegions(ex('regions', 'uki-update.json'), v as never), /^measureRegions\(manifest, options\): expected an options object/);
+        await usage(entry.measureIgvm(igvm, v as never), /^measureIgvm\(image, options\): expected an options object/);
+      }
+      await usage(entry.measureRegions(undefined as never), /^measureRegions\(manifest\): the manifest is nothing/);
+      await usage(entry.measureIgvm(null as never), /^measureIgvm\(image\): the image is null/);
+    }
+    // Absent options stay optional where the command has defaults.
+    expect((await neutral.measureIgvm(igvm)).digest).toMatch(/^[0-9a-f]{96}$/);
+  });
+  it('referenceValues, verifyReport, identify', async () => {
+    for (const entry of [neutral, node]) {
+      await usage(entry.referenceValues(undefined as never), /^referenceValues\(launch\): expected an options object, got nothing/);
+      await usage(entry.referenceValues({ ovmf: fw, vcpuType: 'EPYC-v4' }, 'vcpus=1' as never), /^referenceValues\(launch, matrix\): expected an options object/);
+      await usage(entry.verifyReport(report, undefined as never), /^verifyReport\(report, expected\): expected an options object/);
+      await usage(entry.verifyReport(report, { launch: 'x' as never }), /^verifyReport: launch: expected an options object/);
+      await usage(entry.identify(report, null as never), /^identify\(report, launch\): expected an options object, got null/);
+    }
+  });
+});
+
+describe('matrix keys take the aliases earlier --matrix files used', () => {
+  const launch = { ovmf: bytes('ovmf', 'OVMF-synthetic-amdsev.fd') };
+  it('referenceValues: vcpuTypes, vcpuSignatures and profiles give what vcpuType, vcpuSig and vmmType give', async () => {
+    const keys = (await neutral.referenceValues(launch, { vcpus: '1-2', vcpuType: ['EPYC-Milan'], vmmType: ['qemu', 'ec2'] })).text;
+    const aliases = (await neutral.referenceValues(launch, { vcpus: '1-2', vcpuTypes: ['EPYC-Milan'], profiles: ['qemu', 'ec2'] })).text;
+    expect(aliases).toBe(keys);
+    expect((JSON.parse(keys) as { measurements: unknown[] }).measurements).toHaveLength(4);
+    expect((await neutral.referenceValues({ ...launch, vcpuSignatures: '0xa00f11' }, { vcpus: '1-2' })).text).toBe((await neutral.referenceValues({ ...launch, vcpuSig: '0xa00f11' }, { vcpus: '1-2' })).text);
+    // The matrix's lists still win over the launch's, whatever their spelling.
+    expect((await neutral.referenceValues({ ...launch, vcpuType: 'EPYC-v4' }, { vcpus: '1-2', vcpuTypes: ['EPYC-Milan'], vmmType: ['qemu', 'ec2'] })).text).toBe(keys);
+  });
+  it('an object giving a key and its alias is refused', async () => {
+    await expect(neutral.referenceValues(launch, { vcpus: '1', vcpuType: 'EPYC-Milan', vcpuTypes: ['EPYC-v4'] })).rejects.toMatchObject({ code: 'usage', message: 'referenceValues(launch, matrix): vcpuTypes is an alias of vcpuType; give one of them, not both' });
+    await expect(neutral.referenceValues({ ...launch, vmmType: 'qemu', profiles: 'ec2' }, { vcpus: '1' })).rejects.toMatchObject({ code: 'usage' });
+    await expect(neutral.identify('ab'.repeat(48), { ...launch, vcpuSig: '0xa00f11', vcpuSignatures: ['0xa00f11'] })).rejects.toMatchObject({ code: 'usage' });
+  });
+  it('identify: aliases narrow the search as the keys do', async () => {
+    const milan2 = (await neutral.measureOvmf({ ...launch, vcpus: 2, vcpuType: 'EPYC-Milan' })).digest;
+    const byAlias = await neutral.identify(milan2, { ...launch, vcpus: '1-3', vcpuTypes: ['EPYC-Milan', 'EPYC-v4'], profiles: 'qemu' });
+    const byKey = await neutral.identify(milan2, { ...launch, vcpus: '1-3', vcpuType: ['EPYC-Milan', 'EPYC-v4'], vmmType: 'qemu' });
+    expect(byAlias).toEqual(byKey);
+    expect(byAlias.matches.map((m) => [m.vcpus, m.vcpuType, m.vmmType])).toEqual([[2, 'EPYC-Milan', 'qemu']]);
   });
 });
 

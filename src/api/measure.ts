@@ -13,6 +13,11 @@ import { sweep, orderByHostCpu, type ConfigResult } from '../attestation/launch-
 import { parseReport, type AttestationReport } from '../attestation/report.js';
 import { checkReferenceRequest, referenceValuesText, type ReferenceFormat, type ReferenceOutput } from '../attestation/reference-formats.js';
 import { launchProvenance } from '../launch/provenance.js';
+import { resolveMatrixAliases } from '../launch/matrix.js';
+import { matchReferences, readReferenceValues, referenceResultJson, type ReferenceResultJson, type ReferenceSet } from '../attestation/reference-reader.js';
+import { isLockDocument, lockReferenceSet, readLock } from '../ci/lock.js';
+import { parseJsonExact } from '../json-exact.js';
+import { didYouMean } from '../options/suggest.js';
 import type { FileOpener } from '../regions/manifest.js';
 
 /** A file input: bytes (any environment), or a path under the Node entry. */
@@ -87,6 +92,27 @@ export interface Environment {
 
 const spell = (k: string): string => k;
 
+/** What a value is, for a message: "nothing", "null", "a list", "bytes", "a string"... */
+function kindOf(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (ArrayBuffer.isView(v)) return 'bytes';
+  return `a ${typeof v}`;
+}
+
+/**
+ * An options argument as given: a plain object (absent means `{}` where the call makes it
+ * optional). Anything else is a usage error naming the call, never a TypeError from destructuring.
+ */
+export function optionsArgument<T extends object>(value: T | undefined, what: string, optional = false): T {
+  if (value === undefined && optional) return {} as T;
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) {
+    return fail('usage', `${what}: expected an options object, got ${kindOf(value)}`);
+  }
+  return value;
+}
+
 /** Opens files a manifest names from the `files` map. */
 export function filesOpener(files: Readonly<Record<string, Uint8Array>> | undefined): FileOpener {
   return (path, what, offset, length) => {
@@ -127,7 +153,7 @@ function run(plan: Parameters<typeof measurePlan>[0], d: LaunchDescription, call
 
 /** A classic OVMF launch (`vmfw-measure ovmf`); `mode` defaults to `snp`. */
 export function measureOvmfWith(env: Environment, options: LaunchOptions & CallOptions): Measurement {
-  const { files, log, hashes, ...launch } = options;
+  const { files, log, hashes, ...launch } = optionsArgument(options, 'measureOvmf(options)');
   const call: CallOptions = { ...(files ? { files } : {}), ...(log ? { log } : {}), ...(hashes ? { hashes } : {}) };
   const d = describe(launch, env, call, { mode: 'snp' });
   const r = ovmfModePlan(d, { spell, ...(hashes ? { hashes } : {}) });
@@ -143,20 +169,39 @@ function measureOne(env: Environment, launch: LaunchOptions, call: CallOptions, 
 }
 
 /** A vmfwupdate region list (`vmfw-measure regions`): the manifest as bytes, text or a parsed object. */
-export function measureRegionsWith(env: Environment, manifest: FileInput | object, options: LaunchOptions & CallOptions = {}): Measurement {
-  const { files, log, hashes, ...launch } = options;
+export function measureRegionsWith(env: Environment, manifest: FileInput | object, options?: LaunchOptions & CallOptions): Measurement {
+  if (manifest === undefined || manifest === null) fail('usage', `measureRegions(manifest): the manifest is ${kindOf(manifest)}; give its bytes, its JSON text or the parsed object`);
+  const { files, log, hashes, ...launch } = optionsArgument(options, 'measureRegions(manifest, options)', true);
   const m = typeof manifest === 'string' && !(files && Object.hasOwn(files, manifest)) && manifest.trimStart().startsWith('{') ? new TextEncoder().encode(manifest) : manifest;
   return measureOne(env, { ...launch, manifest: m }, { ...(files ? { files } : {}), ...(log ? { log } : {}), ...(hashes ? { hashes } : {}) }, {});
 }
 
 /** An IGVM image (`vmfw-measure igvm`); `vcpus` defaults to 1. */
-export function measureIgvmWith(env: Environment, image: FileInput, options: LaunchOptions & CallOptions = {}): Measurement {
-  const { files, log, hashes, ...launch } = options;
+export function measureIgvmWith(env: Environment, image: FileInput, options?: LaunchOptions & CallOptions): Measurement {
+  if (image === undefined || image === null) fail('usage', `measureIgvm(image): the image is ${kindOf(image)}; give its bytes`);
+  const { files, log, hashes, ...launch } = optionsArgument(options, 'measureIgvm(image, options)', true);
   return measureOne(env, { ...launch, igvm: image }, { ...(files ? { files } : {}), ...(log ? { log } : {}), ...(hashes ? { hashes } : {}) }, { vcpus: 1 });
 }
 
-/** Launch options plus the kind of launch when it is not implied by the inputs. */
-export type SweepOptions = LaunchOptions & CallOptions;
+/**
+ * The names earlier `--matrix` files gave the lists, accepted as aliases wherever a matrix is
+ * (`referenceValues`' launch and matrix, `identify`'s launch); an object giving a key and its
+ * alias is refused.
+ */
+export interface MatrixAliases {
+  /** Alias of `vcpuType`. */
+  readonly vcpuTypes?: LaunchOptions['vcpuType'];
+  /** Alias of `vcpuSig`. */
+  readonly vcpuSignatures?: LaunchOptions['vcpuSig'];
+  /** Alias of `vmmType`. */
+  readonly profiles?: LaunchOptions['vmmType'];
+}
+
+/** The lists of a configuration matrix (`reference-values --matrix`), by option key or alias. */
+export type MatrixOptions = Pick<LaunchOptions, 'vcpus' | 'vcpuType' | 'vcpuSig' | 'vmmType' | 'vmmEra' | 'guestFeatures'> & MatrixAliases;
+
+/** A launch whose configuration options may be lists (a sweep), plus the call options. */
+export type SweepOptions = LaunchOptions & CallOptions & MatrixAliases;
 
 export interface ConfigurationDigest {
   readonly vcpus: number;
@@ -194,10 +239,12 @@ export interface ReferenceOptions {
  * (`{ vcpus: '1-16', vcpuType: ['EPYC-Milan'] }`), merged over `launch`. Returns the text the CLI
  * prints (byte for byte) and its stderr notes.
  */
-export function referenceValuesWith(env: Environment, launch: SweepOptions, matrix: Pick<LaunchOptions, 'vcpus' | 'vcpuType' | 'vcpuSig' | 'vmmType' | 'vmmEra' | 'guestFeatures'> = {}, format: ReferenceFormat = 'json', options: ReferenceOptions = {}): ReferenceOutput {
-  const { files, log: _log, hashes, ...rest } = launch;
+export function referenceValuesWith(env: Environment, launch: SweepOptions, matrix?: MatrixOptions, format: ReferenceFormat = 'json', options?: ReferenceOptions): ReferenceOutput {
+  const { files, log: _log, hashes, ...rest } = optionsArgument(launch, 'referenceValues(launch)');
+  const lists = resolveMatrixAliases(optionsArgument<MatrixOptions>(matrix, 'referenceValues(launch, matrix)', true) as Readonly<Record<string, unknown>>, 'referenceValues(launch, matrix)');
+  options = optionsArgument(options, 'referenceValues(launch, matrix, format, options)', true);
   const call: CallOptions = { ...(files ? { files } : {}), ...(hashes ? { hashes } : {}) };
-  const d0 = describe({ ...rest, ...matrix }, env, call);
+  const d0 = describe({ ...resolveMatrixAliases(rest, 'referenceValues(launch)'), ...lists } as LaunchOptions, env, call);
   const request = checkReferenceRequest({
     format, ...(options.encoding !== undefined ? { encoding: options.encoding } : {}),
     ...(options.policy !== undefined ? { policy: parseUnsigned(options.policy, 'policy') } : {}),
@@ -223,55 +270,132 @@ export function parseDigest(s: string, what = 'digest'): Uint8Array {
 }
 
 export interface VerifyExpectations {
-  /** Accepted measurements (any may match), hex or base64. */
+  /** Accepted measurements, hex or base64: one, a comma-separated string or a list (any may match), as `--expected`. */
+  readonly expected?: string | readonly string[];
+  /** @deprecated The earlier name of `expected`. */
   readonly measurement?: string | readonly string[];
+  /**
+   * Or: the text or bytes of a reference-value file in any format `verify --reference-values`
+   * reads (every `reference-values --format`, a go-sev-guest config or `# ---` stream, a lock
+   * file); the result says which entry matched.
+   */
+  readonly referenceValues?: string | Uint8Array;
   /** Or: the launch whose digest the report must carry (one configuration). */
   readonly launch?: LaunchOptions & CallOptions;
+  /** Also require this HOST_DATA (32 bytes, hex). */
   readonly hostData?: string;
+  /** Also require exactly this guest policy. */
   readonly policy?: string | number | bigint;
+  /** Also require the policy's DEBUG bit clear. */
   readonly forbidDebug?: boolean;
+  /** Also require this ID key digest (48 bytes, hex). */
   readonly idKeyDigest?: string;
+  /** Also require this author key digest (48 bytes, hex). */
   readonly authorKeyDigest?: string;
+  /** Also require this REPORT_DATA (64 bytes, hex). */
   readonly reportData?: string;
 }
 
+const VERIFY_KEYS: readonly string[] = ['expected', 'measurement', 'referenceValues', 'launch', 'hostData', 'policy', 'forbidDebug', 'idKeyDigest', 'authorKeyDigest', 'reportData'];
+
+export interface VerifyCheck { readonly check: string; readonly ok: boolean; readonly expected: string; readonly actual: string }
+
+export type { ReferenceResultJson };
+
 export interface VerifyResult {
   readonly ok: boolean;
-  readonly checks: readonly { readonly check: string; readonly ok: boolean; readonly expected: string; readonly actual: string }[];
+  readonly checks: readonly VerifyCheck[];
   readonly report: AttestationReport;
+  /**
+   * With `referenceValues`: the file's format and the entries that accept the measurement (on a
+   * mismatch, `matched` is empty and `candidates` lists every entry), as `verify --json` writes them.
+   */
+  readonly referenceValues?: ReferenceResultJson;
+  /** What the reference-value reader skipped or a verifier would do differently (the CLI's `note:` lines). */
+  readonly notes: readonly string[];
 }
 
-/** Checks a report's measurement and fields (`vmfw-measure verify`); the signature is not checked. */
+/** The accepted digests of `expected`: a comma-separated string or a list, each hex or base64. */
+function expectedDigests(v: unknown, what: string): Uint8Array[] {
+  const list = typeof v === 'string' ? v.split(',') : Array.isArray(v) ? (v as unknown[]) : fail('usage', `${what}: expected a digest string or a list of them, got ${kindOf(v)}`);
+  if (list.length === 0) fail('usage', `${what}: the list is empty: no measurement to accept`);
+  return list.map((m, i) => (typeof m === 'string' ? parseDigest(m, `${what}[${i}]`) : fail('usage', `${what}[${i}]: expected a digest string, got ${kindOf(m)}`)));
+}
+
+/**
+ * A reference-value file given as text or bytes, in any format `verify --reference-values` reads
+ * (every `reference-values --format`, go-sev-guest configs, a lock file); `what` names it in messages.
+ */
+export function readReferenceInput(input: unknown, what: string): ReferenceSet {
+  if (typeof input !== 'string' && !(input instanceof Uint8Array)) fail('usage', `${what}: expected the text or bytes of a reference-value file, got ${kindOf(input)}`);
+  const text = typeof input === 'string' ? input : new TextDecoder().decode(input);
+  const t = text.trim();
+  // Every format holds one of these characters; a bare word is a path given where the contents belong.
+  if (t !== '' && !/[\n{}[\]:]/.test(t)) fail('usage', `${what}: ${JSON.stringify(t.slice(0, 60))} is not reference values: pass the file's text or bytes, not its path (digests go in expected)`);
+  if (t.startsWith('{')) {
+    const doc = parseJsonExact(t, what, 'reference-values');
+    if (isLockDocument(doc)) return lockReferenceSet(readLock(doc, what));
+  }
+  return readReferenceValues(text, what);
+}
+
+/**
+ * Checks a report's measurement and fields (`vmfw-measure verify`), with the CLI's option names:
+ * the measurement one way (`expected`, `referenceValues` or `launch`), plus any field checks.
+ * The signature is not checked.
+ */
 export function verifyReportWith(env: Environment, report: Uint8Array, expected: VerifyExpectations): VerifyResult {
+  const e = optionsArgument(expected, 'verifyReport(report, expected)');
+  for (const k of Object.keys(e)) {
+    if (VERIFY_KEYS.includes(k)) continue;
+    const guess = didYouMean(k, VERIFY_KEYS);
+    fail('usage', `verifyReport: ${k} is not an expectation${guess ? `; did you mean ${guess}?` : ''} (known: ${VERIFY_KEYS.join(', ')})`);
+  }
+  if (!(report instanceof Uint8Array)) fail('usage', `verifyReport(report): expected the report's bytes (binary, hex or base64 text), got ${kindOf(report)}`);
   const r = parseReport(report, 'report');
-  let want: Uint8Array[];
-  if (expected.measurement !== undefined && expected.launch !== undefined) fail('usage', 'give measurement or launch, not both');
-  if (expected.measurement !== undefined) {
-    want = (typeof expected.measurement === 'string' ? expected.measurement.split(',') : [...expected.measurement]).map((m, i) => parseDigest(m, `measurement[${i}]`));
-  } else if (expected.launch !== undefined) {
-    const { files, hashes, log: _log, ...launch } = expected.launch;
-    const kind = launch.igvm !== undefined ? { vcpus: 1 } : {};
-    want = [measureOne(env, launch, { ...(files ? { files } : {}), ...(hashes ? { hashes } : {}) }, kind).bytes];
-  } else return fail('usage', 'give the expected measurement or the launch');
-  const match = want.find((w) => bytesEqual(w, r.measurement));
-  const checks: { check: string; ok: boolean; expected: string; actual: string }[] = [
-    { check: 'measurement', ok: match !== undefined, expected: match ? toHex(match) : want.map(toHex).join(' | '), actual: toHex(r.measurement) },
-  ];
-  const exact = (name: string, given: string | undefined, actual: Uint8Array, len: number): void => {
+  if (e.expected !== undefined && e.measurement !== undefined) fail('usage', 'verifyReport: measurement is the earlier name of expected; give one of them');
+  const digests = e.expected ?? e.measurement;
+  const sources = [digests !== undefined, e.referenceValues !== undefined, e.launch !== undefined].filter(Boolean).length;
+  if (sources !== 1) fail('usage', 'verifyReport: give the expected measurement one way: expected (digests), referenceValues (a reference-value file) or launch');
+  const actual = toHex(r.measurement);
+  let measurement: VerifyCheck;
+  let refs: ReferenceResultJson | undefined;
+  let notes: readonly string[] = [];
+  if (e.referenceValues !== undefined) {
+    const set = readReferenceInput(e.referenceValues, 'referenceValues');
+    const matches = matchReferences(set, r.measurement);
+    refs = referenceResultJson(set, matches);
+    notes = set.notes;
+    const n = set.entries.length;
+    measurement = { check: 'measurement', ok: matches.length > 0, expected: matches.length ? actual : `one of the ${n} entr${n === 1 ? 'y' : 'ies'} of the ${set.format}`, actual };
+  } else {
+    let want: Uint8Array[];
+    if (digests !== undefined) {
+      want = expectedDigests(digests, e.expected !== undefined ? 'expected' : 'measurement');
+    } else {
+      const { files, hashes, log: _log, ...launch } = optionsArgument(e.launch, 'verifyReport: launch');
+      const kind = launch.igvm !== undefined ? { vcpus: 1 } : {};
+      want = [measureOne(env, launch, { ...(files ? { files } : {}), ...(hashes ? { hashes } : {}) }, kind).bytes];
+    }
+    const match = want.find((w) => bytesEqual(w, r.measurement));
+    measurement = { check: 'measurement', ok: match !== undefined, expected: match ? toHex(match) : want.map(toHex).join(' | '), actual };
+  }
+  const checks: VerifyCheck[] = [measurement];
+  const exact = (name: string, given: string | undefined, field: Uint8Array, len: number): void => {
     if (given === undefined) return;
     const w = fromHex(given, name, len);
-    checks.push({ check: name, ok: bytesEqual(w, actual), expected: toHex(w), actual: toHex(actual) });
+    checks.push({ check: name, ok: bytesEqual(w, field), expected: toHex(w), actual: toHex(field) });
   };
-  exact('hostData', expected.hostData, r.hostData, 32);
-  exact('idKeyDigest', expected.idKeyDigest, r.idKeyDigest, 48);
-  exact('authorKeyDigest', expected.authorKeyDigest, r.authorKeyDigest, 48);
-  exact('reportData', expected.reportData, r.reportData, 64);
-  if (expected.policy !== undefined) {
-    const p = parseUnsigned(expected.policy, 'policy');
+  exact('hostData', e.hostData, r.hostData, 32);
+  exact('idKeyDigest', e.idKeyDigest, r.idKeyDigest, 48);
+  exact('authorKeyDigest', e.authorKeyDigest, r.authorKeyDigest, 48);
+  exact('reportData', e.reportData, r.reportData, 64);
+  if (e.policy !== undefined) {
+    const p = parseUnsigned(e.policy, 'policy');
     checks.push({ check: 'policy', ok: p === r.policy.value, expected: `0x${p.toString(16)}`, actual: `0x${r.policy.value.toString(16)}` });
   }
-  if (expected.forbidDebug) checks.push({ check: 'policy DEBUG clear', ok: !r.policy.debug, expected: 'DEBUG=0', actual: `DEBUG=${r.policy.debug ? 1 : 0}` });
-  return { ok: checks.every((c) => c.ok), checks, report: r };
+  if (e.forbidDebug) checks.push({ check: 'policy DEBUG clear', ok: !r.policy.debug, expected: 'DEBUG=0', actual: `DEBUG=${r.policy.debug ? 1 : 0}` });
+  return { ok: checks.every((c) => c.ok), checks, report: r, ...(refs ? { referenceValues: refs } : {}), notes };
 }
 
 export interface IdentifyResult {
@@ -287,10 +411,11 @@ export interface IdentifyResult {
  * and 0x21 (plus any given), every profile and era.
  */
 export function identifyWith(env: Environment, report: Uint8Array | string, launch: SweepOptions): IdentifyResult {
+  if (typeof report !== 'string' && !(report instanceof Uint8Array)) fail('usage', `identify(report): expected the report's bytes or a digest string, got ${kindOf(report)}`);
+  const { files, hashes, log: _log, ...rest } = optionsArgument(launch, 'identify(report, launch)');
   const parsed = typeof report === 'string' ? undefined : parseReport(report, 'report');
   const target = parsed ? parsed.measurement : parseDigest(report as string, 'measurement');
-  const { files, hashes, log: _log, ...rest } = launch;
-  const d = describe(rest, env, { ...(files ? { files } : {}), ...(hashes ? { hashes } : {}) });
+  const d = describe(resolveMatrixAliases(rest, 'identify(report, launch)') as LaunchOptions, env, { ...(files ? { files } : {}), ...(hashes ? { hashes } : {}) });
   const opened = openLaunch(d, { spell, ...(hashes ? { hashes } : {}) });
   const space0 = searchSpace(d, { vcpus: parseCounts('1-256'), features: [0x1n, 0x21n], addFeatures: true });
   const space = { ...space0, vcpuTypes: orderByHostCpu(space0.vcpuTypes, parsed?.cpuid).types };

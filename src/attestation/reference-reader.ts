@@ -260,9 +260,35 @@ export function describeMismatch(set: ReferenceSet, measurement: Uint8Array): st
   return `no entry of the ${set.format} (${set.entries.length} entr${set.entries.length === 1 ? 'y' : 'ies'}) matches ${toHex(measurement)}; candidates:\n${lines.join('\n')}\n`;
 }
 
+/** An entry as `verify --json` names it: its place, its labels, its digest (an APEIP entry: seed, APEIP and the vCPU range tried). */
+export interface ReferenceEntryJson {
+  readonly position: string;
+  readonly labels: ConfigLabels;
+  readonly digest?: string;
+  readonly seed?: string;
+  readonly apeip?: string;
+  readonly vcpuRange?: string;
+}
+
+/** A matched entry; for an APEIP entry the vCPU count that matched, and whether the consumer would try that many. */
+export interface ReferenceMatchJson extends ReferenceEntryJson {
+  readonly vcpus?: number;
+  readonly consumerAccepts?: false;
+  readonly consumerMaxVcpus?: number;
+}
+
+/** Which entries of a reference-value file accept a measurement (`referenceValues` in `verify --json`). */
+export interface ReferenceResultJson {
+  readonly format: ReferenceFormat;
+  /** Every entry that accepts the measurement, in file order; empty on a mismatch. */
+  readonly matched: readonly ReferenceMatchJson[];
+  /** On a mismatch: every entry of the file. */
+  readonly candidates?: readonly ReferenceEntryJson[];
+}
+
 /** The same for --json: the matched entries, or the candidates. */
-export function referenceResultJson(set: ReferenceSet, matches: readonly ReferenceMatch[]): Record<string, unknown> {
-  const entryJson = (e: ReferenceEntry): Record<string, unknown> => ({
+export function referenceResultJson(set: ReferenceSet, matches: readonly ReferenceMatch[]): ReferenceResultJson {
+  const entryJson = (e: ReferenceEntry): ReferenceEntryJson => ({
     position: e.position, labels: e.labels,
     ...(e.extended ? { seed: toHex(e.digests[0]!), apeip: e.extended.apeip, vcpuRange: `1-${e.extended.maxVcpus}` } : { digest: toHex(e.digests[0]!) }),
   });

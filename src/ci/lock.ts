@@ -16,6 +16,7 @@ import { IGVM_SEMANTICS } from '../igvm/measure.js';
 import { PROFILES } from '../profiles.js';
 import { TOOL_NAME, VERSION } from '../version.js';
 import type { ConfigResult } from '../attestation/launch-space.js';
+import type { ReferenceSet } from '../attestation/reference-reader.js';
 import type { Checkpoint } from './checkpoints.js';
 import { LAUNCH_KINDS, type LaunchKind } from './config.js';
 
@@ -229,4 +230,21 @@ export function lockDigests(doc: unknown, what: string): Uint8Array[] {
     if (!seen.has(key)) { seen.add(key); out.push(r.digest); }
   }
   return out;
+}
+
+/**
+ * A lock as reference values (`verify --reference-values LOCK`, the library's `referenceValues`):
+ * every configuration it records, labelled, at its place in the lock.
+ */
+export function lockReferenceSet(lock: Lock): ReferenceSet {
+  const entries = Object.keys(lock.launches).sort().flatMap((name) => lock.launches[name]!.configurations.map((c, i) => ({
+    position: `launches.${name}.configurations[${i}]`,
+    labels: {
+      launch: name, vcpus: String(c.vcpus), profile: c.vmmType, era: c.vmmEra,
+      ...(c.vcpuType !== null ? { vcpuType: c.vcpuType } : {}), ...(c.vcpuSignature !== null ? { vcpuSignature: c.vcpuSignature } : {}),
+      ...(c.guestFeatures !== null ? { guestFeatures: c.guestFeatures } : {}),
+    },
+    digests: [fromHex(c.digest, `launches.${name}.configurations[${i}].digest`, 48)],
+  })));
+  return { format: 'vmfw-measure lock file', entries, notes: [] };
 }

@@ -5,8 +5,9 @@
 import type { CheckReport, ConfigurationDrift, InputChange, LaunchDrift } from './compare.js';
 import { describeOptionChange, inputName } from './compare.js';
 import type { LockInput } from './lock.js';
+import { FORMATS } from '../formats.js';
 
-export const CHECK_FORMAT = 'vmfw-measure/check@1';
+export const CHECK_FORMAT = FORMATS.check;
 
 const short = (hex: string): string => `${hex.slice(0, 16)}…`;
 

@@ -1,5 +1,6 @@
 /** Attestation workflows: report, verify, identify, diff, reference-values and id-block. */
 import { fail } from '../errors.js';
+import { FORMATS } from '../formats.js';
 import { bytesEqual, fromBase64, fromHex, hex64, parseUnsigned, toBase64, toHex } from '../bytes.js';
 import { measurePlanParallel } from '../node/parallel.js';
 import { parseReport, reportVersionFields, type AttestationReport, type TcbVersion } from '../attestation/report.js';
@@ -37,7 +38,7 @@ function tcbJson(t: TcbVersion): Record<string, unknown> {
 export function reportJson(r: AttestationReport): Record<string, unknown> {
   const { warnings, ...policy } = r.policy;
   return {
-    format: 'vmfw-measure/report@1',
+    format: FORMATS.report,
     version: r.version, ...reportVersionFields(r), guestSvn: r.guestSvn,
     policy: { ...policy, value: hex64(r.policy.value), unknownBits: hex64(r.policy.unknownBits), warnings },
     familyId: toHex(r.familyId), imageId: toHex(r.imageId), vmpl: r.vmpl, signatureAlgo: r.signatureAlgo,
@@ -213,7 +214,7 @@ export async function runVerify(a: VerifyArgs, args: CommandArgs, io: CliIO): Pr
   const refs = expected.kind === 'reference-values' ? expected : undefined;
   if (a.json) {
     io.out(toJson({
-      format: 'vmfw-measure/verify-result@1', result: ok ? 'match' : 'mismatch', checks,
+      format: FORMATS.verifyResult, result: ok ? 'match' : 'mismatch', checks,
       ...(refs ? { referenceValues: referenceResultJson(refs.set, refs.matches) } : {}),
       ...(config ? { config } : {}), ...(diff ? { logDiff: diff } : {}), signatureChecked: false,
     }));
@@ -316,7 +317,10 @@ export function runIdentify(a: IdentifyArgs, d: LaunchDescription, io: CliIO, ar
     milliseconds: Date.now() - started,
   };
   if (a.json) {
-    io.out(toJson({ format: 'vmfw-measure/identify-result@1', measurement: toHex(target), matches: matches.map(resultJson), searched }));
+    io.out(toJson({
+      format: FORMATS.identifyResult, measurement: toHex(target), matches: matches.map(resultJson),
+      searched: { ...searched, skipped: searched.skipped.map((s) => ({ config: s.config, reason: s.reason, code: s.error.code })) },
+    }));
   } else if (matches.length) {
     io.out(`${matches.length} matching configuration${matches.length === 1 ? '' : 's'} for ${toHex(target)}:\n`);
     for (const m of matches) io.out(`  ${resultKey(m)}${m.vcpuSignature !== null ? ` sig ${hex64(m.vcpuSignature)}` : ''}\n`);
@@ -349,7 +353,7 @@ export function runDiff(a: { a: string; b: string; json: boolean }, io: CliIO): 
   const la = parseLog(new TextDecoder().decode(readInputFile(a.a, 'log A', io.cwd, 'launch-log')), a.a);
   const lb = parseLog(new TextDecoder().decode(readInputFile(a.b, 'log B', io.cwd, 'launch-log')), a.b);
   const c = compareLogs(la, lb);
-  io.out(a.json ? toJson(c) : formatComparison(c, a.a, a.b));
+  io.out(a.json ? toJson({ format: FORMATS.diffResult, ...c }) : formatComparison(c, a.a, a.b));
   return c.identical ? 0 : EXIT_MISMATCH;
 }
 
@@ -448,7 +452,7 @@ export function runIdBlock(a: IdBlockArgs, io: CliIO): number {
     idKeyDigest: toHex(signed.idKeyDigest), idKeyDigestBase64: toBase64(signed.idKeyDigest),
     ...(signed.authorKeyDigest ? { authorKeyDigest: toHex(signed.authorKeyDigest), authorKeyDigestBase64: toBase64(signed.authorKeyDigest) } : {}),
   };
-  if (a.json) io.out(toJson(out));
+  if (a.json) io.out(toJson({ format: FORMATS.idBlock, ...out }));
   else {
     io.out(`id-block: ${out.idBlock}\nid-auth: ${out.idAuth}\nid-key-digest: ${out.idKeyDigest}\n${signed.authorKeyDigest ? `author-key-digest: ${out.authorKeyDigest}\n` : ''}`);
     io.err(`use with QEMU: -object sev-snp-guest,...,id-block=<id-block>,id-auth=<id-auth>${authorKey ? ',author-key-enabled=on' : ''}\n`);

@@ -226,6 +226,7 @@ export function runEncode(a: EncodeArgs, args: CommandArgs, io: CliIO): number {
   }
   outputs.commit();
   io.out(toJson({
+    format: FORMATS.regionsEncode,
     structGpa: a['memory-out'] ? structGpa : null, structSize: size, regionsAddr, regionsCount: count,
     sources: descriptors.map((d, i) => ({ region: i, src: d.src })),
   }));

@@ -6,8 +6,8 @@
 import '../hash/node-suite.js';
 import { bytesSource } from '../launch/description.js';
 import {
-  filesOpener, identifyWith, measureIgvmWith, measureOvmfWith, measureRegionsWith, referenceValuesWith, verifyReportWith,
-  type CallOptions, type Environment, type FileInput, type IdentifyResult, type LaunchOptions, type Measurement,
+  filesOpener, identifyWith, measureIgvmWith, measureOvmfWith, measureRegionsWith, optionsArgument, referenceValuesWith, verifyReportWith,
+  type CallOptions, type Environment, type FileInput, type IdentifyResult, type LaunchOptions, type MatrixOptions, type Measurement,
   type ReferenceFormat, type SweepOptions, type VerifyExpectations, type VerifyResult, type ReferenceOptions,
 } from '../api/measure.js';
 import type { ReferenceOutput } from '../attestation/reference-formats.js';
@@ -34,38 +34,41 @@ function environment(cwd: string | undefined): Environment {
 
 /** Digest of a classic OVMF launch; file options may be paths. */
 export async function measureOvmf(options: LaunchOptions & NodeCallOptions): Promise<Measurement> {
-  const { cwd, ...rest } = options;
+  const { cwd, ...rest } = optionsArgument(options, 'measureOvmf(options)');
   return measureOvmfWith(environment(cwd), rest);
 }
 
 /** Digest after a region-list update; `manifest` may be a path (its file sources resolve beside it). */
-export async function measureRegions(manifest: FileInput | object, options: LaunchOptions & NodeCallOptions = {}): Promise<Measurement> {
-  const { cwd, ...rest } = options;
+export async function measureRegions(manifest: FileInput | object, options?: LaunchOptions & NodeCallOptions): Promise<Measurement> {
+  const { cwd, ...rest } = optionsArgument(options, 'measureRegions(manifest, options)', true);
   return measureRegionsWith(environment(cwd), manifest, rest);
 }
 
 /** Digest of an IGVM image, given as bytes or a path. */
-export async function measureIgvm(image: FileInput, options: LaunchOptions & NodeCallOptions = {}): Promise<Measurement> {
-  const { cwd, ...rest } = options;
+export async function measureIgvm(image: FileInput, options?: LaunchOptions & NodeCallOptions): Promise<Measurement> {
+  const { cwd, ...rest } = optionsArgument(options, 'measureIgvm(image, options)', true);
   return measureIgvmWith(environment(cwd), image, rest);
 }
 
 /** Reference values over a matrix, as the text the CLI prints. */
-export async function referenceValues(launch: SweepOptions & { cwd?: string }, matrix: Pick<LaunchOptions, 'vcpus' | 'vcpuType' | 'vcpuSig' | 'vmmType' | 'vmmEra' | 'guestFeatures'> = {}, format: ReferenceFormat = 'json', options: ReferenceOptions = {}): Promise<ReferenceOutput> {
-  const { cwd, ...rest } = launch;
+export async function referenceValues(launch: SweepOptions & { cwd?: string }, matrix?: MatrixOptions, format: ReferenceFormat = 'json', options?: ReferenceOptions): Promise<ReferenceOutput> {
+  const { cwd, ...rest } = optionsArgument(launch, 'referenceValues(launch)');
   return referenceValuesWith(environment(cwd), rest, matrix, format, options);
 }
 
-/** Checks a report (bytes or a path) against expected values or a launch. */
+/**
+ * Checks a report (bytes or a path) against expected digests, a reference-value file's text or
+ * bytes, or a launch (whose files may be paths).
+ */
 export async function verifyReport(report: Uint8Array | string, expected: VerifyExpectations & { cwd?: string }): Promise<VerifyResult> {
-  const { cwd, ...rest } = expected;
+  const { cwd, ...rest } = optionsArgument(expected, 'verifyReport(report, expected)');
   const bytes = typeof report === 'string' ? readInputFile(report, 'report', cwd ?? process.cwd(), 'report') : report;
   return verifyReportWith(environment(cwd), bytes, rest);
 }
 
 /** The configurations that explain a report (bytes or a path) or a digest string. */
 export async function identify(report: Uint8Array | string, launch: SweepOptions & { cwd?: string }): Promise<IdentifyResult> {
-  const { cwd, ...rest } = launch;
+  const { cwd, ...rest } = optionsArgument(launch, 'identify(report, launch)');
   const input = typeof report === 'string' && !/^(0x)?[0-9a-fA-F]{96}$/.test(report.trim()) && report.length !== 64 ? readInputFile(report, 'report', cwd ?? process.cwd(), 'report') : report;
   return identifyWith(environment(cwd), input, rest);
 }
