@@ -23,6 +23,7 @@ export const FORMATS = {
   referenceValues: 'vmfw-measure/reference-values@1',
   lock: 'vmfw-measure/lock@1',
   check: 'vmfw-measure/check@1',
+  lockResult: 'vmfw-measure/lock-result@1',
   report: 'vmfw-measure/report@1',
   verifyResult: 'vmfw-measure/verify-result@1',
   identifyResult: 'vmfw-measure/identify-result@1',

@@ -83,7 +83,8 @@ describe('shipped JSON schemas', () => {
     copyFileSync(join(REPO, 'examples', 'igvm', 'example.igvm'), join(tmp, 'x.igvm'));
     writeFileSync(join(tmp, 'vmfw-measure.json'), JSON.stringify({ launches: { web: { kind: 'ovmf', ovmf: 'fw.fd', append: 'a', kernelSha256: '00'.repeat(32), vcpus: '1-2', vcpuType: 'EPYC-Milan' }, svsm: { kind: 'igvm', igvm: 'x.igvm', vcpus: 1 } } }));
     const io = captureIO(tmp);
-    expect(await runCli(['lock'], io), io.stderr).toBe(0);
+    expect(await runCli(['lock', '--json'], io), io.stderr).toBe(0);
+    check('lock-result.schema.json', JSON.parse(io.stdout));
     check('lock.schema.json', JSON.parse(readFileSync(join(tmp, 'vmfw-measure.lock.json'), 'utf8')));
     check('reference-values.schema.json', JSON.parse(await cli('reference-values', ...OVMF.filter((a) => a !== '--mode' && a !== 'snp').map((a) => (a === '2' ? '1-3' : a)))));
   });

@@ -10,7 +10,7 @@ import { checkGoSevGuestOutFile } from '../attestation/go-sev-guest.js';
 import { checkReferenceRequest, referenceValuesText } from '../attestation/reference-formats.js';
 import { launchProvenance } from '../launch/provenance.js';
 import {
-  describeMatch, describeMismatch, matchReferences, readReferenceValues, referenceResultJson, type ReferenceMatch, type ReferenceSet,
+  describeMatch, describeMismatch, matchReferences, referenceResultJson, type ReferenceMatch, type ReferenceSet,
 } from '../attestation/reference-reader.js';
 import { explainNoMatch, type NoMatchContext } from '../attestation/explain.js';
 import { loadP384PrivateKey, signIdBlock } from '../node/id-sign.js';
@@ -24,7 +24,8 @@ import { hasLaunchInput, launchFromArgs, launchValues, recordIn } from './launch
 import { openLaunch, referenceSpace, searchSpace, singleConfig } from '../launch/build.js';
 import { describeLaunch, LAUNCH_KEYS, parseCounts, type LaunchDescription, type Source } from '../launch/description.js';
 import { openInput } from '../node/inputs.js';
-import { isLockDocument, readLock, type Lock } from '../ci/lock.js';
+import { readReferenceInput } from '../api/measure.js';
+import { MATRIX_KEYS, resolveMatrixAliases } from '../launch/matrix.js';
 import { runReferenceValuesFromLock } from './ci-commands.js';
 import type { CommandArgs } from './commands.js';
 import type { CliIO } from './io.js';
@@ -109,27 +110,8 @@ export function parseDigestString(s: string, what: string): Uint8Array {
  * lock file (docs/ci.md), or a directory of go-sev-guest configs.
  */
 export function loadReferenceSet(path: string, io: CliIO): ReferenceSet {
-  if (!isDirectory(path, io.cwd)) {
-    const text = new TextDecoder().decode(readInputFile(path, '--reference-values', io.cwd, 'reference-values'));
-    const doc = parseJsonExact(text, `--reference-values ${path}`, 'reference-values');
-    if (isLockDocument(doc)) return lockReferenceSet(readLock(doc, `--reference-values ${path}`));
-    return readReferenceValues(text, `--reference-values ${path}`);
-  }
-  return readReferenceValuesPath(path, io.cwd);
-}
-
-/** Every configuration a lock records, labelled, at its place in the lock. */
-function lockReferenceSet(lock: Lock): ReferenceSet {
-  const entries = Object.keys(lock.launches).sort().flatMap((name) => lock.launches[name]!.configurations.map((c, i) => ({
-    position: `launches.${name}.configurations[${i}]`,
-    labels: {
-      launch: name, vcpus: String(c.vcpus), profile: c.vmmType, era: c.vmmEra,
-      ...(c.vcpuType !== null ? { vcpuType: c.vcpuType } : {}), ...(c.vcpuSignature !== null ? { vcpuSignature: c.vcpuSignature } : {}),
-      ...(c.guestFeatures !== null ? { guestFeatures: c.guestFeatures } : {}),
-    },
-    digests: [fromHex(c.digest, `launches.${name}.configurations[${i}].digest`, 48)],
-  })));
-  return { format: 'vmfw-measure lock file', entries, notes: [] };
+  if (isDirectory(path, io.cwd)) return readReferenceValuesPath(path, io.cwd);
+  return readReferenceInput(readInputFile(path, '--reference-values', io.cwd, 'reference-values'), `--reference-values ${path}`);
 }
 
 // ---- verify ----
@@ -361,9 +343,6 @@ export function runDiff(a: { a: string; b: string; json: boolean }, io: CliIO): 
 
 interface RefArgs { format: string; encoding: string; matrix?: string; out?: string; 'out-dir'?: string; policy: string; apeip: boolean; expires?: string }
 
-/** Matrix file keys: the option keys, plus the names earlier versions used. */
-const MATRIX_ALIASES: Readonly<Record<string, string>> = { vcpuTypes: 'vcpuType', vcpuSignatures: 'vcpuSig', profiles: 'vmmType' };
-const MATRIX_KEYS = ['vcpus', 'vcpuType', 'vcpuSig', 'vmmType', 'vmmEra', 'guestFeatures'];
 
 /** The launch values with a --matrix file's lists filled in where the command line gave none. */
 function matrixValues(args: CommandArgs, io: CliIO): Record<string, unknown> {
@@ -372,12 +351,9 @@ function matrixValues(args: CommandArgs, io: CliIO): Record<string, unknown> {
   if (typeof path !== 'string') return values;
   const doc = parseJsonExact(new TextDecoder().decode(readInputFile(path, '--matrix', io.cwd, 'matrix')), `--matrix ${path}`, 'reference-values') as Record<string, unknown>;
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('reference-values', `--matrix ${path}: expected an object`);
-  const seen = new Map<string, string>();
-  for (const [k0, v] of Object.entries(doc)) {
-    const k = Object.hasOwn(MATRIX_ALIASES, k0) ? MATRIX_ALIASES[k0]! : k0;
-    if (!MATRIX_KEYS.includes(k)) fail('reference-values', `--matrix ${path}: unknown key ${JSON.stringify(k0)} (known: ${MATRIX_KEYS.join(', ')})`);
-    if (seen.has(k)) fail('reference-values', `--matrix ${path}: ${seen.get(k)} and ${k0} name the same list; give one`);
-    seen.set(k, k0);
+  const lists = resolveMatrixAliases(doc, `--matrix ${path}`, 'reference-values');
+  for (const [k, v] of Object.entries(lists)) {
+    if (!MATRIX_KEYS.includes(k)) fail('reference-values', `--matrix ${path}: unknown key ${JSON.stringify(k)} (known: ${MATRIX_KEYS.join(', ')})`);
     if (values[k] === undefined) values[k] = v;
   }
   return values;

@@ -9,6 +9,7 @@ import { fail, isMeasureError } from '../errors.js';
 import { parseUnsigned } from '../bytes.js';
 import { readInputFile } from '../node/files.js';
 import { recordIn } from './launch-args.js';
+import { FORMATS } from '../formats.js';
 import { openInput } from '../node/inputs.js';
 import { parseCiConfig, launchLine } from '../ci/config.js';
 import { computeLock, type ComputeEnv } from '../ci/compute.js';
@@ -66,7 +67,7 @@ export function runLockCommand(args: CommandArgs, io: CliIO): number {
   writeOutput(args, io, paths.lock, serializeLock(lock), 'the lock');
   const launches = Object.keys(lock.launches).length;
   const configurations = Object.values(lock.launches).reduce((n, l) => n + l.configurations.length, 0);
-  if (args.values['json'] === true) io.out(toJson({ lock: paths.lock, launches, configurations }));
+  if (args.values['json'] === true) io.out(toJson({ format: FORMATS.lockResult, lock: paths.lock, launches, configurations }));
   else io.out(`wrote ${paths.lock}: ${launches} launch${launches === 1 ? '' : 'es'}, ${configurations} configuration${configurations === 1 ? '' : 's'}\n`);
   return EXIT_OK;
 }
