@@ -31,8 +31,9 @@ export async function bundle(esbuild, entry, outdir) {
     platform: 'node',
     target: 'node20.19',
     external: EXTERNAL,
-    // Readable output: --debug stack traces name real functions.
-    minify: false,
+    // Minified (about a third less to parse at every start); keepNames keeps --debug stack traces readable.
+    minify: true,
+    keepNames: true,
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',

@@ -69,7 +69,9 @@ export { toHex, fromHex, toBase64, fromBase64 } from './bytes.js';
 export { OPTIONS, optionKey, type OptionDecl } from './options/table.js';
 export { describeLaunch, type LaunchDescription, type Source } from './launch/description.js';
 export { openLaunch, ovmfModePlan, singleConfig, searchSpace } from './launch/build.js';
-export { defaultSuite, nobleSuite, useHashSuite, type HashSuite, type Hasher } from './hash/suite.js';
+export { defaultSuite, useHashSuite, type HashSuite, type Hasher } from './hash/suite.js';
+/** @noble/hashes: the default where node:crypto is not found (browsers). */
+export { nobleSuite } from './hash/noble-suite.js';
 export { PageType, PAGE_TYPE_NAMES, LaunchDigest, encodePageInfo, PAGE_SIZE, DIGEST_SIZE, PAGE_INFO_SIZE } from './snp/page-info.js';
 export { measurePlan, type LogRecord, type MeasureOptions, type MeasureResult } from './engine.js';
 export { countSteps, describeOrigin, type LaunchPlan, type LaunchRun, type RunContents, type StepOrigin } from './plan.js';

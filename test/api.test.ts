@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { captureIO, runCli } from '../src/cli/main.js';
 import * as neutral from '../src/index.js';
 import * as node from '../src/node/index.js';
-import { nobleSuite } from '../src/hash/suite.js';
+import { nobleSuite } from '../src/hash/noble-suite.js';
 import { buildReport } from '../src/attestation/report.js';
 import { fromHex } from '../src/bytes.js';
 import { REPO } from './helpers.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import { isZeroPage, measurePlan } from '../src/engine.js';
-import { nobleSuite, nodeSuite } from '../src/hash/suite.js';
+import { nobleSuite } from '../src/hash/noble-suite.js';
+import { nodeSuite } from '../src/hash/suite.js';
 import { measurePlanParallel } from '../src/node/parallel.js';
 import { ExtentMemory, type MemoryExtent } from '../src/regions/memory.js';
 import { replayRegions, type RegionSpec } from '../src/regions/replay.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkChain, type PageInfoFile } from '../src/conformance/pageinfo.js';
-import { nobleSuite } from '../src/hash/suite.js';
+import { nobleSuite } from '../src/hash/noble-suite.js';
 import { nodeSuite } from '../src/hash/node-suite.js';
 import { encodePageInfo, GPA_MAX, LaunchDigest, PageType, ZERO_DIGEST } from '../src/snp/page-info.js';
 import { fromHex, toHex } from '../src/bytes.js';

@@ -24,9 +24,7 @@ import { hasLaunchInput, launchFromArgs, launchValues, recordIn } from './launch
 import { openLaunch, referenceSpace, searchSpace, singleConfig } from '../launch/build.js';
 import { describeLaunch, LAUNCH_KEYS, parseCounts, type LaunchDescription, type Source } from '../launch/description.js';
 import { openInput } from '../node/inputs.js';
-import { readReferenceInput } from '../api/measure.js';
 import { MATRIX_KEYS, resolveMatrixAliases } from '../launch/matrix.js';
-import { runReferenceValuesFromLock } from './ci-commands.js';
 import type { CommandArgs } from './commands.js';
 import type { CliIO } from './io.js';
 
@@ -109,7 +107,9 @@ export function parseDigestString(s: string, what: string): Uint8Array {
  * `verify --reference-values PATH`: a file in any format `reference-values` writes, a vmfw-measure
  * lock file (docs/ci.md), or a directory of go-sev-guest configs.
  */
-export function loadReferenceSet(path: string, io: CliIO): ReferenceSet {
+export async function loadReferenceSet(path: string, io: CliIO): Promise<ReferenceSet> {
+  // Loaded when used: the reader of every format (locks included) is not needed to measure.
+  const { readReferenceInput } = await import('../api/measure.js');
   if (isDirectory(path, io.cwd)) return readReferenceValuesPath(path, io.cwd);
   return readReferenceInput(readInputFile(path, '--reference-values', io.cwd, 'reference-values'), `--reference-values ${path}`);
 }
@@ -143,7 +143,7 @@ export async function runVerify(a: VerifyArgs, args: CommandArgs, io: CliIO): Pr
   if (a.expected !== undefined) {
     expected = { kind: 'digests', digests: a.expected.map((e, i) => parseDigestString(e, `--expected[${i}]`)) };
   } else if (a['reference-values'] !== undefined) {
-    const set = loadReferenceSet(a['reference-values'], io);
+    const set = await loadReferenceSet(a['reference-values'], io);
     for (const n of set.notes) io.err(`note: ${n}\n`);
     expected = { kind: 'reference-values', set, matches: matchReferences(set, report.measurement) };
   } else {
@@ -359,8 +359,9 @@ function matrixValues(args: CommandArgs, io: CliIO): Record<string, unknown> {
   return values;
 }
 
-export function runReferenceValuesCommand(args: CommandArgs, io: CliIO): number {
-  if (args.values['fromLock'] !== undefined) return runReferenceValuesFromLock(args, io);
+export async function runReferenceValuesCommand(args: CommandArgs, io: CliIO): Promise<number> {
+  // The CI modules load only for --from-lock.
+  if (args.values['fromLock'] !== undefined) return (await import('./ci-commands.js')).runReferenceValuesFromLock(args, io);
   const a = byFlag(args) as unknown as RefArgs;
   const d = describeLaunch(matrixValues(args, io), { open: (value, key, what) => openInput(value, what, io.cwd, key, recordIn(io)) });
   return runReferenceValues(a, d, args, io);

@@ -1,8 +1,9 @@
 /**
  * Hash back-ends. Measurement code takes a HashSuite so the same code runs on Node
- * (node:crypto, OpenSSL speed) and anywhere else (@noble/hashes, pure JS).
+ * (node:crypto, OpenSSL speed) and anywhere else (@noble/hashes, pure JS: hash/noble-suite.ts,
+ * which the platform-neutral entry imports). This module loads neither: @noble/hashes computes
+ * its SHA-512 constants when imported (about 3.5 ms), which a Node command never needs.
  */
-import { sha256 as nobleSha256, sha384 as nobleSha384 } from '@noble/hashes/sha2.js';
 
 export interface Hasher {
   update(data: Uint8Array): Hasher;
@@ -22,19 +23,6 @@ export interface HashSuite {
   createSha384(): Hasher;
 }
 
-export const nobleSuite: HashSuite = {
-  name: 'noble',
-  sha384: (d) => nobleSha384(d),
-  sha384Into: (d, out, offset) => { out.set(nobleSha384(d), offset); },
-  sha256: (d) => nobleSha256(d),
-  createSha256: () => wrapNoble(nobleSha256.create()),
-  createSha384: () => wrapNoble(nobleSha384.create()),
-};
-
-function wrapNoble(h: { update(d: Uint8Array): unknown; digest(): Uint8Array }): Hasher {
-  const w: Hasher = { update(d) { h.update(d); return w; }, digest: () => h.digest() };
-  return w;
-}
 
 /**
  * The part of node:crypto used here, declared structurally: the browser build (web/tsconfig.json)
@@ -79,12 +67,17 @@ const nodeCrypto = host?.getBuiltinModule?.('node:crypto') as NodeCrypto | undef
 /** node:crypto where it exists (found at run time, so this module imports nothing from node:), else undefined. */
 export const nodeSuite: HashSuite | undefined = nodeCrypto ? makeNodeSuite(nodeCrypto) : undefined;
 
+const missing = (): never => {
+  throw new Error('no hash suite: outside Node, import vmfw-measure (it installs @noble/hashes) or call useHashSuite');
+};
+const unavailable: HashSuite = { name: 'noble', sha384: missing, sha256: missing, createSha256: missing, createSha384: missing };
+
 /**
  * The suite measuring code uses when none is passed: node:crypto on Node (OpenSSL, 10-15x faster
- * on 4 KiB pages), @noble/hashes elsewhere; `useHashSuite` changes it (the web page's worker does
- * its own page hashing and keeps noble for the chain).
+ * on 4 KiB pages), @noble/hashes elsewhere (installed by hash/noble-suite.ts); `useHashSuite`
+ * changes it.
  */
-export let defaultSuite: HashSuite = nodeSuite ?? nobleSuite;
+export let defaultSuite: HashSuite = nodeSuite ?? unavailable;
 
 export function useHashSuite(s: HashSuite): void {
   defaultSuite = s;

@@ -6,7 +6,8 @@
  * the last) stays synchronous on @noble/hashes. Without WebCrypto (a page served over plain
  * http from another host is not a secure context) everything falls back to @noble/hashes.
  */
-import { nobleSuite, type Hasher, type HashSuite } from '../../src/hash/suite.js';
+import { nobleSuite } from '../../src/hash/noble-suite.js';
+import { type Hasher, type HashSuite } from '../../src/hash/suite.js';
 
 export const PAGE_SIZE = 4096;
 

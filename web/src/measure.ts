@@ -27,7 +27,7 @@ import {
 } from '../../src/attestation/launch-space.js';
 import { checkReferenceRequest, referenceValuesText, type ReferenceFormat, type ReferenceRequest } from '../../src/attestation/reference-formats.js';
 import type { AttestationReport } from '../../src/attestation/report.js';
-import { nobleSuite } from '../../src/hash/suite.js';
+import { nobleSuite } from '../../src/hash/noble-suite.js';
 import { PAGE_SIZE, PrehashedSuite, pageDigests } from './hash.js';
 
 // ---- inputs ----
