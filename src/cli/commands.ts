@@ -51,7 +51,6 @@ const DIGEST_OUT = ['output-format', 'json', 'log'];
 
 const pos = (metavar: string, option: string, required = true): PositionalDecl => ({ metavar, option, required });
 
-const attest = () => import('./attest-commands.js');
 
 export const COMMANDS: readonly CommandDef[] = [
   {
@@ -139,7 +138,7 @@ export const COMMANDS: readonly CommandDef[] = [
     usage: 'report REPORT [--json]',
     options: opts(GENERAL, ['report', 'json']), positionals: [pos('REPORT', 'report')],
     examples: ['vmfw-measure report report.bin', 'vmfw-measure report report.bin --json'],
-    run: async () => (await attest()).runReportCommand,
+    run: async () => (await import('./report-command.js')).runReportCommand,
   },
   {
     path: 'verify', describe: "check a report's measurement (and HOST_DATA, policy, key digests) against expected values or launch inputs",
@@ -152,7 +151,7 @@ export const COMMANDS: readonly CommandDef[] = [
       'vmfw-measure verify report.bin --mode snp --vcpus 4 --vcpu-type EPYC-Milan --ovmf OVMF.fd --expected-log expected.jsonl',
     ],
     epilog: 'Exit status: 0 match, 1 mismatch, 2 bad input.',
-    run: async () => (await attest()).runVerifyCommand,
+    run: async () => (await import('./verify-command.js')).runVerifyCommand,
   },
   {
     path: 'identify', describe: 'find the configurations (vCPUs, vCPU type, guest features, profile) that explain a measurement',
@@ -164,14 +163,14 @@ export const COMMANDS: readonly CommandDef[] = [
       'vmfw-measure identify --measurement 1f2e... --ovmf OVMF.fd --vcpus 1-64 --vmm-type qemu,ec2',
     ],
     epilog: 'Default space: vCPUs 1-256, every known vCPU type, guest features 0x1 and 0x21, every profile and era.',
-    run: async () => (await attest()).runIdentifyCommand,
+    run: async () => (await import('./identify-command.js')).runIdentifyCommand,
   },
   {
     path: 'diff', describe: 'first step where two launch logs diverge',
     usage: 'diff LOG_A LOG_B [--json]',
     options: opts(GENERAL, ['log-a', 'log-b', 'json']), positionals: [pos('LOG_A', 'log-a'), pos('LOG_B', 'log-b')],
     examples: ['vmfw-measure diff expected.jsonl actual.jsonl'],
-    run: async () => (await attest()).runDiffCommand,
+    run: async () => (await import('./diff-command.js')).runDiffCommand,
   },
   {
     path: 'reference-values', describe: 'reference values over a configuration matrix (json, trustee, trustee-sample, trustee-operator, go-sev-guest, contrast)',
@@ -186,7 +185,7 @@ export const COMMANDS: readonly CommandDef[] = [
       'vmfw-measure reference-values --ovmf OVMF.fd --vcpu-type EPYC-Genoa --product genoa --format contrast --apeip',
     ],
     epilog: '--policy is the guest policy the VM is launched with (go-sev-guest Policy.policy, Contrast GuestPolicy). go-sev-guest: one check.Config per file (--out FILE.textproto for one configuration, --out-dir DIR for several). Formats and the consumer versions they follow: docs/attestation.md.',
-    run: async () => (await attest()).runReferenceValuesCommand,
+    run: async () => (await import('./reference-values-command.js')).runReferenceValuesCommand,
   },
   {
     path: 'id-block', describe: 'build and sign the SNP ID block and ID auth for a digest',
@@ -194,7 +193,7 @@ export const COMMANDS: readonly CommandDef[] = [
     options: opts(GENERAL, [{ name: 'measurement', required: true }, { name: 'id-key', required: true }, 'author-key', 'family-id', 'image-id', 'guest-svn', 'policy', 'json']),
     positionals: [],
     examples: ['vmfw-measure id-block --measurement 1f2e... --id-key id.pem --author-key author.pem --json'],
-    run: async () => (await attest()).runIdBlockCommand,
+    run: async () => (await import('./id-block-command.js')).runIdBlockCommand,
   },
   {
     path: 'lock', describe: 'measure every launch of a CI config (vmfw-measure.json) and write its lock file beside it',

@@ -450,7 +450,7 @@ const REF_FILENAMES: Readonly<Record<ReferenceFormat, string>> = {
 
 /**
  * The text `vmfw-measure reference-values --vcpus RANGE` writes for the same launch, configuration
- * and format options, step for step as the command does it (src/cli/attest-commands.ts
+ * and format options, step for step as the command does it (src/cli/reference-values-command.ts
  * runReferenceValues), with the measured prefix reused.
  */
 export async function referenceValues(opened: OpenedLaunch, configured: Configured, range: string, o: RefOptions, measured?: Measurement): Promise<RefOutput> {
