@@ -2,11 +2,12 @@
  * Shell completion through yargs (loaded only here: it costs ~50 ms to import, which the other
  * commands never pay). The command and option lists come from the same declarations as the parser.
  */
-import yargs from 'yargs';
 import { COMMANDS } from './commands.js';
 import type { CliIO } from './io.js';
 
 export async function runCompletion(argv: readonly string[], io: CliIO): Promise<number> {
+  // Imported here, not at the top: a bundle that inlines this module must not load yargs at start-up.
+  const { default: yargs } = await import('yargs');
   let y = yargs([...argv]).scriptName('vmfw-measure').exitProcess(false).help(false).version(false)
     .completion('completion', 'print a completion script for bash or zsh');
   const top = [...new Set(COMMANDS.map((c) => c.path.split(' ')[0]!))];

@@ -5,7 +5,7 @@
 import { fail } from '../errors.js';
 import { measurePlan } from '../engine.js';
 import { FORMATS } from '../formats.js';
-import { ovmfModePlan } from '../launch/build.js';
+import { ovmfModePlan } from '../launch/ovmf.js';
 import { formatDigest, oneOf, LogCollector, Outputs, toJson, type OutputFormat, engineOptions } from './common.js';
 import { launchFromArgs } from './launch-args.js';
 import type { CommandArgs } from './commands.js';
