@@ -3,6 +3,7 @@ import { fail, type ErrorCode } from './errors.js';
 
 const HEX_RE = /^[0-9a-fA-F]*$/;
 
+/** Lowercase hex of the bytes, without a 0x prefix (how every digest is printed). */
 export function toHex(bytes: Uint8Array): string {
   let out = '';
   for (const b of bytes) out += b.toString(16).padStart(2, '0');
@@ -24,6 +25,7 @@ export function fromHex(text: string, what: string, expectedLength?: number, cod
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
+/** Standard padded base64, or with `url` unpadded base64url. */
 export function toBase64(bytes: Uint8Array, url = false): string {
   let out = '';
   for (let i = 0; i < bytes.length; i += 3) {
@@ -36,6 +38,10 @@ export function toBase64(bytes: Uint8Array, url = false): string {
   return url ? out.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') : out;
 }
 
+/**
+ * Decodes base64 or base64url, padded or not; refuses (`bad-hex`, naming `what`) any other
+ * character and impossible lengths.
+ */
 export function fromBase64(text: string, what: string): Uint8Array {
   const s = text.trim().replace(/-/g, '+').replace(/_/g, '/');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s)) fail('bad-hex', `${what}: not base64`);

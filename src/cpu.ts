@@ -37,6 +37,7 @@ export const VCPU_TYPES: Readonly<Record<string, FamilyModelStepping>> = {
   'EPYC-Turin-v2': { family: 26, model: 0, stepping: 0 },
 };
 
+/** The QEMU -cpu model names `--vcpu-type` knows, in canonical spelling. */
 export const VCPU_TYPE_NAMES: readonly string[] = Object.keys(VCPU_TYPES);
 
 /** Looks a model name up case-insensitively and returns its canonical spelling. */

@@ -11,6 +11,7 @@ import {
 } from './snp/page-info.js';
 import { describeOrigin, type LaunchPlan, type LaunchRun, type StepOrigin } from './plan.js';
 
+/** One launch step as the launch log (`--log`, JSON Lines) records it: page type, GPA and digests as hex. */
 export interface LogRecord {
   readonly step: number;
   readonly origin: StepOrigin;
@@ -24,6 +25,7 @@ export interface LogRecord {
   readonly digest: string;
 }
 
+/** Options of measurePlan: hash suite, per-step log and progress callbacks, and the step cap. */
 export interface MeasureOptions {
   readonly hashes?: HashSuite;
   /** Called once per step, in order, when a launch log is wanted. */
@@ -34,6 +36,7 @@ export interface MeasureOptions {
   readonly maxSteps?: number;
 }
 
+/** The launch digest (48 bytes) of a plan and how many steps, per page type, it took. */
 export interface MeasureResult {
   readonly digest: Uint8Array;
   readonly steps: number;

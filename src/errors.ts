@@ -11,6 +11,10 @@ export interface ErrorCodeInfo {
   readonly fix: string;
 }
 
+/**
+ * Every error code with its category, meaning and fix: the catalogue docs/errors.md is generated
+ * from. Codes are stable, so callers may branch on them.
+ */
 export const ERROR_CODES = {
   'usage': { category: 'usage', meaning: 'The command line is malformed (unknown option, missing value, conflicting options).', fix: 'Check `vmfw-measure <command> --help`.' },
   'bad-number': { category: 'usage', meaning: 'A numeric value could not be parsed or is out of range.', fix: 'Use decimal or 0x-prefixed hex within the field\'s width.' },
@@ -127,6 +131,7 @@ export const ERROR_CODES = {
   'lock': { category: 'input', meaning: 'A lock file is missing, malformed or of another format.', fix: 'Write it with `vmfw-measure lock` (or `check --update`); see docs/ci.md for the format.' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
+/** A stable error code: a key of ERROR_CODES. */
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** Machine-readable context of an error: the region index (or overlapping pair) it concerns. */
@@ -137,6 +142,10 @@ export interface ErrorDetails {
   readonly offset?: number;
 }
 
+/**
+ * The one error type for bad input: `code` is stable (ERROR_CODES), `message` names the field,
+ * offset or region, and `details` carries them for machines. The CLI exits 3 on any other error.
+ */
 export class MeasureError extends Error {
   readonly code: ErrorCode;
   readonly details: ErrorDetails;

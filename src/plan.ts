@@ -20,6 +20,10 @@ export interface StepOrigin {
 /** Reads pages of a streamed source: `count` pages starting at page `first` of the run, into `into`. */
 export type PageReader = (first: number, count: number, into: Uint8Array) => void;
 
+/**
+ * Where a run's page contents come from. Streamed and zero forms exist so a large image is
+ * never held in memory and zero pages are hashed once.
+ */
 export type RunContents =
   /** ZERO, UNMEASURED, SECRETS and CPUID pages: the CONTENTS field is 48 zero bytes. */
   | { readonly kind: 'none' }
@@ -45,6 +49,7 @@ export type RunContents =
  */
 export type PageSpans = (first: number, count: number) => { readonly zero: boolean; readonly pages: number };
 
+/** Consecutive pages of one type measured in order: the unit a plan is made of. */
 export interface LaunchRun {
   readonly pageType: PageType;
   /** GPA of the first page; page i is at gpa + i * 4096. */
@@ -60,18 +65,24 @@ export interface LaunchRun {
   readonly unalignedGpa?: true;
 }
 
+/**
+ * A launch as data: the ordered page runs the firmware measures. Every front-end (OVMF, region
+ * list, IGVM) produces one, and one engine (measurePlan) measures any of them.
+ */
 export interface LaunchPlan {
   /** Digest the chain starts from (48 bytes); 48 zero bytes when absent. */
   readonly seed?: Uint8Array;
   readonly runs: readonly LaunchRun[];
 }
 
+/** The number of launch steps (pages) a plan measures, without measuring it. */
 export function countSteps(plan: LaunchPlan): number {
   let n = 0;
   for (const r of plan.runs) n += r.pages;
   return n;
 }
 
+/** A step origin as messages print it: `kind index (detail)`. */
 export function describeOrigin(o: StepOrigin): string {
   const idx = o.index === undefined ? '' : ` ${o.index}`;
   return `${o.kind}${idx}${o.detail ? ` (${o.detail})` : ''}`;

@@ -30,6 +30,10 @@ export interface VmsaTemplate {
   readonly forcedSevFeatures?: bigint;
 }
 
+/**
+ * What a VMM (and era of it) does differently at launch: its VMSA template, how SNP_SEC_MEM
+ * sections are measured, CPUID section order and VMSA GPA. Data, so nothing branches on a name.
+ */
 export interface VmmProfile {
   readonly name: 'qemu' | 'ec2' | 'gce';
   readonly era: string;
@@ -100,6 +104,7 @@ const KVM_GPA = { default: KVM_VMSA_GPA } as const;
 
 interface ProfileFamily { readonly defaultEra: string; readonly eras: Readonly<Record<string, VmmProfile>> }
 
+/** The known VMMs (qemu, ec2, gce), each with its eras and default era. */
 export const PROFILES: Readonly<Record<'qemu' | 'ec2' | 'gce', ProfileFamily>> = {
   qemu: {
     defaultEra: 'init2',

@@ -73,6 +73,10 @@ export interface CallOptions {
   readonly hashes?: HashSuite;
 }
 
+/**
+ * What every first-layer call resolves to: the launch digest as hex and bytes, how many launch
+ * steps (one PAGE_INFO update each) produced it, per page type, and any warnings the CLI prints.
+ */
 export interface Measurement {
   /** The launch digest as lowercase hex. */
   readonly digest: string;
@@ -203,6 +207,10 @@ export type MatrixOptions = Pick<LaunchOptions, 'vcpus' | 'vcpuType' | 'vcpuSig'
 /** A launch whose configuration options may be lists (a sweep), plus the call options. */
 export type SweepOptions = LaunchOptions & CallOptions & MatrixAliases;
 
+/**
+ * One configuration of a sweep and its digest, as `identify --json` writes it: signature and
+ * guest features as 0x-hex strings, null where the launch does not use them.
+ */
 export interface ConfigurationDigest {
   readonly vcpus: number;
   readonly vmmType: string;
@@ -269,6 +277,10 @@ export function parseDigest(s: string, what = 'digest'): Uint8Array {
   return b;
 }
 
+/**
+ * What `verifyReport` checks a report against, named as `verify`'s options: give one of
+ * `expected`, `referenceValues` or `launch` for the measurement, plus any field checks.
+ */
 export interface VerifyExpectations {
   /** Accepted measurements, hex or base64: one, a comma-separated string or a list (any may match), as `--expected`. */
   readonly expected?: string | readonly string[];
@@ -298,10 +310,15 @@ export interface VerifyExpectations {
 
 const VERIFY_KEYS: readonly string[] = ['expected', 'measurement', 'referenceValues', 'launch', 'hostData', 'policy', 'forbidDebug', 'idKeyDigest', 'authorKeyDigest', 'reportData'];
 
+/** One check `verifyReport` made, with both sides as text, as `verify` prints them. */
 export interface VerifyCheck { readonly check: string; readonly ok: boolean; readonly expected: string; readonly actual: string }
 
 export type { ReferenceResultJson };
 
+/**
+ * The outcome of `verifyReport`: `ok` only when every check passed. The decoded report is
+ * included so a caller can read fields it did not ask to check.
+ */
 export interface VerifyResult {
   readonly ok: boolean;
   readonly checks: readonly VerifyCheck[];
@@ -398,6 +415,10 @@ export function verifyReportWith(env: Environment, report: Uint8Array, expected:
   return { ok: checks.every((c) => c.ok), checks, report: r, ...(refs ? { referenceValues: refs } : {}), notes };
 }
 
+/**
+ * The configurations whose digest equals a report's measurement (empty when none does), and how
+ * many were tried, so "no match" can be told apart from "nothing searched".
+ */
 export interface IdentifyResult {
   readonly measurement: string;
   readonly matches: readonly ConfigurationDigest[];

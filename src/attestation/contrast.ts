@@ -34,6 +34,10 @@ export interface ContrastProduct {
   readonly signature: bigint;
 }
 
+/**
+ * The host products Contrast accepts (`--product`), with the vCPU model and signature Contrast
+ * builds AP VMSAs with for each (internal/snp CPUSigForProduct); Turin is refused there, so absent here.
+ */
 export const CONTRAST_PRODUCTS: Readonly<Record<'milan' | 'genoa', ContrastProduct>> = {
   milan: { name: 'Milan', vcpuType: 'EPYC-Milan', signature: 0xa00f11n },
   genoa: { name: 'Genoa', vcpuType: 'EPYC-Genoa', signature: 0xa10f10n },
@@ -89,6 +93,7 @@ export interface ContrastOptions {
   readonly apeip?: { readonly apResetEip: number | undefined };
 }
 
+/** Contrast reference values: the `snp` manifest fragment, and what the user must still add to it. */
 export interface ContrastOutput {
   /** The manifest fragment: `{"snp":[...]}`. */
   readonly referenceValues: { snp: Record<string, unknown>[] };

@@ -2,6 +2,10 @@
 import { fail } from '../errors.js';
 import { fromBase64, fromHex, toBase64, toHex } from '../bytes.js';
 
+/**
+ * How a reference-value format spells a 48-byte digest: lowercase hex, 0x-prefixed hex, base64,
+ * or unpadded base64url. Readers accept any of them.
+ */
 export type DigestEncoding = 'hex' | '0xhex' | 'base64' | 'base64url';
 
 export function encodeDigest(d: Uint8Array, e: DigestEncoding): string {

@@ -39,6 +39,10 @@ export function checkGuestPolicy(policy: bigint, what = '--policy'): bigint {
   return policy;
 }
 
+/**
+ * One go-sev-guest `check -config` file: a whole `check.Config` for one configuration, since
+ * prototext refuses several configs in one file.
+ */
 export interface GoSevGuestConfig {
   /** A file name for --out-dir, unique within the set, ending in ".textproto" (check reads text only then). */
   readonly fileName: string;

@@ -21,6 +21,10 @@ import type { LaunchSettings } from '../regions/manifest.js';
 import { measureIgvm, type ApVmsaPolicy, type IgvmSemantics } from '../igvm/measure.js';
 import type { IgvmFile } from '../igvm/parse.js';
 
+/**
+ * The configuration a launch's digest depends on beyond its input files: vCPU count, VMM
+ * profile (and era), vCPU signature and guest features (SEV_FEATURES).
+ */
 export interface LaunchConfig {
   readonly vcpus: number;
   readonly profile: VmmProfile;
@@ -30,6 +34,10 @@ export interface LaunchConfig {
   readonly guestFeatures: bigint;
 }
 
+/**
+ * A launch as a function of its configuration: builds a plan per configuration, and tells a
+ * sweep which configurations share everything before the VMSAs, so that prefix is measured once.
+ */
 export interface ConfigurableLaunch {
   readonly kind: 'ovmf' | 'regions' | 'igvm';
   plan(c: LaunchConfig): LaunchPlan;
@@ -58,6 +66,10 @@ export interface OvmfLaunchInputs {
   readonly vmsaGpa?: bigint;
 }
 
+/**
+ * A classic SNP OVMF launch (firmware or its metadata, optional direct-boot hashes) as a
+ * ConfigurableLaunch; it runs under every VMM profile.
+ */
 export function ovmfLaunch(i: OvmfLaunchInputs): ConfigurableLaunch {
   return {
     kind: 'ovmf', profiles: ALL_PROFILES, usesGuestFeatures: true,
@@ -94,6 +106,10 @@ export interface RegionsLaunchInputs {
   readonly settings: LaunchSettings;
 }
 
+/**
+ * A vmfwupdate region-list launch as a ConfigurableLaunch; the manifest's launch settings become
+ * its defaults. Unknown vCPU types are refused (`vcpu-type`).
+ */
 export function regionsLaunch(i: RegionsLaunchInputs): ConfigurableLaunch {
   const s = i.settings;
   const sig = s.vcpuSignature ?? (s.vcpuType !== undefined ? BigInt(resolveVcpuType(s.vcpuType).signature) : undefined);
@@ -117,6 +133,10 @@ export function regionsLaunch(i: RegionsLaunchInputs): ConfigurableLaunch {
   };
 }
 
+/**
+ * An IGVM image as a ConfigurableLaunch. The file brings its own guest features; with `qemu`
+ * semantics (the default) it runs under every QEMU era, otherwise under one profile.
+ */
 export function igvmLaunch(file: IgvmFile, o: { semantics?: IgvmSemantics; apVmsa?: ApVmsaPolicy; deferRegions?: boolean; nativeZero?: boolean }): ConfigurableLaunch {
   const semantics = o.semantics ?? 'qemu';
   return {
@@ -150,6 +170,7 @@ export interface SearchSpace {
   readonly profiles: readonly VmmProfile[];
 }
 
+/** One configuration of a sweep with its raw 48-byte digest; null where the launch ignores that setting. */
 export interface ConfigResult {
   readonly vcpus: number;
   readonly profile: string;

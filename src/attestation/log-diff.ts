@@ -8,6 +8,11 @@ export type LogStep = LogRecord;
 
 const MAX_LOG_LINE = 1 << 16;
 
+/**
+ * Reads a launch log (JSON Lines, as `--log` writes it). Blank lines are skipped; a line that is
+ * not a JSON object with string `pageType`, `gpa`, `contents` and `digest`, or is longer than
+ * 64 KiB, is refused (`log-format`) with its line number.
+ */
 export function parseLog(text: string, what = 'launch log'): LogStep[] {
   const steps: LogStep[] = [];
   const lines = text.split('\n');
@@ -39,6 +44,7 @@ export interface LogDifference {
   readonly b?: LogStep;
 }
 
+/** Whether two launch logs agree, their lengths, and the first step where they differ. */
 export interface LogComparison {
   readonly identical: boolean;
   readonly stepsA: number;
@@ -46,6 +52,10 @@ export interface LogComparison {
   readonly first?: LogDifference;
 }
 
+/**
+ * Finds the first step where two launch logs differ in page type, GPA or contents, or only in
+ * the digest (then the chains started from different seeds), or where one log ends early.
+ */
 export function compareLogs(a: readonly LogStep[], b: readonly LogStep[]): LogComparison {
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i++) {

@@ -17,6 +17,7 @@ import { contrastGuestPolicy, contrastProduct, contrastReferenceValues } from '.
 import { trusteeExpiration, trusteeOperatorFile, trusteeRegistrationMessage, trusteeSample } from './trustee.js';
 
 export const REFERENCE_FORMATS = ['json', 'trustee', 'trustee-sample', 'trustee-operator', 'go-sev-guest', 'contrast'] as const;
+/** The formats `reference-values --format` writes, for Trustee, go-sev-guest, Contrast or plain JSON. */
 export type ReferenceFormat = typeof REFERENCE_FORMATS[number];
 
 /** The digest encodings each format allows, the default first (go-sev-guest writes bytes and Contrast hex: fixed). */
@@ -76,6 +77,10 @@ export function checkReferenceRequest(r: ReferenceRequest): CheckedReferenceRequ
   return { format, encoding, policy, ...(expires !== undefined ? { expires } : {}), apeip: r.apeip ?? false, ...(r.product !== undefined ? { product: r.product } : {}) };
 }
 
+/**
+ * A reference-value file as text, with the notes the CLI prints on stderr (they say what the
+ * consumer still needs, so they should reach the user).
+ */
 export interface ReferenceOutput {
   /** What the command writes to stdout (or --out). */
   readonly text: string;

@@ -23,6 +23,7 @@ export type ReferenceFormat =
   | 'vmfw-measure measurement set' | 'Trustee registration message' | 'Trustee operator file'
   | 'Trustee sample provenance' | 'go-sev-guest check.Config' | 'Contrast ReferenceValues' | 'list of digests' | 'vmfw-measure lock file';
 
+/** One entry of a reference-value file: where it sits, its configuration labels, and the digests it accepts. */
 export interface ReferenceEntry {
   /** Where the entry sits: "measurements[3]", "snp[0]", "[0].value[2]", a file name, "config[1]". */
   readonly position: string;
@@ -36,6 +37,7 @@ export interface ReferenceEntry {
   readonly extended?: { readonly maxVcpus: number; readonly consumerMaxVcpus: number; readonly apeip: string; readonly product: string };
 }
 
+/** A reference-value file as read: the format it was recognised as, its entries, and what the reader skipped. */
 export interface ReferenceSet {
   readonly format: ReferenceFormat;
   readonly entries: readonly ReferenceEntry[];

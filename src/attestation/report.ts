@@ -19,6 +19,10 @@ export interface TcbVersion {
   readonly microcode: number;
 }
 
+/**
+ * A decoded SEV-SNP attestation report (SNP firmware ABI, ATTESTATION_REPORT): fields as numbers,
+ * bigints or byte arrays at their spec widths. The signature is carried, not checked.
+ */
 export interface AttestationReport {
   readonly version: number;
   readonly guestSvn: number;
@@ -54,6 +58,7 @@ export interface AttestationReport {
   readonly signature: { readonly r: Uint8Array; readonly s: Uint8Array };
 }
 
+/** An SEV firmware version (report's current/committed build, major, minor). */
 export interface FirmwareVersion { readonly major: number; readonly minor: number; readonly build: number }
 
 /** "major.minor.build", as AMD writes SEV firmware versions (e.g. "1.55.21"). */
@@ -110,6 +115,10 @@ export function decodeReportBytes(input: Uint8Array, what = 'report'): Uint8Arra
   return fail('report', `${what}: ${input.length} bytes is neither a ${REPORT_SIZE}-byte binary report nor hex or base64 text`);
 }
 
+/**
+ * Decodes an attestation report given as its 1184 (0x4a0) raw bytes, or as hex or base64 text of
+ * them. Refuses (`report`) other lengths and report versions other than 2 to 5.
+ */
 export function parseReport(input: Uint8Array, what = 'report'): AttestationReport {
   const b = plainBytes(decodeReportBytes(plainBytes(input), what));
   const version = readU32(b, 0);

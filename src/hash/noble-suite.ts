@@ -10,6 +10,10 @@ function wrapNoble(h: { update(d: Uint8Array): unknown; digest(): Uint8Array }):
   return w;
 }
 
+/**
+ * SHA-384/SHA-256 from @noble/hashes: portable, and installed as the default where node:crypto is
+ * absent (browsers); slower than node:crypto on 4 KiB pages.
+ */
 export const nobleSuite: HashSuite = {
   name: 'noble',
   sha384: (d) => nobleSha384(d),

@@ -10,6 +10,10 @@ export interface Hasher {
   digest(): Uint8Array;
 }
 
+/**
+ * The hash functions measuring code uses, injectable so the same code runs on node:crypto or on
+ * @noble/hashes; a custom suite must return the standard SHA-384 and SHA-256 digests.
+ */
 export interface HashSuite {
   readonly name: 'node' | 'noble';
   sha384(data: Uint8Array): Uint8Array;
@@ -79,6 +83,7 @@ const unavailable: HashSuite = { name: 'noble', sha384: missing, sha256: missing
  */
 export let defaultSuite: HashSuite = nodeSuite ?? unavailable;
 
+/** Replaces the default suite for every call that passes none (process-wide). */
 export function useHashSuite(s: HashSuite): void {
   defaultSuite = s;
 }

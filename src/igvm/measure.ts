@@ -18,11 +18,16 @@ import {
 import { fileData, type IgvmFile, type IgvmHeader, type PageData, type SupportedPlatform, type VpContext } from './parse.js';
 
 export type IgvmSemantics = 'qemu' | 'igvm-crate' | 'igvmmeasure';
+/**
+ * The IGVM measurement semantics `--semantics` takes: `qemu` (what QEMU/KVM launches),
+ * `igvm-crate` and `igvmmeasure` (what those tools compute; they differ from QEMU on some files).
+ */
 export const IGVM_SEMANTICS: readonly IgvmSemantics[] = ['qemu', 'igvm-crate', 'igvmmeasure'];
 
 /** How QEMU/KVM measures vCPUs that have no VP context in the file (unverified upstream: docs/spec/igvm.md#vcpus-without-a-vp-context). */
 export type ApVmsaPolicy = 'reset' | 'bsp' | 'none';
 
+/** How to measure a parsed IGVM file; fields marked qemu apply to `qemu` semantics only. */
 export interface IgvmMeasureOptions {
   readonly semantics: IgvmSemantics;
   /** qemu: vCPU count (one VMSA each). Default 1. */
@@ -290,6 +295,10 @@ function measureIgvmmeasure(f: IgvmFile, o: IgvmMeasureOptions): IgvmMeasurement
   return { plan: { runs }, semantics: 'igvmmeasure', platform, ...idBlockAndPolicy(f, s), warnings: [], vmsaPages: pages };
 }
 
+/**
+ * Builds the launch plan of a parsed IGVM file under the chosen semantics (measure it with
+ * measurePlan). Refuses (`usage`) an unknown semantics.
+ */
 export function measureIgvm(f: IgvmFile, o: IgvmMeasureOptions): IgvmMeasurement {
   switch (o.semantics) {
     case 'qemu': return measureQemu(f, o);

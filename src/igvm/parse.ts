@@ -32,6 +32,10 @@ export interface SnpIdBlock extends Base {
 
 export type IgvmHeader = SupportedPlatform | GuestPolicy | PageData | ParameterArea | ParameterInsert | VpContext | RequiredMemory | ParameterUsage | SnpIdBlock;
 
+/**
+ * A parsed IGVM file: its fixed-header fields and variable headers, with page data left in
+ * `source` and read only when measured, so a large image is not held in memory.
+ */
 export interface IgvmFile {
   /** The file, read on demand: only the headers are held in memory, page data is read when needed. */
   readonly source: ByteSource;
@@ -88,6 +92,10 @@ function maskOf(h: IgvmHeader): number | undefined {
 
 function popcount(n: number): number { let c = 0; for (let v = n >>> 0; v; v &= v - 1) c++; return c; }
 
+/**
+ * Parses and validates an IGVM file (version 1) from bytes or a ByteSource: the fixed header,
+ * then each variable header. Malformed files are refused with an `igvm-*` code naming the offset.
+ */
 export function parseIgvm(input: Uint8Array | ByteSource): IgvmFile {
   const source: ByteSource = ArrayBuffer.isView(input) ? bytesSource(plainBytes(input as Uint8Array)) : input as ByteSource;
   const length = source.length;

@@ -59,6 +59,10 @@ export function parseMode(text: string, what = '--mode'): OvmfMode {
 
 export interface VcpuTypeChoice { readonly name: string; readonly signature: bigint; readonly aliases: readonly string[] }
 
+/**
+ * A launch as typed data, parsed once at the edge (CLI options or API call) so the builders below
+ * never see raw arguments; files are Sources, read when measured.
+ */
 export interface LaunchDescription {
   // ---- OVMF ----
   readonly mode?: OvmfMode;

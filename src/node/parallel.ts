@@ -241,6 +241,11 @@ async function foldRunParallel(chain: Chain, run: LaunchRun, pool: HashPool, chu
   }
 }
 
+/**
+ * measurePlan with large page runs hashed on worker threads (at most 4); the chain itself stays
+ * sequential. Same result as measurePlan; falls back to it when no run is big enough to pay for
+ * starting workers, or for a non-node hash suite.
+ */
 export async function measurePlanParallel(plan: LaunchPlan, options: ParallelOptions = {}): Promise<MeasureResult> {
   const minPages = options.minPages ?? MIN_PARALLEL_PAGES;
   const big = (r: LaunchRun): boolean => (r.contents.kind === 'reader' || r.contents.kind === 'bytes') && r.pages >= minPages;

@@ -16,6 +16,7 @@ export type OptionKind =
   /** Takes several values, repeated (`--extent A --extent B`) or comma-separated where `split` allows. */
   | 'list';
 
+/** One command-line option, declared once for every command that takes it (name, help, default, values). */
 export interface OptionDecl {
   /** Long name without dashes: `vmm-type`. */
   readonly name: string;
@@ -54,6 +55,10 @@ export interface ValueAlias { readonly name: string; readonly option: string; re
 
 const o = (d: OptionDecl): OptionDecl => d;
 
+/**
+ * Every option of every command: the one vocabulary the CLI, its help and the library's option
+ * names (camelCase of `name`) come from.
+ */
 export const OPTIONS: readonly OptionDecl[] = [
   // ---- general ----
   o({ name: 'help', short: 'h', kind: 'flag', describe: 'show this help', group: 'General' }),

@@ -28,6 +28,7 @@ export function sectionTypeName(t: number): string {
   return SECTION_TYPE_NAMES[t] ?? `UNKNOWN(0x${t.toString(16)})`;
 }
 
+/** One section of OVMF's SEV metadata (ASEV table): where it lies, its size in bytes and its section type. */
 export interface MetadataSection {
   /** Position in the ASEV table (table order is measurement order). */
   readonly index: number;
@@ -74,6 +75,7 @@ function asSource(data: Uint8Array | ByteSource): ByteSource {
   return ArrayBuffer.isView(data) ? bytesSource(data as Uint8Array) : data as ByteSource;
 }
 
+/** What parseFirmware finds in an OVMF image: its layout plus size and footer GUID table entries. */
 export interface FirmwareInfo extends FirmwareLayout {
   readonly size: number;
   readonly hasFooterTable: boolean;

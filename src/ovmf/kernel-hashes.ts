@@ -12,6 +12,7 @@ export const HASH_TABLE_LENGTH = 168; // packed size written into the table head
 export const PADDED_HASH_TABLE_LENGTH = 176; // padded to a multiple of 16
 const ENTRY_LENGTH = 50; // GUID + u16 length + SHA-256
 
+/** The SHA-256 digests (32 bytes each) of kernel, initrd and command line that QEMU writes to the kernel-hashes page. */
 export interface DirectBootHashes {
   readonly kernel: Uint8Array;
   readonly initrd: Uint8Array;

@@ -64,6 +64,7 @@ export function imageSha256(i: FirmwareImage, hashes: HashSuite = defaultSuite):
   return h.digest();
 }
 
+/** Everything a classic SNP OVMF launch's digest depends on, for buildSnpOvmfPlan. */
 export interface SnpOvmfLaunch {
   /** The firmware bytes, or null with a seed (metadata-only input or --snp-ovmf-hash). */
   readonly firmware: FirmwareImage | null;
@@ -81,6 +82,7 @@ export interface SnpOvmfLaunch {
   readonly vmsaGpa?: bigint;
 }
 
+/** A launch plan with the VMSA pages it measures (for dumping) and warnings for the user. */
 export interface BuiltPlan {
   readonly plan: LaunchPlan;
   /** The distinct VMSA pages, in vCPU order (for --dump-vmsa). */

@@ -65,6 +65,7 @@ export interface StructSettings {
   control?: number;
 }
 
+/** A region-list manifest: rules version, launch settings, optional control struct, and the regions. */
 export interface Manifest {
   readonly rules: string;
   readonly launch: LaunchSettings;
@@ -203,6 +204,11 @@ function parseStruct(v: unknown): StructSettings | undefined {
   return s;
 }
 
+/**
+ * Parses and validates a manifest's JSON text. Refuses unknown keys (`manifest`), repeated keys
+ * (`json-duplicate-key`), rules other than RULES_VERSION, and more than 65535 regions
+ * (`too-many-regions`).
+ */
 export function parseManifest(text: string, what = 'manifest'): Manifest {
   const doc = parseJsonExact(text, what);
   if (!isObj(doc)) fail('manifest', `${what}: expected a JSON object`);

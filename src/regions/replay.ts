@@ -33,6 +33,7 @@ export interface RegionData {
   readonly file?: { readonly path: string; readonly offset: number };
 }
 
+/** One region of a list: its descriptor and where its bytes come from (data, kernel hashes, or nothing). */
 export interface RegionSpec extends RegionDescriptor {
   readonly data?: RegionData;
   /**
@@ -47,6 +48,7 @@ export interface RegionSpec extends RegionDescriptor {
 export type MeasuredZero = 'native' | 'normal';
 export type FirmwareMetadataMode = 'none' | 'ovmf';
 
+/** The launch configuration a region-list replay measures under (vCPUs, profile, signature, features...). */
 export interface ReplayLaunch {
   readonly vcpus: number;
   readonly profile: VmmProfile;
@@ -80,6 +82,7 @@ export interface ReplayedLaunch {
   readonly apResetEipSource: 'explicit' | 'firmware' | 'none';
 }
 
+/** What a whole update does: launches with a plan, or nothing when the control struct sets DISABLE. */
 export type ReplayOutcome = ReplayedLaunch | { readonly outcome: 'disabled' };
 
 const has = (flags: bigint, bit: bigint): boolean => (flags & bit) !== 0n;

@@ -7,11 +7,15 @@ import { fail } from '../errors.js';
 import { writeU16, writeU64 } from '../bytes.js';
 import { defaultSuite, type HashSuite } from '../hash/suite.js';
 
+/** Bytes per guest page, the unit of every launch step. */
 export const PAGE_SIZE = 4096;
+/** Bytes of a launch digest (SHA-384). */
 export const DIGEST_SIZE = 48;
+/** Bytes of the PAGE_INFO structure each launch step hashes (SNP firmware ABI). */
 export const PAGE_INFO_SIZE = 0x70;
 export const GPA_MAX = (1n << 64n) - 1n;
 
+/** SNP launch page types, with the PAGE_TYPE values PAGE_INFO carries (SNP firmware ABI). */
 export enum PageType {
   Normal = 1,
   Vmsa = 2,
@@ -21,6 +25,7 @@ export enum PageType {
   Cpuid = 6,
 }
 
+/** Page type names as the launch log and messages spell them (NORMAL, VMSA, ZERO...). */
 export const PAGE_TYPE_NAMES: Record<PageType, string> = {
   [PageType.Normal]: 'NORMAL',
   [PageType.Vmsa]: 'VMSA',
