@@ -81,13 +81,16 @@ export { parseFirmware, type FirmwareInfo, type FirmwareLayout, type MetadataSec
 export { buildSnpOvmfPlan, buildOvmfHashPlan, type FirmwareImage, type SnpOvmfLaunch, type BuiltPlan } from './ovmf/launch.js';
 export { cmdlineHash, type DirectBootHashes } from './ovmf/kernel-hashes.js';
 export { RULES_VERSION, REGION_FLAGS } from './regions/format.js';
-export { replayRegions, type ReplayLaunch, type ReplayOutcome, type RegionSpec } from './regions/replay.js';
+export { replayRegions, type ReplayLaunch, type ReplayInput, type ReplayedLaunch, type RegionSpec } from './regions/replay.js';
 export { parseManifest, formatManifest, type Manifest } from './regions/manifest.js';
 export { parseIgvm, type IgvmFile } from './igvm/parse.js';
-export { measureIgvm as measureIgvmPlan, IGVM_SEMANTICS, type IgvmMeasureOptions } from './igvm/measure.js';
+export { measureIgvm as measureIgvmPlan, IGVM_SEMANTICS, type IgvmMeasureOptions, type IgvmMeasurement, type IgvmSemantics, type ApVmsaPolicy } from './igvm/measure.js';
 export { parseReport, buildReport, reportVersionFields, type AttestationReport, type FirmwareVersion } from './attestation/report.js';
-export { parseLog, compareLogs, type LogComparison } from './attestation/log-diff.js';
-export { ovmfLaunch, regionsLaunch, igvmLaunch, sweep, type ConfigurableLaunch, type LaunchConfig, type ConfigResult } from './attestation/launch-space.js';
+export { parseLog, compareLogs, type LogComparison, type LogDifference } from './attestation/log-diff.js';
+export {
+  ovmfLaunch, regionsLaunch, igvmLaunch, sweep, type ConfigurableLaunch, type LaunchConfig, type ConfigResult,
+  type OvmfLaunchInputs, type RegionsLaunchInputs, type SearchSpace, type SweepReport,
+} from './attestation/launch-space.js';
 export { VERSION } from './version.js';
 export { goSevGuestConfigs, goSevGuestStream, checkGuestPolicy, readCheckConfig, DEFAULT_GUEST_POLICY, type GoSevGuestConfig } from './attestation/go-sev-guest.js';
 export { contrastReferenceValues, extendApeipDigest, CONTRAST_PRODUCTS, type ContrastOutput } from './attestation/contrast.js';

@@ -55,6 +55,7 @@ export interface ConfigurableLaunch {
 
 export const ALL_PROFILES: readonly VmmProfile[] = Object.values(PROFILES).flatMap((f) => Object.values(f.eras));
 
+/** What an OVMF launch is made of, apart from its configuration: firmware (or its layout and seed), direct-boot hashes, and the options real VMMs differ on. */
 export interface OvmfLaunchInputs {
   readonly firmware: FirmwareImage | null;
   readonly layout: FirmwareLayout;
@@ -99,6 +100,7 @@ export function svsmLaunch(i: SvsmLaunchInputs): ConfigurableLaunch {
   };
 }
 
+/** What a region-list launch is made of, apart from its configuration: the regions, guest memory for sources not in the manifest, and its launch settings. */
 export interface RegionsLaunchInputs {
   readonly regions: readonly RegionSpec[];
   readonly memory: GuestMemory;
@@ -163,6 +165,7 @@ export function distinctVcpuTypes(): VcpuTypeChoice[] {
   return [...bySig].map(([signature, e]) => ({ name: e.name, signature, aliases: e.aliases }));
 }
 
+/** The configurations a sweep enumerates: every combination of these vCPU counts, vCPU models, guest features and profiles. */
 export interface SearchSpace {
   readonly vcpus: readonly number[];
   readonly vcpuTypes: readonly VcpuTypeChoice[];
@@ -181,6 +184,7 @@ export interface ConfigResult {
   readonly digest: Uint8Array;
 }
 
+/** A sweep's outcome: a digest per configuration that can launch, and why the others cannot. */
 export interface SweepReport {
   readonly results: ConfigResult[];
   /** Configurations that cannot launch (e.g. more than one vCPU without an AP reset EIP), with why. */

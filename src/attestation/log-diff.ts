@@ -35,6 +35,7 @@ export function parseLog(text: string, what = 'launch log'): LogStep[] {
   return steps;
 }
 
+/** The first step where two launch logs part: its index, what differs, and each side's step (absent on the shorter side). */
 export interface LogDifference {
   /** 0-based index of the first differing step. */
   readonly step: number;

@@ -17,6 +17,7 @@ import {
 } from './defs.js';
 import { fileData, type IgvmFile, type IgvmHeader, type PageData, type SupportedPlatform, type VpContext } from './parse.js';
 
+/** Whose IGVM loader a measurement predicts: QEMU/KVM (`qemu`), microsoft/igvm (`igvm-crate`) or COCONUT's igvmmeasure. */
 export type IgvmSemantics = 'qemu' | 'igvm-crate' | 'igvmmeasure';
 /**
  * The IGVM measurement semantics `--semantics` takes: `qemu` (what QEMU/KVM launches),
@@ -46,6 +47,7 @@ export interface IgvmMeasureOptions {
   readonly nativeZero?: boolean;
 }
 
+/** An IGVM image measured: its launch plan, the platform and policy it declares, its ID block's expected digest, warnings and VMSA pages. */
 export interface IgvmMeasurement {
   readonly plan: LaunchPlan;
   readonly semantics: IgvmSemantics;

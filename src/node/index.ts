@@ -16,7 +16,7 @@ import { readInputFile } from './files.js';
 
 export * from '../index.js';
 export { nodeSuite } from '../hash/node-suite.js';
-export { measurePlanParallel } from './parallel.js';
+export { measurePlanParallel, type ParallelOptions } from './parallel.js';
 
 /** Options for path-taking calls: where relative paths start. */
 export interface NodeCallOptions extends CallOptions { readonly cwd?: string }

@@ -17,6 +17,7 @@ import {
   Chain, chunkPages, foldRunInline, hashPages, measurePlan, spanAt, zeroPageDigest, type MeasureOptions, type MeasureResult,
 } from '../engine.js';
 
+/** measurePlan's options plus how to spread page hashing over worker threads (runs below a size stay on this thread: a worker costs 30-60 ms to start). */
 export interface ParallelOptions extends MeasureOptions {
   /** Worker threads (default: one less than the available cores, at least 1, at most 4). */
   readonly threads?: number;

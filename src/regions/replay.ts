@@ -63,6 +63,7 @@ export interface ReplayLaunch {
   readonly igvmApVmsa?: ApVmsaPolicy;
 }
 
+/** A region list to replay: the regions (with their sources), guest memory for COPY sources read at `src`, capabilities, and the launch settings. */
 export interface ReplayInput {
   /** The struct's capabilities, when a struct is given (manifests may have none). */
   readonly capabilities?: bigint;
@@ -71,6 +72,7 @@ export interface ReplayInput {
   readonly launch: ReplayLaunch;
 }
 
+/** A replayed region list that launches: its plan and VMSA pages, and where the firmware region and AP reset EIP came from. */
 export interface ReplayedLaunch {
   readonly outcome: 'launch';
   readonly plan: LaunchPlan;
