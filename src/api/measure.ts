@@ -4,7 +4,7 @@
  * (`vmfw-measure/node`) wraps these functions so file options may also be paths.
  */
 import { fail } from '../errors.js';
-import { bytesEqual, fromBase64, fromHex, parseUnsigned, toBase64, toHex } from '../bytes.js';
+import { bytesEqual, fromBase64, fromHex, parseUnsigned, toBase64, toHex, plainBytes } from '../bytes.js';
 import { defaultSuite, type HashSuite } from '../hash/suite.js';
 import { measurePlan, type LogRecord, type MeasureOptions } from '../engine.js';
 import { describeLaunch, bytesSource, parseCounts, type OpenInput, type Source, type LaunchDescription } from '../launch/description.js';
@@ -57,6 +57,8 @@ export interface LaunchOptions {
   readonly vcpuModel?: number | string;
   readonly vcpuStepping?: number | string;
   readonly vmmType?: string | readonly string[];
+  /** Alias of vmmType (the command line's `--profile`). */
+  readonly profile?: string | readonly string[];
   readonly vmmEra?: string;
   readonly guestFeatures?: number | bigint | string | readonly (number | bigint | string)[];
   readonly product?: 'milan' | 'genoa' | 'turin';
@@ -152,7 +154,7 @@ function run(plan: Parameters<typeof measurePlan>[0], d: LaunchDescription, call
     ...(d.maxSteps !== undefined ? { maxSteps: d.maxSteps } : {}),
   };
   const r = measurePlan(plan, opts);
-  return { digest: toHex(r.digest), bytes: r.digest, steps: r.steps, stepsByType: r.stepsByType, ...(call.log ? { log } : {}), warnings };
+  return { digest: toHex(r.digest), bytes: plainBytes(r.digest), steps: r.steps, stepsByType: r.stepsByType, ...(call.log ? { log } : {}), warnings };
 }
 
 /** A classic OVMF launch (`vmfw-measure ovmf`); `mode` defaults to `snp`. */
@@ -161,7 +163,7 @@ export function measureOvmfWith(env: Environment, options: LaunchOptions & CallO
   const call: CallOptions = { ...(files ? { files } : {}), ...(log ? { log } : {}), ...(hashes ? { hashes } : {}) };
   const d = describe(launch, env, call, { mode: 'snp' });
   const r = ovmfModePlan(d, { spell, ...(hashes ? { hashes } : {}) });
-  if (!r.built) return { digest: toHex(r.digest), bytes: r.digest, steps: 0, stepsByType: {}, warnings: r.warnings };
+  if (!r.built) return { digest: toHex(r.digest), bytes: plainBytes(r.digest), steps: 0, stepsByType: {}, warnings: r.warnings };
   return run(r.built.plan, d, call, r.warnings);
 }
 

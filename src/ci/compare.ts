@@ -96,13 +96,15 @@ function feeds(group: string, key: string): boolean {
 
 const sameInput = (a: LockInput, b: LockInput): boolean => a.sha256 === b.sha256 && ('text' in a) === ('text' in b);
 const canonical = (v: unknown): string => JSON.stringify(v) ?? 'undefined';
+/** Own properties only: keys come from files (a launch or input may be named like an Object.prototype member). */
+const own = <T>(o: Readonly<Record<string, T>>, k: string): T | undefined => (Object.hasOwn(o, k) ? o[k] : undefined);
 
 function inputChanges(old: LockLaunch, now: LockLaunch): InputChange[] {
   const keys = [...new Set([...Object.keys(old.inputs), ...Object.keys(now.inputs)])].sort();
   const out: InputChange[] = [];
   for (const key of keys) {
-    const a = old.inputs[key];
-    const b = now.inputs[key];
+    const a = own(old.inputs, key);
+    const b = own(now.inputs, key);
     if (a && b) { if (!sameInput(a, b)) out.push({ key, change: 'changed', old: a, new: b }); }
     else if (b) out.push({ key, change: 'added', new: b });
     else if (a) out.push({ key, change: 'removed', old: a });
@@ -112,8 +114,8 @@ function inputChanges(old: LockLaunch, now: LockLaunch): InputChange[] {
 
 function optionChanges(old: LockLaunch, now: LockLaunch): OptionChange[] {
   const keys = [...new Set([...Object.keys(old.options), ...Object.keys(now.options)])].sort();
-  return keys.filter((k) => canonical(old.options[k]) !== canonical(now.options[k])).map((key) => ({
-    key, ...(old.options[key] !== undefined ? { old: old.options[key] } : {}), ...(now.options[key] !== undefined ? { new: now.options[key] } : {}),
+  return keys.filter((k) => canonical(own(old.options, k)) !== canonical(own(now.options, k))).map((key) => ({
+    key, ...(own(old.options, key) !== undefined ? { old: own(old.options, key) } : {}), ...(own(now.options, key) !== undefined ? { new: own(now.options, key) } : {}),
   }));
 }
 
@@ -186,8 +188,9 @@ export function compareLocks(lock: Lock, now: Lock): CheckReport {
   const versions: [string, string] = [lock.tool.version, now.tool.version];
   const names = [...new Set([...Object.keys(lock.launches), ...Object.keys(now.launches)])].sort();
   const launches = names.map((name) => {
-    const a = lock.launches[name];
-    const b = now.launches[name];
+    // Own properties only: a launch may be named like an Object.prototype member (constructor).
+    const a = own(lock.launches, name);
+    const b = own(now.launches, name);
     if (a && b) return compareLaunch(name, a, b, versions);
     return b ? onlySide(name, b, 'added') : onlySide(name, a!, 'removed');
   });

@@ -11,6 +11,7 @@
 import { fail } from '../errors.js';
 import { jsonKeys, parseJsonExact } from '../json-exact.js';
 import { didYouMean } from '../options/suggest.js';
+import { canonicalKeys } from '../options/table.js';
 
 export type LaunchKind = 'ovmf' | 'regions' | 'igvm';
 export const LAUNCH_KINDS: readonly LaunchKind[] = ['ovmf', 'regions', 'igvm'];
@@ -51,7 +52,8 @@ export const FILE_KEYS: readonly string[] = ['ovmf', 'metadata', 'kernel', 'init
 /** SNP modes with a launch digest to lock (sev and seves are not SNP; snp:ovmf-hash is a seed, not a launch). */
 const LOCKABLE_MODES = ['snp', 'sev-snp', 'snp:svsm', 'sev-snp:svsm'];
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** A launch name: letters, digits, '.', '_' and '-', starting with a letter or digit (so never __proto__). */
+export const LAUNCH_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -69,7 +71,7 @@ function kindOwning(key: string): LaunchKind | undefined {
 function parseLaunch(name: string, v: unknown, what: string): CiLaunch {
   const at = `launches.${name}`;
   const bad: (message: string) => never = (message) => fail('ci-config', `${what}: ${message}`);
-  if (!NAME.test(name)) bad(`${at}: a launch name is letters, digits, '.', '_' and '-', starting with a letter or digit`);
+  if (!LAUNCH_NAME.test(name)) bad(`${at}: a launch name is letters, digits, '.', '_' and '-', starting with a letter or digit`);
   if (!isObject(v)) bad(`${at}: expected an object with "kind" and the launch options`);
   const kind0 = v['kind'];
   if (kind0 === undefined) bad(`${at}.kind is missing (one of ${LAUNCH_KINDS.join(', ')})`);
@@ -79,7 +81,8 @@ function parseLaunch(name: string, v: unknown, what: string): CiLaunch {
   const kind = kind0 as LaunchKind;
   const allowed = KIND_KEYS[kind];
   const values: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(v)) {
+  const given = canonicalKeys(v, (alias, key) => bad(`${at}: ${alias} and ${key} name the same option; give one`));
+  for (const [key, value] of Object.entries(given)) {
     if (key === 'kind' || key === 'comment') continue;
     if (!allowed.includes(key)) {
       const owner = kindOwning(key);

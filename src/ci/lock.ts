@@ -12,6 +12,7 @@ import { fromHex, parseUnsigned } from '../bytes.js';
 import { parseJsonExact } from '../json-exact.js';
 import { RULES_VERSION } from '../regions/format.js';
 import { FORMATS } from '../formats.js';
+import { LAUNCH_NAME } from './config.js';
 import { IGVM_SEMANTICS } from '../igvm/measure.js';
 import { PROFILES } from '../profiles.js';
 import { TOOL_NAME, VERSION } from '../version.js';
@@ -186,6 +187,7 @@ export function readLock(doc: unknown, what: string): Lock {
   const out: Record<string, LockLaunch> = {};
   for (const [name, v] of Object.entries(launches)) {
     const w = `${what}.launches.${name}`;
+    if (!LAUNCH_NAME.test(name)) fail('lock', `${w}: not a launch name (letters, digits, '.', '_' and '-', starting with a letter or digit)`);
     const l = record(v, w);
     const kind = str(l['kind'], `${w}.kind`);
     if (!(LAUNCH_KINDS as readonly string[]).includes(kind)) fail('lock', `${w}.kind: ${JSON.stringify(kind)} is not one of ${LAUNCH_KINDS.join(', ')}`);

@@ -183,8 +183,9 @@ export function parseArgv(c: CommandShape, argv: readonly string[]): ParsedArgs 
     }
   });
   // Standard input can be read once: two inputs named `-` would leave the second one empty.
-  const fromStdin = c.options.filter((o) => o.decl.io === 'file' && values[optionKey(o.decl.name)] === '-').map((o) => `--${o.decl.name}`);
-  if (fromStdin.length > 1) fail('usage', `${c.path}: standard input can feed one input, but ${fromStdin.join(' and ')} all read -`);
+  const stdinNames = new Set(['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+  const fromStdin = c.options.filter((o) => o.decl.io === 'file' && stdinNames.has(String(values[optionKey(o.decl.name)]))).map((o) => `--${o.decl.name}`);
+  if (fromStdin.length > 1) fail('usage', `${c.path}: standard input can feed one input, but ${fromStdin.join(' and ')} all read it`);
 
   for (const opt of c.options) {
     const key = optionKey(opt.decl.name);

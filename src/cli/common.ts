@@ -63,7 +63,7 @@ export class Outputs {
   }
   get size(): number { return this.specs.length; }
   commit(): void {
-    const read = [...(this.io.opened ?? [])].map((path) => ({ path, what: 'an input' }));
+    const read = [...(this.io.opened ?? [])].map((path) => ({ path, what: 'a file this command reads' }));
     writeOutputs(this.specs, { cwd: this.io.cwd, inputs: [...inputPaths(this.a), ...read], stdout: { write: (d) => this.io.out(d) } });
   }
 }

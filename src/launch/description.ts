@@ -12,7 +12,7 @@ import { fail } from '../errors.js';
 import { fromHex, parseUnsigned, plainBytes } from '../bytes.js';
 import { resolveVcpuType, cpuSignature } from '../cpu.js';
 import { resolveProfile, type VmmProfile } from '../profiles.js';
-import { matchChoice, optionByKey } from '../options/table.js';
+import { canonicalKeys, matchChoice, optionByKey } from '../options/table.js';
 import type { RegionData } from '../regions/replay.js';
 import type { FileOpener } from '../regions/manifest.js';
 
@@ -237,8 +237,9 @@ const kebab = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLow
  * description, opening file inputs through `open`. Absent keys stay absent: defaults are applied
  * where the launch is built, so a manifest's own launch settings can fill them.
  */
-export function describeLaunch(values: Readonly<Record<string, unknown>>, o: DescribeOptions): LaunchDescription {
+export function describeLaunch(values0: Readonly<Record<string, unknown>>, o: DescribeOptions): LaunchDescription {
   const spell = o.spell ?? kebab;
+  const values = canonicalKeys(values0, (alias, key) => fail('usage', `${spell(alias)} and ${spell(key)} name the same option; give one`));
   const has = (k: string): boolean => Object.hasOwn(values, k) && values[k] !== undefined;
   for (const k of Object.keys(values)) {
     if (!LAUNCH_KEYS.includes(k)) fail('usage', `${spell(k)} is not a launch option`);

@@ -194,3 +194,17 @@ export function matchChoice(value: string, choices: readonly string[]): string |
   const v = value.toLowerCase();
   return choices.find((c) => c.toLowerCase() === v);
 }
+
+/** camelCase alias keys (`profile`) to their option's key (`vmmType`), for the library and config files. */
+export const KEY_ALIASES: ReadonlyMap<string, string> = new Map(OPTIONS.flatMap((d) => (d.aliases ?? []).map((a) => [optionKey(a), optionKey(d.name)] as const)));
+
+/** Values keyed by option key, with alias keys renamed to their option's key; an alias and its key both given is refused by `onBoth`. */
+export function canonicalKeys(values: Readonly<Record<string, unknown>>, onBoth: (alias: string, key: string) => never): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(values)) {
+    const key = KEY_ALIASES.get(k) ?? k;
+    if (key !== k && Object.hasOwn(values, key)) onBoth(k, key);
+    out[key] = v;
+  }
+  return out;
+}
