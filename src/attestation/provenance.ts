@@ -10,7 +10,7 @@ import { fail } from '../errors.js';
 import { toHex } from '../bytes.js';
 
 /** The inputs a launch can take, in the order they are listed. */
-export const PROVENANCE_ROLES = ['firmware', 'svsm', 'metadata', 'kernel', 'initrd', 'cmdline', 'manifest', 'memory', 'igvm'] as const;
+export const PROVENANCE_ROLES = ['firmware', 'svsm', 'metadata', 'kernel', 'initrd', 'cmdline', 'manifest', 'region-source', 'memory', 'igvm'] as const;
 export type ProvenanceRole = typeof PROVENANCE_ROLES[number];
 
 export const ROLE_MEANING: Readonly<Record<ProvenanceRole, string>> = {
@@ -21,6 +21,7 @@ export const ROLE_MEANING: Readonly<Record<ProvenanceRole, string>> = {
   initrd: 'the initrd file, as in the kernel-hashes table',
   cmdline: 'the kernel command line: its UTF-8 bytes plus the terminating NUL, as in the kernel-hashes table',
   manifest: 'the region-list manifest file',
+  'region-source': 'a file a region-list manifest names as a region source (the firmware, a kernel-hashes page...), the window the region reads',
   memory: 'a guest-memory image or extent file of a region list',
   igvm: 'the IGVM file',
 };

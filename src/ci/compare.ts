@@ -75,7 +75,8 @@ const FEEDS: Readonly<Record<string, readonly string[]>> = {
 
 /** How an input or option is named in explanations: the command line is `append`, people say cmdline. */
 export function inputName(key: string): string {
-  return key === 'append' ? 'cmdline' : key;
+  if (key === 'append') return 'cmdline';
+  return key.endsWith('.append') ? `${key.slice(0, -'.append'.length)} cmdline` : key;
 }
 
 /** `option vcpus changed: "1-4" -> "1-3"`. */
@@ -87,9 +88,14 @@ export function describeOptionChange(o: OptionChange): string {
 function feeds(group: string, key: string): boolean {
   const kind = group.split(' ')[0]!;
   if (key.startsWith('manifest.regions[')) {
-    // A region's source feeds that region (and an IGVM image carried in it).
     const i = /\[(\d+)\]/.exec(key)![1];
-    return (kind === 'region' && group.split(' ')[1] === i) || (kind === 'igvm' && group.includes(`region ${i} IGVM`));
+    const ownRegion = kind === 'region' && group.split(' ')[1] === i;
+    // A kernelHashes source's kernel, initrd or command line: the page it fills (its region, or the
+    // firmware's SNP_KERNEL_HASHES section with firmwareMetadata "ovmf").
+    if (/\.(kernel|initrd|append)$/.test(key)) return ownRegion || kind === 'kernel-hashes';
+    // A region's source feeds that region, an IGVM image carried in it, and (the firmware region)
+    // the metadata sections and kernel-hashes layout firmwareMetadata "ovmf" reads from it.
+    return ownRegion || (kind === 'igvm' && group.includes(`region ${i} IGVM`)) || kind === 'metadata' || kind === 'kernel-hashes';
   }
   return (FEEDS[kind] ?? []).includes(key);
 }

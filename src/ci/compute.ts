@@ -148,6 +148,14 @@ export function computeLaunch(l: CiLaunch, env: ComputeEnv): LockLaunch {
         if (r.source && 'file' in r.source) {
           const data = d.manifest!.relative!(r.source.file, `${spell('manifest')} regions[${i}].source`, Number(r.source.offset ?? 0n), r.source.length === undefined ? undefined : Number(r.source.length));
           inputs[`manifest.regions[${i}]`] = fileInput(r.source.file, data, hashes);
+        } else if (r.source && 'kernelHashes' in r.source) {
+          // The files and text a kernel-hashes page is built from are inputs as well.
+          const k = r.source.kernelHashes;
+          for (const f of ['kernel', 'initrd'] as const) {
+            const path = k[f];
+            if (path) inputs[`manifest.regions[${i}].${f}`] = fileInput(path, d.manifest!.relative!(path, `${spell('manifest')} regions[${i}].source.kernelHashes.${f}`, 0), hashes);
+          }
+          if (k.append !== undefined) inputs[`manifest.regions[${i}].append`] = { text: k.append, sha256: toHex(cmdlineHash(k.append, hashes)) };
         }
       });
     }

@@ -19,7 +19,7 @@ import { resolveVcpuType } from '../cpu.js';
 import { resolveProfile } from '../profiles.js';
 import { MAX_VCPUS } from '../ovmf/launch.js';
 import { cmdlineHash, type DirectBootHashes } from '../ovmf/kernel-hashes.js';
-import { defaultSuite } from '../hash/suite.js';
+import { defaultSuite, type HashSuite } from '../hash/suite.js';
 import { REGION_FLAGS, RULES_VERSION, flagNames, type RegionFlagName } from './format.js';
 import type { FirmwareMetadataMode, MeasuredZero, RegionData, RegionSpec, ReplayLaunch } from './replay.js';
 
@@ -253,10 +253,10 @@ function sourceLengthHint(s: ManifestSource): bigint | undefined {
 export type FileOpener = (path: string, what: string, offset: number, length?: number) => RegionData;
 
 /** The SHA-256s a kernelHashes source names: files hashed in 1 MiB chunks, or given. */
-export function kernelHashesOf(k: KernelHashesSource, what: string, openFile: FileOpener): DirectBootHashes {
+export function kernelHashesOf(k: KernelHashesSource, what: string, openFile: FileOpener, hashes: HashSuite = defaultSuite): DirectBootHashes {
   const fileHash = (path: string, w: string): Uint8Array => {
     const data = openFile(path, w, 0);
-    const h = defaultSuite.createSha256();
+    const h = hashes.createSha256();
     const buf = new Uint8Array(Math.min(1 << 20, Math.max(1, data.length)));
     for (let o = 0; o < data.length; o += buf.length) {
       const view = buf.subarray(0, Math.min(buf.length, data.length - o));
@@ -268,8 +268,8 @@ export function kernelHashesOf(k: KernelHashesSource, what: string, openFile: Fi
   return {
     kernel: k.kernelSha256 !== undefined ? fromHex(k.kernelSha256, `${what}.kernelSha256`, 32) : fileHash(k.kernel!, `${what}.kernel`),
     initrd: k.initrdSha256 !== undefined ? fromHex(k.initrdSha256, `${what}.initrdSha256`, 32)
-      : k.initrd ? fileHash(k.initrd, `${what}.initrd`) : defaultSuite.sha256(new Uint8Array(0)),
-    cmdline: k.appendSha256 !== undefined ? fromHex(k.appendSha256, `${what}.appendSha256`, 32) : cmdlineHash(k.append),
+      : k.initrd ? fileHash(k.initrd, `${what}.initrd`) : hashes.sha256(new Uint8Array(0)),
+    cmdline: k.appendSha256 !== undefined ? fromHex(k.appendSha256, `${what}.appendSha256`, 32) : cmdlineHash(k.append, hashes),
   };
 }
 
