@@ -341,7 +341,12 @@ describe('reference-values formats on the command line (issue 12)', () => {
     const manifest = join(REPO, 'examples', 'regions', 'uki-update.json');
     const jm = JSON.parse((await run('reference-values', `--manifest=${manifest}`, '--vcpus=1', '--vcpu-type=EPYC-v4')).out);
     expect(jm.provenance.rules).toBe('vmfwupdate-snp/1');
-    expect(jm.provenance.inputs).toEqual([{ role: 'manifest', path: manifest, sha256: createHash('sha256').update(readFileSync(manifest)).digest('hex') }]);
+    const fileSha = (f: string): string => createHash('sha256').update(readFileSync(f)).digest('hex');
+    expect(jm.provenance.inputs).toEqual([
+      { role: 'manifest', path: manifest, sha256: fileSha(manifest) },
+      { role: 'region-source', path: '../ovmf/OVMF-synthetic-amdsev.fd', sha256: fileSha(join(REPO, 'examples', 'ovmf', 'OVMF-synthetic-amdsev.fd')) },
+      { role: 'region-source', path: 'kernel-hashes.page', sha256: fileSha(join(REPO, 'examples', 'regions', 'kernel-hashes.page')) },
+    ]);
   });
 });
 
