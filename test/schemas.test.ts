@@ -267,3 +267,15 @@ describe('format identifiers', () => {
   });
 });
 
+
+describe('the region-list manifest schema', () => {
+  it('accepts the bundled manifests and what from-ovmf and decode write, and rejects a wrong one', async () => {
+    for (const f of readdirSync(join(REPO, 'examples', 'regions')).filter((n) => n.endsWith('.json'))) {
+      check('manifest.schema.json', JSON.parse(readFileSync(join(REPO, 'examples', 'regions', f), 'utf8')));
+    }
+    check('manifest.schema.json', JSON.parse(await cli('regions', 'from-ovmf', ...OVMF)));
+    const validate = ajv.getSchema('manifest.schema.json')!;
+    expect(validate({ regions: [{ dst: '0x1000', flags: ['COPY', 'NOPE'] }] })).toBe(false);
+    expect(validate({ regions: [{ dst: -1, flags: 1 }] })).toBe(false);
+  });
+});
