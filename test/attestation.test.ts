@@ -358,7 +358,7 @@ describe('verify --reference-values in every format (issue 12)', () => {
     const cases: [string[], string, RegExp][] = [
       [['--format=json', '--out=v.json'], 'v.json', /^matched vmfw-measure measurement set entry measurements\[2\] \(vcpus 3, profile qemu\/init2, vcpuType EPYC-Genoa, vcpuSignature 0xa10f10, guestFeatures 0x1\)$/m],
       [['--format=trustee', '--out=v-trustee.json'], 'v-trustee.json', /^matched Trustee registration message entry payload\.snp_launch_measurement\[2\] \(position only: this format carries no labels\)$/m],
-      [['--format=trustee-operator', '--expires=2027-01-01T00:00:00Z', '--out=v-op.json'], 'v-op.json', /^matched Trustee operator file entry \[0\]\.value\[2\] \(expiration 2027-01-01T00:00:00Z\)$/m],
+      [['--format=trustee-operator', '--expires=9999-12-31T23:59:59Z', '--out=v-op.json'], 'v-op.json', /^matched Trustee operator file entry \[0\]\.value\[2\] \(expiration 9999-12-31T23:59:59Z\)$/m],
       [['--format=trustee-sample', '--out=v-sample.json'], 'v-sample.json', /^matched Trustee sample provenance entry snp_launch_measurement\[2\]/m],
       [['--format=go-sev-guest', '--out-dir=v-gsg'], 'v-gsg', /^matched go-sev-guest check\.Config entry qemu-init2-EPYC-Genoa-gf1-v3\.textproto \(vcpus 3, .*policy 0x30000\)$/m],
       [['--format=contrast', '--product=genoa', '--out=v-contrast.json'], 'v-contrast.json', /^matched Contrast ReferenceValues entry snp\[2\] \(vcpus 3, product Genoa\)$/m],
@@ -386,6 +386,36 @@ describe('verify --reference-values in every format (issue 12)', () => {
     const ok = JSON.parse((await run('verify', report, '--reference-values=v-apeip.json', '--json')).out);
     expect(ok.result).toBe('match');
     expect(ok.referenceValues.matched).toEqual([expect.objectContaining({ position: 'snp[0]', apeip: '0080b004', vcpus: 3 })]);
+  });
+  it('an expired Trustee operator entry is refused (exit 1), an unreadable expiration is an input error (exit 2)', async () => {
+    const d = toHex(parseReport(readFileSync(join(dir, report))).measurement);
+    const op = (expiration: string): string => JSON.stringify([{ name: 'snp_launch_measurement', expiration, value: [d] }]);
+    writeFileSync(join(dir, 'op-expired.json'), op('2020-01-01T00:00:00Z'));
+    const v = await run('verify', report, '--reference-values=op-expired.json');
+    expect(v.rc).toBe(1);
+    expect(v.out).toContain(`measurement: MISMATCH\nrefused: [0].value[0] (expiration 2020-01-01T00:00:00Z) has this measurement, but expired 2020-01-01T00:00:00Z: Trustee RVPS treats a reference value as invalid after its expiration\nno entry of the Trustee operator file (1 entry) accepts ${d}`);
+    expect(v.out).toContain(`  [0].value[0]  ${d}  expiration 2020-01-01T00:00:00Z  EXPIRED\n`);
+    expect(v.err).toMatch(/^note: \[0\] \(expired 2020-01-01T00:00:00Z\): past the expiration at /m);
+    const j = JSON.parse((await run('verify', report, '--reference-values=op-expired.json', '--json')).out);
+    expect(j).toMatchObject({ result: 'mismatch', referenceValues: { matched: [], candidates: [{ expired: true }], refused: [{ position: '[0].value[0]' }] } });
+    writeFileSync(join(dir, 'op-garbage.json'), op('garbage'));
+    const g = await run('verify', report, '--reference-values=op-garbage.json');
+    expect([g.rc, g.err]).toEqual([2, expect.stringMatching(/^error\[reference-values\]: --reference-values op-garbage\.json: \[0\]\.expiration "garbage" is not a date-time RVPS reads/)]);
+  });
+  it('a go-sev-guest config: an impossible policy is an input error (exit 2); a report policy check rejects is a mismatch (exit 1)', async () => {
+    const m = parseReport(readFileSync(join(dir, report))).measurement;
+    const cfg = (policy: string): string => `policy { policy: ${policy} measurement: "${[...m].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')}" }\n`;
+    for (const [p, re] of [['0', /policy\.policy \(line 1\) 0x0: bit 17 is reserved/], ['99999999999999999999999999', /does not fit in 64 bits/]] as const) {
+      writeFileSync(join(dir, 'p.textproto'), cfg(p));
+      const r = await run('verify', report, '--reference-values=p.textproto');
+      expect([r.rc, r.err], p).toEqual([2, expect.stringMatching(re)]);
+    }
+    writeFileSync(join(dir, 'p.textproto'), cfg('0x30000'));
+    const debug = writeReport('rv3-debug.bin', { measurement: m, policy: 0xb0000n });
+    const r = await run('verify', debug, '--reference-values=p.textproto');
+    expect(r.rc).toBe(1);
+    expect(r.out).toMatch(/^measurement: MISMATCH\nrefused: config \(policy 0x30000\) has this measurement, but go-sev-guest check rejects the report's guest policy 0xb0000 against the config's policy 0x30000: found unauthorized debug capability\n/);
+    expect((await run('verify', report, '--reference-values=p.textproto')).rc).toBe(0);
   });
   it('notes what the reader skipped', async () => {
     writeFileSync(join(dir, 'v-gsg', 'README'), 'not a config');

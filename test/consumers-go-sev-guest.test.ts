@@ -10,7 +10,7 @@ import { parseFirmware } from '../src/ovmf/firmware.js';
 import { ovmfLaunch, sweep, ALL_PROFILES } from '../src/attestation/launch-space.js';
 import { resolveProfile } from '../src/profiles.js';
 import {
-  checkGoSevGuestOutFile, checkGuestPolicy, goSevGuestConfigs, goSevGuestStream, goSevGuestStreamNote, readCheckConfig, splitGoSevGuestStream,
+  checkGoSevGuestOutFile, checkGuestPolicy, goSevGuestConfigs, goSevGuestPolicyRejection, goSevGuestStream, goSevGuestStreamNote, readCheckConfig, splitGoSevGuestStream,
 } from '../src/attestation/go-sev-guest.js';
 import { parsePrototext } from '../src/attestation/prototext.js';
 import { toHex } from '../src/bytes.js';
@@ -149,6 +149,26 @@ describe('go-sev-guest check.Config output', () => {
       expect(r.labels).toEqual(c.labels);
     });
   });
+});
+
+describe('check\'s guest policy rule (validate.validatePolicy at af1c107)', () => {
+  const R = 0x20000n; // bit 17 only
+  const cases: [bigint, bigint, string | undefined][] = [
+    [0x30000n, 0x30000n, undefined], [0x30000n, R, undefined],
+    [R, 0x30000n, 'found unauthorized symmetric multithreading (SMT) capability'],
+    [R, R | (1n << 18n), 'found unauthorized migration agent capability'],
+    [0x30000n, 0xb0000n, 'found unauthorized debug capability'],
+    [R | (1n << 20n), R, 'required single socket restriction not present'], [R, R | (1n << 20n), undefined],
+    [R, R | (1n << 21n), 'found unauthorized CXL capability'],
+    [R | (1n << 22n), R, 'found unauthorized memory encryption mode'], [R | (1n << 23n), R, 'found unauthorized RAPL capability'],
+    [R | (1n << 24n), R, "chiphertext hiding in DRAM isn't enforced"], [R | (1n << 25n), R, 'found unauthorized page swap capability'],
+    [R | 0x0102n, R | 0x0101n, "required policy ABI version (1.2) is greater than the report's ABI version (1.1)"], [R | 0x0102n, R | 0x0200n, undefined],
+    [R, 0x10000n, 'could not parse SNP policy: bit 17 is reserved and must be 1 (go-sev-guest: "policy[17] is reserved, must be 1, got 0")'],
+    [R, R | (1n << 26n), 'could not parse SNP policy: bits 26-63 must be zero (set: 0x4000000); go-sev-guest refuses the policy'],
+  ];
+  for (const [required, report, why] of cases) {
+    it(`config ${required.toString(16)}, report ${report.toString(16)}: ${why ?? 'accepted'}`, () => expect(goSevGuestPolicyRejection(report, required)).toBe(why));
+  }
 });
 
 describe('prototext reader (what the tool accepts from users)', () => {

@@ -12,9 +12,9 @@ import { measurementSet } from '../src/attestation/reference-values.js';
 import { resolveProfile } from '../src/profiles.js';
 import { goSevGuestConfigs, goSevGuestStream } from '../src/attestation/go-sev-guest.js';
 import { contrastReferenceValues } from '../src/attestation/contrast.js';
-import { trusteeExpiration, trusteeOperatorFile, trusteeRegistrationMessage, trusteeSample } from '../src/attestation/trustee.js';
+import { parseTrusteeExpiration, trusteeExpiration, trusteeOperatorFile, trusteeRegistrationMessage, trusteeSample } from '../src/attestation/trustee.js';
 import {
-  describeMatch, describeMismatch, matchReferences, readGoSevGuestDirectory, readReferenceValues, referenceResultJson, type ReferenceSet,
+  describeMatch, describeMismatch, matchReferences, readGoSevGuestDirectory, readReferenceValues, referenceResultJson, refusedReferences, type ReferenceSet,
 } from '../src/attestation/reference-reader.js';
 import { fromBase64, toBase64, toHex } from '../src/bytes.js';
 import { isMeasureError } from '../src/errors.js';
@@ -32,7 +32,8 @@ const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
 
 /** Every configuration's digest is found; returns the sets for label checks. */
 function roundTrip(text: string, expectFormat: string): ReferenceSet {
-  const set = readReferenceValues(text, 'ref');
+  // A fixed "now", so the operator file's expiration below never passes.
+  const set = readReferenceValues(text, 'ref', { now: Date.parse('2026-01-01T00:00:00Z') });
   expect(set.format).toBe(expectFormat);
   for (const r of results) expect(matchReferences(set, r.digest).length, `${r.vcpus} ${r.vcpuType} ${r.guestFeatures}`).toBeGreaterThan(0);
   expect(matchReferences(set, other)).toEqual([]);
@@ -175,5 +176,76 @@ describe('Trustee shapes (rvps at 78962cd)', () => {
     for (const bad of ['2027-01-01', '2027-02-29T00:00:00Z', '2027-01-01T24:00:00Z', '2027-01-01T00:00:00', '2027-01-01T00:00:00.5Z', 'tomorrow', '2027-13-01T00:00:00Z']) {
       expect(codeOf(() => trusteeExpiration(bad)), bad).toBe('expires');
     }
+  });
+});
+
+describe('Trustee operator expiration, as RVPS reads and judges it (78962cd, chrono 0.4.45)', () => {
+  const d = toHex(results[0]!.digest);
+  const op = (expiration: unknown): string => JSON.stringify([{ name: 'snp_launch_measurement', expiration, value: [d] }]);
+  const at = (iso: string): number => Date.parse(iso);
+  it('an unparseable expiration is a coded error naming the field', () => {
+    for (const bad of ['garbage', '2027-01-01', '2027-01-01T00:00:00', '2027-01-01T00:00:00.5Z', '2027-01-01T00:00:00+00:00', '2027-01-01t00:00:00Z',
+      '2027-01-01T00:00:00z', '2027-02-29T00:00:00Z', '2027-01-01T24:00:00Z', '2027-13-01T00:00:00Z', '12027-01-01T00:00:00Z', ' 2027-01-01T00:00:00Z ', 20270101]) {
+      expect(codeOf(() => readReferenceValues(op(bad), 'ref', { now: 0 })), String(bad)).toBe('reference-values');
+      expect(() => readReferenceValues(op(bad), 'ref', { now: 0 }), String(bad)).toThrow(/\[0\]\.expiration/);
+    }
+  });
+  it('accepts what chrono accepts: 1-digit fields, whitespace before a number, a leap second, a signed year', () => {
+    const read = (e: string): number => {
+      const set = readReferenceValues(op(e), 'ref', { now: at('2000-01-01T00:00:00Z') });
+      return set.entries[0]!.expired ? 1 : 0;
+    };
+    for (const ok of ['2027-1-2T3:4:5Z', ' 2027-01-01T 00:00:00Z', '2027-06-30T23:59:60Z', '+002027-01-01T00:00:00Z', '2028-02-29T00:00:00Z']) expect(read(ok), ok).toBe(0);
+  });
+  it('an expired entry matches nothing; verify names it as refused and marks it among the candidates', () => {
+    const now = at('2026-05-01T00:00:00Z');
+    const set = readReferenceValues(op('2020-01-01T00:00:00Z'), 'ref', { now });
+    expect(set.entries[0]!.expired).toBe(true);
+    expect(matchReferences(set, results[0]!.digest)).toEqual([]);
+    expect(set.notes).toEqual(['[0] (expired 2020-01-01T00:00:00Z): past the expiration at 2026-05-01T00:00:00.000Z, so no report matches it (RVPS: a reference value is invalid after its expiration)']);
+    const text = describeMismatch(set, results[0]!.digest);
+    expect(text.split('\n').slice(0, 3)).toEqual([
+      'refused: [0].value[0] (expiration 2020-01-01T00:00:00Z) has this measurement, but expired 2020-01-01T00:00:00Z: Trustee RVPS treats a reference value as invalid after its expiration',
+      `no entry of the Trustee operator file (1 entry) accepts ${d}; candidates:`,
+      `  [0].value[0]  ${d}  expiration 2020-01-01T00:00:00Z  EXPIRED`,
+    ]);
+    expect(referenceResultJson(set, [], refusedReferences(set, results[0]!.digest))).toMatchObject({
+      matched: [], candidates: [{ position: '[0].value[0]', expired: true }], refused: [{ position: '[0].value[0]', reason: expect.stringMatching(/^expired 2020/) }],
+    });
+  });
+  it('RVPS expired() is now > expiration: valid at the instant itself, expired a millisecond later', () => {
+    const e = '2027-01-01T00:00:00Z';
+    expect(matchReferences(readReferenceValues(op(e), 'ref', { now: at(e) }), results[0]!.digest)).toHaveLength(1);
+    expect(matchReferences(readReferenceValues(op(e), 'ref', { now: at(e) + 1 }), results[0]!.digest)).toHaveLength(0);
+    expect(matchReferences(readReferenceValues(op('2027-06-30T23:59:60Z'), 'ref', { now: at('2027-06-30T23:59:59.999Z') }), results[0]!.digest)).toHaveLength(1);
+    expect(matchReferences(readReferenceValues(op('2027-06-30T23:59:60Z'), 'ref', { now: at('2027-07-01T00:00:00Z') }), results[0]!.digest)).toHaveLength(0);
+  });
+  it('parseTrusteeExpiration gives the instant', () => {
+    expect(parseTrusteeExpiration('2027-1-2T3:4:5Z', 'e').ms).toBe(at('2027-01-02T03:04:05Z'));
+    expect(parseTrusteeExpiration('0099-01-01T00:00:00Z', 'e').ms).toBe(at('0099-01-01T00:00:00Z'));
+    expect(parseTrusteeExpiration('-0001-01-01T00:00:00Z', 'e').ms).toBe(Date.UTC(-1, 0, 1));
+  });
+});
+
+describe('go-sev-guest config policy: refused when unreadable, compared with the report as check does (af1c107)', () => {
+  const d = results[0]!.digest;
+  const cfg = (policy: string): string => `policy { policy: ${policy} measurement: "${[...d].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')}" }\n`;
+  it('policy 0 (bit 17 clear), bits 26-63 set, and a uint64 overflow are coded errors naming the field', () => {
+    for (const [p, re] of [['0', /policy\.policy \(line 1\) 0x0: bit 17 is reserved/], ['0x4030000', /bits 26-63 must be zero/], ['99999999999999999999999999', /policy\.policy \(line 1\) 99999999999999999999999999: does not fit in 64 bits/]] as const) {
+      expect(codeOf(() => readReferenceValues(cfg(p), 'c.textproto')), p).toBe('reference-values');
+      expect(() => readReferenceValues(cfg(p), 'c.textproto'), p).toThrow(re);
+    }
+  });
+  it('a report whose guest policy check would reject does not match, and the refusal says why', () => {
+    const set = readReferenceValues(cfg('0x30000'), 'c.textproto');
+    expect(matchReferences(set, d, { reportPolicy: 0x30000n })).toHaveLength(1);
+    expect(matchReferences(set, d, { reportPolicy: 0x20000n })).toHaveLength(1); // less permissive: SMT off
+    expect(matchReferences(set, d, { reportPolicy: 0xb0000n })).toEqual([]); // DEBUG
+    expect(refusedReferences(set, d, { reportPolicy: 0xb0000n }).map((r) => r.reason)).toEqual([
+      "go-sev-guest check rejects the report's guest policy 0xb0000 against the config's policy 0x30000: found unauthorized debug capability",
+    ]);
+    expect(describeMismatch(set, d, { reportPolicy: 0xb0000n })).toMatch(/^refused: config \(policy 0x30000\) has this measurement, but go-sev-guest check rejects .*debug capability\nno entry of the go-sev-guest check.Config \(1 entry\) accepts /);
+    // Without the report's policy (library callers), the digest decides as before.
+    expect(matchReferences(set, d)).toHaveLength(1);
   });
 });

@@ -149,6 +149,10 @@ describe('attestation and CI outputs validate against their schemas', () => {
     const missed = await json(dir, 1, 'verify', '--report', 'two.bin', '--reference-values', 'rv1.json', '--json');
     check('verify-result.schema.json', missed);
     expect(missed['referenceValues']).toMatchObject({ matched: [], candidates: [{ position: 'measurements[0]' }] });
+    writeFileSync(join(dir, 'op-expired.json'), JSON.stringify([{ name: 'snp_launch_measurement', expiration: '2020-01-01T00:00:00Z', value: [two] }]));
+    const expired = await json(dir, 1, 'verify', '--report', 'two.bin', '--reference-values', 'op-expired.json', '--json');
+    check('verify-result.schema.json', expired);
+    expect(expired['referenceValues']).toMatchObject({ matched: [], candidates: [{ expired: true }], refused: [{ position: '[0].value[0]', expired: true, reason: expect.stringMatching(/^expired/) as unknown }] });
     writeFileSync(join(dir, 'apeip.json'), await cli('reference-values', '--vcpus', '1', '--ovmf', fw, '--vcpu-type', 'EPYC-Genoa', '--product', 'genoa', '--format', 'contrast', '--apeip'));
     const genoa2 = (await cli('ovmf', '--mode', 'snp', '--vcpus', '2', '--ovmf', fw, '--vcpu-type', 'EPYC-Genoa')).trim();
     writeFileSync(join(dir, 'genoa2.bin'), buildReport({ measurement: fromHex(genoa2, 'd', 48) }));

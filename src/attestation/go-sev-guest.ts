@@ -25,18 +25,59 @@ const RESERVED_ONE_BIT = 17n;
 const MUST_BE_ZERO = U64_MAX & ~((1n << 26n) - 1n);
 
 /**
+ * Why go-sev-guest abi.ParseSnpPolicy refuses a guest policy (bit 17 clear, bits 26-63 set, or
+ * more than 64 bits), or undefined when it parses.
+ */
+export function guestPolicyProblem(policy: bigint): string | undefined {
+  if (policy < 0n || policy > U64_MAX) return 'does not fit in 64 bits';
+  if (((policy >> RESERVED_ONE_BIT) & 1n) === 0n) return 'bit 17 is reserved and must be 1 (go-sev-guest: "policy[17] is reserved, must be 1, got 0")';
+  if ((policy & MUST_BE_ZERO) !== 0n) return `bits 26-63 must be zero (set: ${hex64(policy & MUST_BE_ZERO)}); go-sev-guest refuses the policy`;
+  return undefined;
+}
+
+/**
  * A guest policy some SEV-SNP launch can have, as go-sev-guest abi.ParseSnpPolicy accepts it:
  * bit 17 set (reserved, must be 1) and bits 26-63 clear. Returns it unchanged.
  */
 export function checkGuestPolicy(policy: bigint, what = '--policy'): bigint {
-  if (policy < 0n || policy > U64_MAX) fail('guest-policy', `${what} ${hex64(policy)} does not fit in 64 bits`);
-  if (((policy >> RESERVED_ONE_BIT) & 1n) === 0n) {
-    fail('guest-policy', `${what} ${hex64(policy)}: bit 17 is reserved and must be 1 (the SNP firmware refuses the launch; go-sev-guest: "policy[17] is reserved, must be 1, got 0"); the QEMU default is 0x30000`);
-  }
-  if ((policy & MUST_BE_ZERO) !== 0n) {
-    fail('guest-policy', `${what} ${hex64(policy)}: bits 26-63 must be zero (set: ${hex64(policy & MUST_BE_ZERO)}); go-sev-guest refuses the policy`);
-  }
-  return policy;
+  const problem = guestPolicyProblem(policy);
+  if (problem === undefined) return policy;
+  if (policy < 0n || policy > U64_MAX) return fail('guest-policy', `${what} ${hex64(policy)} ${problem}`);
+  const launch = ((policy >> RESERVED_ONE_BIT) & 1n) === 0n ? ' (the SNP firmware refuses the launch); the QEMU default is 0x30000' : '';
+  return fail('guest-policy', `${what} ${hex64(policy)}: ${problem}${launch}`);
+}
+
+/** Guest policy bits (SEV-SNP ABI, go-sev-guest abi.go policy*Bit at af1c107). */
+const BIT = { smt: 16n, migrateMA: 18n, debug: 19n, singleSocket: 20n, cxl: 21n, aes256: 22n, raplDis: 23n, ctHiding: 24n, pageSwapDisable: 25n } as const;
+const bit = (p: bigint, b: bigint): boolean => ((p >> b) & 1n) === 1n;
+
+/**
+ * go-sev-guest `check`'s guest policy rule (validate.validatePolicy at af1c107): the config's
+ * `Policy.policy` is the most permissive policy accepted. The report's policy must parse; its ABI
+ * version must be at least the config's; MigrateMA, Debug, SMT and CXL may be set only where the
+ * config sets them; SingleSocket, AES-256-XTS, RAPL disabled, ciphertext hiding and page swap
+ * disabled must be set where the config sets them. Returns check's reason for refusing the
+ * report, or undefined when it accepts it. `required` must itself parse (see readCheckConfig).
+ */
+export function goSevGuestPolicyRejection(reportPolicy: bigint, required: bigint): string | undefined {
+  const problem = guestPolicyProblem(reportPolicy);
+  if (problem !== undefined) return `could not parse SNP policy: ${problem}`;
+  const abi = (p: bigint): bigint => p & 0xffffn;
+  const ver = (p: bigint): string => `${(p >> 8n) & 0xffn}.${p & 0xffn}`;
+  if (abi(required) > abi(reportPolicy)) return `required policy ABI version (${ver(required)}) is greater than the report's ABI version (${ver(reportPolicy)})`;
+  const forbidden: [bigint, string][] = [
+    [BIT.migrateMA, 'found unauthorized migration agent capability'], [BIT.debug, 'found unauthorized debug capability'],
+    [BIT.smt, 'found unauthorized symmetric multithreading (SMT) capability'],
+  ];
+  for (const [b, why] of forbidden) if (!bit(required, b) && bit(reportPolicy, b)) return why;
+  if (bit(required, BIT.singleSocket) && !bit(reportPolicy, BIT.singleSocket)) return 'required single socket restriction not present';
+  if (!bit(required, BIT.cxl) && bit(reportPolicy, BIT.cxl)) return 'found unauthorized CXL capability';
+  const required1: [bigint, string][] = [
+    [BIT.aes256, 'found unauthorized memory encryption mode'], [BIT.raplDis, 'found unauthorized RAPL capability'],
+    [BIT.ctHiding, "chiphertext hiding in DRAM isn't enforced"], [BIT.pageSwapDisable, 'found unauthorized page swap capability'],
+  ];
+  for (const [b, why] of required1) if (bit(required, b) && !bit(reportPolicy, b)) return why;
+  return undefined;
 }
 
 /**
@@ -181,6 +222,11 @@ export function readCheckConfig(text: string, what: string): CheckConfigRead {
   }
   const p = single(pol.fields, 'policy');
   const policy = p ? ptUnsigned(p, `${what}: policy.policy`) : undefined;
+  if (p && policy !== undefined) {
+    // prototext refuses a uint64 that overflows; PolicyToOptions refuses what ParseSnpPolicy does.
+    const problem = guestPolicyProblem(policy);
+    if (problem !== undefined) fail('reference-values', `${what}: policy.policy (line ${p.line}) ${policy > U64_MAX ? policy.toString() : hex64(policy)}: ${problem}; go-sev-guest check refuses this config`);
+  }
   return { measurement: m.bytes, ...(policy !== undefined ? { policy } : {}), labels: readLabelComment(text) };
 }
 

@@ -8,6 +8,11 @@
  * Each entry keeps its position in the input and the labels its format carries (vCPUs, profile,
  * vCPU type, features, product...), so a match can say which entry matched and a mismatch can list
  * the candidates. `null` where a digest, list or payload belongs is an input error naming the field.
+ *
+ * An entry accepts a report only where its consumer would: a Trustee operator entry past its
+ * expiration (at the reader's `now`) accepts nothing, and a go-sev-guest config accepts only a
+ * report whose guest policy `check` would accept against the config's `policy`. Such an entry
+ * whose digest equals the report's is a refusal, which verify names, not a match.
  */
 import { fail } from '../errors.js';
 import { bytesEqual, fromBase64, hex64, toHex } from '../bytes.js';
@@ -15,8 +20,8 @@ import { defaultSuite, type HashSuite } from '../hash/suite.js';
 import { parseJsonExact } from '../json-exact.js';
 import { decodeDigest } from './digest-encoding.js';
 import type { ConfigLabels } from './reference-values.js';
-import { TRUSTEE_MESSAGE_VERSION, TRUSTEE_SNP_NAME } from './trustee.js';
-import { readCheckConfig, splitGoSevGuestStream } from './go-sev-guest.js';
+import { TRUSTEE_MESSAGE_VERSION, TRUSTEE_SNP_NAME, parseTrusteeExpiration, trusteeExpired } from './trustee.js';
+import { goSevGuestPolicyRejection, readCheckConfig, splitGoSevGuestStream } from './go-sev-guest.js';
 import { CONTRAST_APEIP_MAX_VCPUS, contrastProductByName, extendApeipDigest, parseContrastApeip } from './contrast.js';
 
 export type ReferenceFormat =
@@ -35,6 +40,10 @@ export interface ReferenceEntry {
    * tries 1..consumerMaxVcpus (Contrast: 220), so a match above that is one it would refuse.
    */
   readonly extended?: { readonly maxVcpus: number; readonly consumerMaxVcpus: number; readonly apeip: string; readonly product: string };
+  /** A Trustee operator entry past its expiration at the reader's `now`: it accepts no report. */
+  readonly expired?: true;
+  /** A go-sev-guest config's Policy.policy: the most permissive guest policy `check` accepts. */
+  readonly guestPolicy?: bigint;
 }
 
 /** A reference-value file as read: the format it was recognised as, its entries, and what the reader skipped. */
@@ -49,6 +58,11 @@ export interface ReadOptions {
   readonly hashes?: HashSuite;
   /** vCPU counts an APEIP entry is extended over (Contrast itself tries 1-220). */
   readonly apeipMaxVcpus?: number;
+  /**
+   * The time reference values are judged at (ms since the epoch): an operator entry whose
+   * expiration is before it is expired. Defaults to the clock (Date.now()) when reading.
+   */
+  readonly now?: number;
 }
 
 export const APEIP_SEARCH_MAX_VCPUS = 512;
@@ -118,20 +132,27 @@ function registrationMessage(doc: Record<string, Json>, what: string): Reference
   return set;
 }
 
-function operatorFile(doc: Json[], what: string): ReferenceSet {
+function operatorFile(doc: Json[], what: string, opts: ReadOptions): ReferenceSet {
+  const now = opts.now ?? Date.now();
   const entries: ReferenceEntry[] = [];
   const others: string[] = [];
+  const expired = new Set<string>();
   doc.forEach((item, i) => {
     const o = object(item, `${what}: [${i}]`);
     const name = o['name'];
     if (typeof name !== 'string') fail('reference-values', `${what}: [${i}].name is ${name === null ? 'null' : 'missing or not a string'}`);
     if (name !== TRUSTEE_SNP_NAME) { others.push(name); return; }
-    const exp = labelString(o['expiration']);
-    if (exp === undefined) fail('reference-values', `${what}: [${i}].expiration is ${o['expiration'] === null ? 'null' : 'missing'}; Trustee needs YYYY-MM-DDTHH:MM:SSZ`);
-    entries.push(...digestList(o['value'], `[${i}].value`, { expiration: exp }));
+    const e = o['expiration'];
+    if (typeof e !== 'string') fail('reference-values', `${what}: [${i}].expiration is ${e === null ? 'null' : e === undefined ? 'missing' : `a ${typeof e}`}; Trustee needs a string YYYY-MM-DDTHH:MM:SSZ`);
+    const exp = parseTrusteeExpiration(e as string, `${what}: [${i}].expiration`);
+    const gone = trusteeExpired(exp, now);
+    if (gone) expired.add(`[${i}] (expired ${exp.text})`);
+    entries.push(...digestList(o['value'], `[${i}].value`, { expiration: exp.text }).map((x) => (gone ? { ...x, expired: true as const } : x)));
   });
   if (entries.length === 0) fail('reference-values', `${what}: no entry named ${TRUSTEE_SNP_NAME}${others.length ? ` (found ${others.join(', ')})` : ''}`);
-  return { format: 'Trustee operator file', entries, notes: others.length ? [`ignored reference values other than ${TRUSTEE_SNP_NAME}: ${others.join(', ')}`] : [] };
+  const notes = others.length ? [`ignored reference values other than ${TRUSTEE_SNP_NAME}: ${others.join(', ')}`] : [];
+  if (expired.size) notes.push(`${[...expired].join(', ')}: past the expiration at ${new Date(now).toISOString()}, so no report matches ${expired.size === 1 ? 'it' : 'them'} (RVPS: a reference value is invalid after its expiration)`);
+  return { format: 'Trustee operator file', entries, notes };
 }
 
 function contrast(snp: Json, what: string, prefix: string, opts: ReadOptions): ReferenceSet {
@@ -164,7 +185,7 @@ function readJson(doc: Json, what: string, opts: ReadOptions): ReferenceSet {
     const firstNull = doc.findIndex((v) => v === null);
     if (firstNull >= 0) return fail('reference-values', `${what}: [${firstNull}] is null`);
     if (doc.every((v) => typeof v === 'string')) return { format: 'list of digests', entries: digestList(doc, ''), notes: [] };
-    if (doc.every(isObject)) return operatorFile(doc, what);
+    if (doc.every(isObject)) return operatorFile(doc, what, opts);
     return fail('reference-values', `${what}: a list must hold digests (strings) or Trustee reference values ({"name","expiration","value"}), not a mix`);
   }
   const o = object(doc, what);
@@ -180,7 +201,7 @@ function checkConfigEntry(text: string, position: string, what: string): { entry
   const c = readCheckConfig(text, what);
   const labels = { ...c.labels, ...(c.policy !== undefined ? { policy: hex64(c.policy) } : {}) };
   return {
-    entry: plainEntry(position, c.measurement, labels),
+    entry: { ...plainEntry(position, c.measurement, labels), ...(c.policy !== undefined ? { guestPolicy: c.policy } : {}) },
     ...(c.policy === undefined ? { note: `${position} has no policy.policy: go-sev-guest check would use 0 and refuse every report ("policy[17] is reserved")` } : {}),
   };
 }
@@ -215,14 +236,49 @@ export interface ReferenceMatch {
   readonly vcpus?: number;
 }
 
-/** Every entry that accepts the measurement, in input order. */
-export function matchReferences(set: ReferenceSet, measurement: Uint8Array): ReferenceMatch[] {
-  const out: ReferenceMatch[] = [];
+/** What of the report, besides its measurement, an entry's consumer checks. */
+export interface MatchContext {
+  /** The report's guest policy: a go-sev-guest config with a policy refuses one `check` would reject. */
+  readonly reportPolicy?: bigint;
+}
+
+/** An entry holding the report's measurement that its consumer would still refuse, and why. */
+export interface ReferenceRefusal extends ReferenceMatch {
+  readonly reason: string;
+}
+
+/** Why the entry's consumer refuses the report despite the digest, or undefined. */
+function refusal(entry: ReferenceEntry, ctx: MatchContext): string | undefined {
+  if (entry.expired) return `expired ${entry.labels['expiration'] ?? ''}: Trustee RVPS treats a reference value as invalid after its expiration`;
+  if (entry.guestPolicy !== undefined && ctx.reportPolicy !== undefined) {
+    const why = goSevGuestPolicyRejection(ctx.reportPolicy, entry.guestPolicy);
+    if (why !== undefined) return `go-sev-guest check rejects the report's guest policy ${hex64(ctx.reportPolicy)} against the config's policy ${hex64(entry.guestPolicy)}: ${why}`;
+  }
+  return undefined;
+}
+
+function digestMatches(set: ReferenceSet, measurement: Uint8Array, ctx: MatchContext): (ReferenceMatch & { readonly reason?: string })[] {
+  const out: (ReferenceMatch & { reason?: string })[] = [];
   for (const entry of set.entries) {
     const i = entry.digests.findIndex((d) => bytesEqual(d, measurement));
-    if (i >= 0) out.push(entry.extended ? { entry, vcpus: i + 1 } : { entry });
+    if (i < 0) continue;
+    const reason = refusal(entry, ctx);
+    out.push({ entry, ...(entry.extended ? { vcpus: i + 1 } : {}), ...(reason !== undefined ? { reason } : {}) });
   }
   return out;
+}
+
+/**
+ * Every entry that accepts the report, in input order: its digest equals the measurement and its
+ * consumer would not refuse it (not expired; a go-sev-guest policy that accepts `ctx.reportPolicy`).
+ */
+export function matchReferences(set: ReferenceSet, measurement: Uint8Array, ctx: MatchContext = {}): ReferenceMatch[] {
+  return digestMatches(set, measurement, ctx).filter((m) => !('reason' in m)).map(({ entry, vcpus }) => (vcpus !== undefined ? { entry, vcpus } : { entry }));
+}
+
+/** Entries whose digest equals the measurement but whose consumer refuses the report, with the reason. */
+export function refusedReferences(set: ReferenceSet, measurement: Uint8Array, ctx: MatchContext = {}): ReferenceRefusal[] {
+  return digestMatches(set, measurement, ctx).filter((m): m is ReferenceRefusal => 'reason' in m);
 }
 
 const LABEL_ORDER = ['vcpus', 'profile', 'vcpuType', 'vcpuSignature', 'guestFeatures', 'product', 'apeip', 'policy', 'expiration'];
@@ -252,14 +308,19 @@ export function describeMatch(set: ReferenceSet, matches: readonly ReferenceMatc
   return `matched ${set.format} entry ${one(first)}${rest.length ? `\nalso matched: ${rest.map(one).join('; ')}` : ''}${warn}\n`;
 }
 
-/** What `verify` prints on a mismatch: every candidate, one a line. */
-export function describeMismatch(set: ReferenceSet, measurement: Uint8Array): string {
+/**
+ * What `verify` prints on a mismatch: the entries holding the measurement that their consumer
+ * refuses (expired, guest policy), then every candidate, one a line (expired ones marked).
+ */
+export function describeMismatch(set: ReferenceSet, measurement: Uint8Array, ctx: MatchContext = {}): string {
   const lines = set.entries.map((e) => {
     const l = formatLabels(e.labels);
     const digest = e.extended ? `${toHex(e.digests[0]!)} + APEIP ${e.extended.apeip}, extended to 1-${e.extended.maxVcpus} vCPUs` : toHex(e.digests[0]!);
-    return `  ${e.position}  ${digest}${l ? `  ${l}` : ''}`;
+    return `  ${e.position}  ${digest}${l ? `  ${l}` : ''}${e.expired ? '  EXPIRED' : ''}`;
   });
-  return `no entry of the ${set.format} (${set.entries.length} entr${set.entries.length === 1 ? 'y' : 'ies'}) matches ${toHex(measurement)}; candidates:\n${lines.join('\n')}\n`;
+  const refused = refusedReferences(set, measurement, ctx).map((r) => `refused: ${describeEntry(r.entry)} has this measurement, but ${r.reason}\n`);
+  const n = set.entries.length;
+  return `${refused.join('')}no entry of the ${set.format} (${n} entr${n === 1 ? 'y' : 'ies'}) ${refused.length ? 'accepts' : 'matches'} ${toHex(measurement)}; candidates:\n${lines.join('\n')}\n`;
 }
 
 /** An entry as `verify --json` names it: its place, its labels, its digest (an APEIP entry: seed, APEIP and the vCPU range tried). */
@@ -270,6 +331,8 @@ export interface ReferenceEntryJson {
   readonly seed?: string;
   readonly apeip?: string;
   readonly vcpuRange?: string;
+  /** A Trustee operator entry past its expiration: it accepts no report. */
+  readonly expired?: true;
 }
 
 /** A matched entry; for an APEIP entry the vCPU count that matched, and whether the consumer would try that many. */
@@ -286,14 +349,18 @@ export interface ReferenceResultJson {
   readonly matched: readonly ReferenceMatchJson[];
   /** On a mismatch: every entry of the file. */
   readonly candidates?: readonly ReferenceEntryJson[];
+  /** Entries holding the measurement that their consumer refuses (expired, guest policy), with the reason. */
+  readonly refused?: readonly (ReferenceEntryJson & { readonly reason: string })[];
 }
 
-/** The same for --json: the matched entries, or the candidates. */
-export function referenceResultJson(set: ReferenceSet, matches: readonly ReferenceMatch[]): ReferenceResultJson {
+/** The same for --json: the matched entries, or the candidates; and the refused entries when given. */
+export function referenceResultJson(set: ReferenceSet, matches: readonly ReferenceMatch[], refused: readonly ReferenceRefusal[] = []): ReferenceResultJson {
   const entryJson = (e: ReferenceEntry): ReferenceEntryJson => ({
     position: e.position, labels: e.labels,
     ...(e.extended ? { seed: toHex(e.digests[0]!), apeip: e.extended.apeip, vcpuRange: `1-${e.extended.maxVcpus}` } : { digest: toHex(e.digests[0]!) }),
+    ...(e.expired ? { expired: true as const } : {}),
   });
+  const refusedJson = refused.length ? { refused: refused.map((r) => ({ ...entryJson(r.entry), reason: r.reason })) } : {};
   return matches.length
     ? {
       format: set.format,
@@ -301,6 +368,7 @@ export function referenceResultJson(set: ReferenceSet, matches: readonly Referen
         ...entryJson(m.entry), ...(m.vcpus !== undefined ? { vcpus: m.vcpus } : {}),
         ...(m.vcpus !== undefined && m.entry.extended && m.vcpus > m.entry.extended.consumerMaxVcpus ? { consumerAccepts: false, consumerMaxVcpus: m.entry.extended.consumerMaxVcpus } : {}),
       })),
+      ...refusedJson,
     }
-    : { format: set.format, matched: [], candidates: set.entries.map(entryJson) };
+    : { format: set.format, matched: [], candidates: set.entries.map(entryJson), ...refusedJson };
 }

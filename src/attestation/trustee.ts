@@ -81,3 +81,53 @@ export function trusteeExpiration(text: string, what = '--expires'): string {
   const p2 = (n: number): string => String(n).padStart(2, '0');
   return `${String(yyyy).padStart(4, '0')}-${p2(t.getUTCMonth() + 1)}-${p2(t.getUTCDate())}T${p2(t.getUTCHours())}:${p2(t.getUTCMinutes())}:${p2(t.getUTCSeconds())}Z`;
 }
+
+// ---- reading an operator file's expiration (verify --reference-values) ----
+
+/** Rust's char::is_whitespace, which chrono skips before each numeric field. */
+const RUST_WS = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*';
+const YEAR = `(?:([+-])(\\d+)|(\\d{1,4}))`;
+const N2 = `${RUST_WS}(\\d{1,2})`;
+/** chrono 0.4.45 (Trustee's Cargo.lock) parsing "%Y-%m-%dT%H:%M:%SZ": fields of 1-2 digits, whitespace before each, literals exact. */
+const CHRONO_EXPIRATION = new RegExp(`^${RUST_WS}${YEAR}-${N2}-${N2}T${N2}:${N2}:${N2}Z$`);
+/** chrono's NaiveDate range: years -262144..262143. */
+const CHRONO_MIN_YEAR = -262144;
+const CHRONO_MAX_YEAR = 262143;
+
+/** An expiration as RVPS reads it: the instant, and the text it came from. */
+export interface TrusteeExpiry {
+  readonly text: string;
+  /** Milliseconds since the epoch, UTC; a leap second (:60) counts as the end of second :59. */
+  readonly ms: number;
+}
+
+/**
+ * An operator file's `expiration` read the way RVPS reads it (rvps/src/reference_value.rs at
+ * 78962cd: `NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%SZ")`, chrono 0.4.45): a literal T
+ * and Z, no offset, no fraction, 1-2 digit fields, a real date. Anything RVPS cannot parse is
+ * refused (code `reference-values`), naming the field.
+ */
+export function parseTrusteeExpiration(text: string, what: string): TrusteeExpiry {
+  const m = CHRONO_EXPIRATION.exec(text);
+  const bad = (why: string): never => fail('reference-values', `${what} ${JSON.stringify(text)} ${why}; Trustee RVPS parses it as %Y-%m-%dT%H:%M:%SZ (e.g. 2027-01-01T00:00:00Z) and refuses the reference value otherwise`);
+  if (!m) return bad('is not a date-time RVPS reads');
+  const [, sign, signedDigits, plainYear, mo, d, h, mi, s] = m;
+  // A signed year may have any number of digits (leading zeros too); the range check bounds it.
+  const digits = signedDigits?.replace(/^0+(?=\d)/, '');
+  const year = digits !== undefined ? (sign === '-' ? -1 : 1) * (digits.length > 7 ? Infinity : Number(digits)) : Number(plainYear);
+  if (!(year >= CHRONO_MIN_YEAR && year <= CHRONO_MAX_YEAR)) return bad(`has a year outside ${CHRONO_MIN_YEAR}..${CHRONO_MAX_YEAR}`);
+  const month = Number(mo), day = Number(d), hour = Number(h), minute = Number(mi), second = Number(s);
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const daysIn = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  if (month < 1 || month > 12 || day < 1 || day > daysIn[month - 1]! || hour > 23 || minute > 59 || second > 60) return bad('is not a valid date and time');
+  const t = new Date(0);
+  t.setUTCFullYear(year, month - 1, day);
+  t.setUTCHours(hour, minute, Math.min(second, 59), 0);
+  // chrono keeps :60 as second 59 plus 1e9 ns: later than every instant of :59, earlier than the next :00.
+  return { text, ms: t.getTime() + (second === 60 ? 999 : 0) };
+}
+
+/** RVPS `ReferenceValue::expired`: now > expiration (a value is still valid at its expiration instant). */
+export function trusteeExpired(e: TrusteeExpiry, nowMs: number): boolean {
+  return nowMs > e.ms;
+}

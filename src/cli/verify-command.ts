@@ -4,7 +4,7 @@ import { FORMATS } from '../formats.js';
 import { bytesEqual, fromHex, hex64, parseUnsigned, toHex } from '../bytes.js';
 import { measurePlanParallel } from '../node/parallel.js';
 import { compareLogs, formatComparison, parseLog } from '../attestation/log-diff.js';
-import { describeMatch, describeMismatch, matchReferences, referenceResultJson, type ReferenceMatch, type ReferenceSet } from '../attestation/reference-reader.js';
+import { describeMatch, describeMismatch, matchReferences, referenceResultJson, refusedReferences, type MatchContext, type ReferenceMatch, type ReferenceSet } from '../attestation/reference-reader.js';
 import { isDirectory, readInputFile } from '../node/files.js';
 import { readReferenceValuesPath } from '../node/reference-files.js';
 import { EXIT_MISMATCH } from './exit-codes.js';
@@ -43,7 +43,7 @@ export function runVerifyCommand(args: CommandArgs, io: CliIO): Promise<number> 
 /** Where the expected measurement came from, and what it says about the report's. */
 type Expected =
   | { kind: 'digests'; digests: Uint8Array[] }
-  | { kind: 'reference-values'; set: ReferenceSet; matches: ReferenceMatch[] };
+  | { kind: 'reference-values'; set: ReferenceSet; matches: ReferenceMatch[]; ctx: MatchContext };
 
 export async function runVerify(a: VerifyArgs, args: CommandArgs, io: CliIO): Promise<number> {
   const report = loadReport(a.report, io);
@@ -57,7 +57,9 @@ export async function runVerify(a: VerifyArgs, args: CommandArgs, io: CliIO): Pr
   } else if (a['reference-values'] !== undefined) {
     const set = await loadReferenceSet(a['reference-values'], io);
     for (const n of set.notes) io.err(`note: ${n}\n`);
-    expected = { kind: 'reference-values', set, matches: matchReferences(set, report.measurement) };
+    // Entries accept the report as their consumer would: expiry (the reader judged it at the clock's now) and go-sev-guest's policy rule.
+    const ctx: MatchContext = { reportPolicy: report.policy.value };
+    expected = { kind: 'reference-values', set, matches: matchReferences(set, report.measurement, ctx), ctx };
   } else {
     const d = launchFromArgs(args, io);
     const opened = openLaunch(d);
@@ -109,7 +111,7 @@ export async function runVerify(a: VerifyArgs, args: CommandArgs, io: CliIO): Pr
   if (a.json) {
     io.out(toJson({
       format: FORMATS.verifyResult, result: ok ? 'match' : 'mismatch', checks,
-      ...(refs ? { referenceValues: referenceResultJson(refs.set, refs.matches) } : {}),
+      ...(refs ? { referenceValues: referenceResultJson(refs.set, refs.matches, refusedReferences(refs.set, report.measurement, refs.ctx)) } : {}),
       ...(config ? { config } : {}), ...(diff ? { logDiff: diff } : {}), signatureChecked: false,
     }));
   } else {
@@ -118,7 +120,7 @@ export async function runVerify(a: VerifyArgs, args: CommandArgs, io: CliIO): Pr
         io.out(`${c.check}: match (${c.actual})\n`);
         if (c === measurement && refs) io.out(describeMatch(refs.set, refs.matches));
       } else if (c === measurement && refs) {
-        io.out(`${c.check}: MISMATCH\n${describeMismatch(refs.set, report.measurement)}`);
+        io.out(`${c.check}: MISMATCH\n${describeMismatch(refs.set, report.measurement, refs.ctx)}`);
       } else {
         io.out(`${c.check}: MISMATCH\n  expected: ${c.expected}\n  actual:   ${c.actual}\n`);
       }
