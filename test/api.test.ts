@@ -272,3 +272,15 @@ describe('Node Buffers as inputs', () => {
     expect((await node.measureOvmf({ ovmf: buf, vcpus: 4, vcpuType: 'EPYC-v4' })).digest).toBe(viaArray.digest);
   });
 });
+
+describe('verifyReport applies the consumers\' own rules', () => {
+  it('a go-sev-guest config refuses a report whose policy its check rejects (DEBUG set)', async () => {
+    const launch = { ovmf: bytes('ovmf', 'OVMF-synthetic-amdsev.fd'), vcpuType: 'EPYC-Milan' };
+    const digest = (await neutral.measureOvmf({ ...launch, vcpus: 1 })).digest;
+    const config = (await neutral.referenceValues(launch, { vcpus: '1' }, 'go-sev-guest', { policy: '0x30000' })).text;
+    const ok = await neutral.verifyReport(buildReport({ measurement: fromHex(digest, 'd', 48), policy: 0x30000n }), { referenceValues: config });
+    expect(ok.ok).toBe(true);
+    const debug = await neutral.verifyReport(buildReport({ measurement: fromHex(digest, 'd', 48), policy: 0xb0000n }), { referenceValues: config });
+    expect(debug.ok).toBe(false);
+  });
+});

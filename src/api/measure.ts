@@ -14,7 +14,7 @@ import { parseReport, type AttestationReport } from '../attestation/report.js';
 import { checkReferenceRequest, referenceValuesText, type ReferenceFormat, type ReferenceOutput } from '../attestation/reference-formats.js';
 import { launchProvenance } from '../launch/provenance.js';
 import { resolveMatrixAliases } from '../launch/matrix.js';
-import { matchReferences, readReferenceValues, referenceResultJson, type ReferenceResultJson, type ReferenceSet } from '../attestation/reference-reader.js';
+import { matchReferences, readReferenceValues, referenceResultJson, refusedReferences, type ReferenceResultJson, type ReferenceSet } from '../attestation/reference-reader.js';
 import { isLockDocument, lockReferenceSet, readLock } from '../ci/lock.js';
 import { parseJsonExact } from '../json-exact.js';
 import { didYouMean } from '../options/suggest.js';
@@ -382,8 +382,11 @@ export function verifyReportWith(env: Environment, report: Uint8Array, expected:
   let notes: readonly string[] = [];
   if (e.referenceValues !== undefined) {
     const set = readReferenceInput(e.referenceValues, 'referenceValues');
-    const matches = matchReferences(set, r.measurement);
-    refs = referenceResultJson(set, matches);
+    // The consumers' own rules apply: an expired Trustee entry or a go-sev-guest config whose
+    // policy check rejects the report's policy accepts nothing, as on the command line.
+    const ctx = { reportPolicy: r.policy.value };
+    const matches = matchReferences(set, r.measurement, ctx);
+    refs = referenceResultJson(set, matches, refusedReferences(set, r.measurement, ctx));
     notes = set.notes;
     const n = set.entries.length;
     measurement = { check: 'measurement', ok: matches.length > 0, expected: matches.length ? actual : `one of the ${n} entr${n === 1 ? 'y' : 'ies'} of the ${set.format}`, actual };
