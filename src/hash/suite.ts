@@ -87,3 +87,24 @@ export let defaultSuite: HashSuite = nodeSuite ?? unavailable;
 export function useHashSuite(s: HashSuite): void {
   defaultSuite = s;
 }
+
+/** Bytes read on demand: a file window, a region's source. */
+export interface ReadableBytes {
+  readonly length: number;
+  read(offset: number, into: Uint8Array): void;
+  /** The whole contents, when they are in memory. */
+  readonly bytes?: Uint8Array;
+}
+
+/** SHA-256 of readable bytes, in 1 MiB chunks: a kernel or initrd is never held whole. */
+export function sha256Of(s: ReadableBytes, hashes: HashSuite = defaultSuite): Uint8Array {
+  if (s.bytes) return hashes.sha256(s.bytes);
+  const h = hashes.createSha256();
+  const buf = new Uint8Array(Math.min(1 << 20, Math.max(1, s.length)));
+  for (let o = 0; o < s.length; o += buf.length) {
+    const view = buf.subarray(0, Math.min(buf.length, s.length - o));
+    s.read(o, view);
+    h.update(view);
+  }
+  return h.digest();
+}

@@ -5,7 +5,7 @@
  */
 import { fail } from '../errors.js';
 import { toHex } from '../bytes.js';
-import { defaultSuite, type HashSuite } from '../hash/suite.js';
+import { defaultSuite, sha256Of, type HashSuite } from '../hash/suite.js';
 import { resolveProfile, resolveVmsaGpa } from '../profiles.js';
 import { parseFirmware, firmwareGpa, type FirmwareLayout } from '../ovmf/firmware.js';
 import { cmdlineHash, type DirectBootHashes } from '../ovmf/kernel-hashes.js';
@@ -36,15 +36,7 @@ export function firmwareImage(s: Source, what: string): FirmwareImage {
 }
 
 export function sourceSha256(s: Source, hashes: HashSuite): Uint8Array {
-  if (s.bytes) return hashes.sha256(s.bytes);
-  const h = hashes.createSha256();
-  const buf = new Uint8Array(Math.min(1 << 20, Math.max(1, s.length)));
-  for (let o = 0; o < s.length; o += buf.length) {
-    const view = buf.subarray(0, Math.min(buf.length, s.length - o));
-    s.read(o, view);
-    h.update(view);
-  }
-  return h.digest();
+  return sha256Of(s, hashes);
 }
 
 export interface DirectBoot { readonly hashes?: DirectBootHashes; readonly warnings: readonly string[] }

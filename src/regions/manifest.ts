@@ -19,7 +19,7 @@ import { resolveVcpuType } from '../cpu.js';
 import { resolveProfile } from '../profiles.js';
 import { MAX_VCPUS } from '../ovmf/launch.js';
 import { cmdlineHash, type DirectBootHashes } from '../ovmf/kernel-hashes.js';
-import { defaultSuite, type HashSuite } from '../hash/suite.js';
+import { defaultSuite, sha256Of, type HashSuite } from '../hash/suite.js';
 import { REGION_FLAGS, RULES_VERSION, flagNames, type RegionFlagName } from './format.js';
 import type { FirmwareMetadataMode, MeasuredZero, RegionData, RegionSpec, ReplayLaunch } from './replay.js';
 
@@ -254,17 +254,7 @@ export type FileOpener = (path: string, what: string, offset: number, length?: n
 
 /** The SHA-256s a kernelHashes source names: files hashed in 1 MiB chunks, or given. */
 export function kernelHashesOf(k: KernelHashesSource, what: string, openFile: FileOpener, hashes: HashSuite = defaultSuite): DirectBootHashes {
-  const fileHash = (path: string, w: string): Uint8Array => {
-    const data = openFile(path, w, 0);
-    const h = hashes.createSha256();
-    const buf = new Uint8Array(Math.min(1 << 20, Math.max(1, data.length)));
-    for (let o = 0; o < data.length; o += buf.length) {
-      const view = buf.subarray(0, Math.min(buf.length, data.length - o));
-      data.read(o, view);
-      h.update(view);
-    }
-    return h.digest();
-  };
+  const fileHash = (path: string, w: string): Uint8Array => sha256Of(openFile(path, w, 0), hashes);
   return {
     kernel: k.kernelSha256 !== undefined ? fromHex(k.kernelSha256, `${what}.kernelSha256`, 32) : fileHash(k.kernel!, `${what}.kernel`),
     initrd: k.initrdSha256 !== undefined ? fromHex(k.initrdSha256, `${what}.initrdSha256`, 32)
