@@ -8,7 +8,7 @@
  * and yargs is loaded only to generate shell completion.
  */
 import '../hash/node-suite.js'; // node:crypto as the default hash suite
-import { ERROR_CODES, isMeasureError } from '../errors.js';
+import { ERROR_CODES, MeasureError, isMeasureError } from '../errors.js';
 import { captureIO, processIO, type CliIO } from './io.js';
 import { EXIT_OK, EXIT_MISMATCH, EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_DIGEST } from './exit-codes.js';
 import { parseArgv, didYouMean } from './argv.js';
@@ -81,18 +81,16 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     const subs = COMMANDS.filter((c) => c.path.startsWith(`${path} `)).map((c) => c.path.slice(path.length + 1));
     if (subs.length === 0) return;
     const guess = didYouMean(word, subs);
-    if (guess) throw new ERRORS.MeasureError('usage', `${path}: ${JSON.stringify(word)} is not a subcommand; did you mean ${path} ${guess}? (a file of that name: write ./${word})`);
+    if (guess) throw new MeasureError('usage', `${path}: ${JSON.stringify(word)} is not a subcommand; did you mean ${path} ${guess}? (a file of that name: write ./${word})`);
   }
 
   function unknownCommand(word: string): never {
     const names = [...new Set(COMMANDS.map((c) => c.path.split(' ')[0]!)), 'help', 'completion'];
     const guess = didYouMean(word.split(' ')[0] ?? word, names);
-    const { MeasureError } = ERRORS;
     throw new MeasureError('usage', `unknown command ${JSON.stringify(word)}${guess ? `; did you mean ${guess}?` : ''} (commands: ${names.join(', ')})`);
   }
 }
 
-import * as ERRORS from '../errors.js';
 
 export function reportError(e: unknown, io: CliIO, debug: boolean): number {
   if (isMeasureError(e)) {
