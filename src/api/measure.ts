@@ -4,7 +4,7 @@
  * (`vmfw-measure/node`) wraps these functions so file options may also be paths.
  */
 import { fail } from '../errors.js';
-import { bytesEqual, fromBase64, fromHex, parseUnsigned, toBase64, toHex, plainBytes } from '../bytes.js';
+import { bytesEqual, fromHex, parseUnsigned, toBase64, toHex, plainBytes } from '../bytes.js';
 import { defaultSuite, type HashSuite } from '../hash/suite.js';
 import { measurePlan, type LogRecord, type MeasureOptions } from '../engine.js';
 import { describeLaunch, bytesSource, parseCounts, type OpenInput, type Source, type LaunchDescription } from '../launch/description.js';
@@ -13,6 +13,7 @@ import { sweep, orderByHostCpu, type ConfigResult } from '../attestation/launch-
 import { parseReport, type AttestationReport } from '../attestation/report.js';
 import { checkReferenceRequest, referenceValuesText, type ReferenceFormat, type ReferenceOutput } from '../attestation/reference-formats.js';
 import { launchProvenance } from '../launch/provenance.js';
+import { decodeDigest } from '../attestation/digest-encoding.js';
 import { resolveMatrixAliases } from '../launch/matrix.js';
 import { matchReferences, readReferenceValues, referenceResultJson, refusedReferences, type ReferenceResultJson, type ReferenceSet } from '../attestation/reference-reader.js';
 import { isLockDocument, lockReferenceSet, readLock } from '../ci/lock.js';
@@ -272,11 +273,7 @@ export function referenceValuesWith(env: Environment, launch: SweepOptions, matr
 
 /** A digest in hex (optionally 0x) or base64. */
 export function parseDigest(s: string, what = 'digest'): Uint8Array {
-  const t = s.trim();
-  if (/^(0x)?[0-9a-fA-F]{96}$/.test(t)) return fromHex(t, what, 48);
-  const b = fromBase64(t, what);
-  if (b.length !== 48) fail('bad-hex', `${what}: not a 48-byte digest in hex or base64`);
-  return b;
+  return decodeDigest(s, what);
 }
 
 /**

@@ -8,6 +8,7 @@
  * `policy`, `expires`, `apeip`, `product`); a test keeps REFERENCE_FORMATS equal to its choices.
  */
 import { fail } from '../errors.js';
+import { oneOf } from '../options/table.js';
 import { jsonText } from '../formats.js';
 import { TOOL_NAME } from '../version.js';
 import type { ConfigResult } from './launch-space.js';
@@ -49,12 +50,6 @@ export interface CheckedReferenceRequest {
   readonly expires?: string;
   readonly apeip: boolean;
   readonly product?: string;
-}
-
-function oneOf<T extends string>(v: string, flag: string, choices: readonly T[]): T {
-  const hit = choices.find((c) => c.toLowerCase() === v.toLowerCase());
-  if (!hit) fail('usage', `${flag}: ${JSON.stringify(v)} is not one of ${choices.join(', ')}`);
-  return hit;
 }
 
 /** Refuses what the chosen format could not carry, before anything is measured. */

@@ -11,7 +11,7 @@
 import { fail } from '../errors.js';
 import { jsonKeys, parseJsonExact } from '../json-exact.js';
 import { didYouMean } from '../options/suggest.js';
-import { canonicalKeys } from '../options/table.js';
+import { canonicalKeys, optionName, optionKey } from '../options/table.js';
 
 export type LaunchKind = 'ovmf' | 'regions' | 'igvm';
 export const LAUNCH_KINDS: readonly LaunchKind[] = ['ovmf', 'regions', 'igvm'];
@@ -56,12 +56,10 @@ const LOCKABLE_MODES = ['snp', 'sev-snp', 'snp:svsm', 'sev-snp:svsm'];
 export const LAUNCH_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const camel = (k: string): string => k.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 
 function suggestion(word: string, candidates: readonly string[]): string {
-  const guess = didYouMean(word, candidates.map(kebab));
-  return guess ? `; did you mean ${camel(guess)}?` : '';
+  const guess = didYouMean(word, candidates.map(optionName));
+  return guess ? `; did you mean ${optionKey(guess)}?` : '';
 }
 
 function kindOwning(key: string): LaunchKind | undefined {

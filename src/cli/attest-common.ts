@@ -1,7 +1,6 @@
-/** Shared by the attestation commands: reports and their JSON, digest strings in any encoding this tool writes. */
-import { fail } from '../errors.js';
+/** Shared by the attestation commands: reading reports, and their JSON. */
 import { FORMATS } from '../formats.js';
-import { fromBase64, fromHex, hex64, toHex } from '../bytes.js';
+import { hex64, toHex } from '../bytes.js';
 import { parseReport, reportVersionFields, type AttestationReport, type TcbVersion } from '../attestation/report.js';
 import { readInputFile } from '../node/files.js';
 import type { CliIO } from './io.js';
@@ -33,12 +32,3 @@ export function loadReport(path: string, io: CliIO): AttestationReport {
 }
 
 
-// ---- digest strings in any encoding this tool writes ----
-
-export function parseDigestString(s: string, what: string): Uint8Array {
-  const t = s.trim();
-  if (/^(0x)?[0-9a-fA-F]{96}$/.test(t)) return fromHex(t, what, 48);
-  const b = fromBase64(t, what);
-  if (b.length !== 48) fail('bad-hex', `${what}: ${JSON.stringify(t.slice(0, 20))}… is not a 48-byte digest in hex or base64`);
-  return b;
-}

@@ -3,6 +3,7 @@
  * (docs/ci.md). The logic is in src/ci/; this module reads and writes the files, resolves the
  * config's paths against its folder and talks to GitHub Actions.
  */
+import { optionFlag } from '../options/table.js';
 import { appendFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fail, isMeasureError } from '../errors.js';
@@ -126,7 +127,7 @@ export function runCheckCommand(args: CommandArgs, io: CliIO): number {
 
 // ---- reference-values --from-lock ----
 
-const flag = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+const flag = optionFlag;
 
 /**
  * `reference-values --from-lock FILE`: the reference values of every configuration a lock records,

@@ -5,7 +5,7 @@ import type { LogRecord, MeasureOptions } from '../engine.js';
 import { progressBar } from './progress.js';
 import { jsonText, logLine } from '../formats.js';
 import { writeOutputs, type InputRef, type OutputSpec } from '../node/output.js';
-import { optionByKey } from '../options/table.js';
+import { optionByKey, optionName } from '../options/table.js';
 import type { CommandArgs } from './commands.js';
 import type { CliIO } from './io.js';
 
@@ -23,11 +23,7 @@ export function optInt(v: string | undefined, flag: string, max: number): number
   return v === undefined ? undefined : Number(parseUnsigned(v, flag, BigInt(max)));
 }
 
-export function oneOf<T extends string>(v: string, flag: string, choices: readonly T[]): T {
-  const hit = choices.find((c) => c.toLowerCase() === v.toLowerCase());
-  if (!hit) fail('usage', `${flag}: ${JSON.stringify(v)} is not one of ${choices.join(', ')}`);
-  return hit;
-}
+export { oneOf } from '../options/table.js';
 
 /** Collects launch-log records and writes them as JSON Lines. */
 export class LogCollector {
@@ -79,7 +75,7 @@ export { jsonText as toJson };
 /** The parsed options keyed by their command-line spelling (`vcpu-type`), for commands that read them so. */
 export function byFlag(a: { readonly values: Readonly<Record<string, unknown>> }): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(a.values)) out[k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] = v;
+  for (const [k, v] of Object.entries(a.values)) out[optionName(k)] = v;
   return out;
 }
 

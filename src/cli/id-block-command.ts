@@ -6,7 +6,7 @@ import { readInputFile } from '../node/files.js';
 import { toJson, byFlag } from './common.js';
 import type { CommandArgs } from './commands.js';
 import type { CliIO } from './io.js';
-import { parseDigestString } from './attest-common.js';
+import { decodeDigest } from '../attestation/digest-encoding.js';
 
 interface IdBlockArgs { measurement: string; 'id-key': string; 'author-key'?: string; 'family-id'?: string; 'image-id'?: string; 'guest-svn': string; policy: string; json: boolean }
 
@@ -15,7 +15,7 @@ export function runIdBlockCommand(args: CommandArgs, io: CliIO): number {
 }
 
 export function runIdBlock(a: IdBlockArgs, io: CliIO): number {
-  const ld = parseDigestString(a.measurement, '--measurement');
+  const ld = decodeDigest(a.measurement, '--measurement');
   const guestSvn = Number(parseUnsigned(a['guest-svn'], '--guest-svn', 0xffffffffn));
   const policy = parseUnsigned(a.policy, '--policy');
   const familyId = a['family-id'] ? fromHex(a['family-id'], '--family-id', 16) : undefined;

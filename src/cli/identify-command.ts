@@ -1,4 +1,5 @@
 /** `vmfw-measure identify`: the configurations of a launch that explain a measurement, or why none does. */
+import { optionFlag } from '../options/table.js';
 import { fail } from '../errors.js';
 import { FORMATS } from '../formats.js';
 import { bytesEqual, hex64, toHex } from '../bytes.js';
@@ -12,7 +13,8 @@ import { openLaunch, searchSpace } from '../launch/build.js';
 import { LAUNCH_KEYS, parseCounts, type LaunchDescription, type Source } from '../launch/description.js';
 import type { CommandArgs } from './commands.js';
 import type { CliIO } from './io.js';
-import { loadReport, parseDigestString } from './attest-common.js';
+import { loadReport } from './attest-common.js';
+import { decodeDigest } from '../attestation/digest-encoding.js';
 
 interface IdentifyArgs { report?: string; measurement?: string; json: boolean }
 
@@ -32,7 +34,7 @@ const NARROWING_KEYS = ['vcpus', 'vcpuType', 'vcpuSig', 'vcpuFamily', 'vmmType',
 /** Launch keys that are configuration, not inputs: the suggested commands give one of each instead. */
 const CONFIGURATION_KEYS = new Set([...NARROWING_KEYS, 'vcpuModel', 'vcpuStepping', 'guestFeatures']);
 
-const kebab = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+const kebab = optionFlag;
 
 /** A word for a POSIX shell: as is when it is plain, else in single quotes. */
 export function shellQuote(word: string): string {
@@ -72,7 +74,7 @@ function fixedInputs(d: LaunchDescription): NoMatchContext['fixed'] {
 export function runIdentify(a: IdentifyArgs, d: LaunchDescription, io: CliIO, args?: CommandArgs): number {
   if ((a.report === undefined) === (a.measurement === undefined)) fail('usage', 'give --report FILE or --measurement HEX');
   const report = a.report !== undefined ? loadReport(a.report, io) : undefined;
-  const target = report ? report.measurement : parseDigestString(a.measurement!, '--measurement');
+  const target = report ? report.measurement : decodeDigest(a.measurement!, '--measurement');
   const opened = openLaunch(d);
   for (const w of opened.warnings) io.err(`warning: ${w}\n`);
   const launch = opened.launch;

@@ -7,7 +7,6 @@
  * (src/cli/argv.ts, driven by the option vocabulary), only the invoked command's module is loaded,
  * and yargs is loaded only to generate shell completion.
  */
-import '../hash/node-suite.js'; // node:crypto as the default hash suite
 import { ERROR_CODES, MeasureError, isMeasureError } from '../errors.js';
 import { captureIO, processIO, type CliIO } from './io.js';
 import { EXIT_OK, EXIT_MISMATCH, EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_DIGEST } from './exit-codes.js';

@@ -13,7 +13,8 @@ import { hasLaunchInput, launchFromArgs } from './launch-args.js';
 import { openLaunch, singleConfig } from '../launch/build.js';
 import type { CommandArgs } from './commands.js';
 import type { CliIO } from './io.js';
-import { loadReport, parseDigestString } from './attest-common.js';
+import { loadReport } from './attest-common.js';
+import { decodeDigest } from '../attestation/digest-encoding.js';
 
 /**
  * `verify --reference-values PATH`: a file in any format `reference-values` writes, a vmfw-measure
@@ -53,7 +54,7 @@ export async function runVerify(a: VerifyArgs, args: CommandArgs, io: CliIO): Pr
   let computedLog: LogCollector | undefined;
   let config: Record<string, unknown> | undefined;
   if (a.expected !== undefined) {
-    expected = { kind: 'digests', digests: a.expected.map((e, i) => parseDigestString(e, `--expected[${i}]`)) };
+    expected = { kind: 'digests', digests: a.expected.map((e, i) => decodeDigest(e, `--expected[${i}]`)) };
   } else if (a['reference-values'] !== undefined) {
     const set = await loadReferenceSet(a['reference-values'], io);
     for (const n of set.notes) io.err(`note: ${n}\n`);

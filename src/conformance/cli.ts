@@ -3,7 +3,6 @@
  * runs vector files, prints "N passed, M failed" per file, exits 1 on any failure. Errors print as
  * the main CLI prints them, `error[CODE]: message`, exit 2 for usage or unusable input (3 for a bug).
  */
-import '../hash/node-suite.js'; // node:crypto as the default hash suite
 import { processIO } from '../cli/io.js';
 import { reportError } from '../cli/main.js';
 import { formatReport, runVectorFile, type RunOptions } from './runner.js';

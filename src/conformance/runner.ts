@@ -7,7 +7,6 @@
  * runner's `--fixtures DIR`) names another folder that holds them. Every file is checked before
  * the first vector runs: one missing file is one error naming it, not a failure per vector.
  */
-import '../hash/node-suite.js'; // node:crypto as the default hash suite
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fail, isMeasureError } from '../errors.js';

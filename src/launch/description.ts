@@ -12,7 +12,7 @@ import { fail } from '../errors.js';
 import { fromHex, parseUnsigned, plainBytes } from '../bytes.js';
 import { resolveVcpuType, cpuSignature } from '../cpu.js';
 import { resolveProfile, type VmmProfile } from '../profiles.js';
-import { canonicalKeys, matchChoice, optionByKey } from '../options/table.js';
+import { canonicalKeys, oneOf, optionByKey, optionFlag } from '../options/table.js';
 import type { RegionData } from '../regions/replay.js';
 import type { FileOpener } from '../regions/manifest.js';
 
@@ -135,10 +135,7 @@ export function parseCounts(v: unknown, what = '--vcpus', max = MAX_VCPUS): numb
 }
 
 function choice<T extends string>(v: unknown, key: string, what: string): T {
-  const decl = optionByKey(key)!;
-  const hit = matchChoice(str(v, what), decl.choices!);
-  if (hit === undefined) fail('usage', `${what}: ${JSON.stringify(v)} is not one of ${decl.choices!.join(', ')}`);
-  return hit as T;
+  return oneOf(str(v, what), what, optionByKey(key)!.choices!) as T;
 }
 
 function hexBytes(v: unknown, what: string, length: number, code: 'bad-hex' | 'seed' = 'bad-hex'): Uint8Array {
@@ -230,7 +227,7 @@ export interface DescribeOptions {
   readonly open: OpenInput;
 }
 
-const kebab = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+const kebab = optionFlag;
 
 /**
  * Validates raw option values (strings or native values, by camelCase key) into a launch

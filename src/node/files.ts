@@ -2,7 +2,6 @@
  * File access for the CLI, kept for its existing call sites: each function delegates to the
  * bounded readers of node/input.ts and the output rules of node/output.ts. Node only.
  */
-import '../hash/node-suite.js'; // node:crypto as the default hash suite
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fail } from '../errors.js';

@@ -3,7 +3,6 @@
  * node:crypto hashing and file options that may be paths (relative to `cwd`, default the
  * process's working directory); a manifest's own file sources resolve beside the manifest.
  */
-import '../hash/node-suite.js';
 import { bytesSource } from '../launch/description.js';
 import {
   filesOpener, identifyWith, measureIgvmWith, measureOvmfWith, measureRegionsWith, optionsArgument, referenceValuesWith, verifyReportWith,

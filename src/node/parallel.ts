@@ -6,7 +6,6 @@
  * worker, so it is never slower than one thread by more than the workers' overhead, whatever
  * the cores and the load. Small plans never start a thread.
  */
-import '../hash/node-suite.js'; // node:crypto as the default hash suite
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { defaultSuite, type HashSuite } from '../hash/suite.js';

@@ -8,6 +8,8 @@
  * default or the description where their meaning narrows (e.g. `igvm` defaults `--vcpus` to 1).
  */
 
+import { fail } from '../errors.js';
+
 export type OptionKind =
   /** Takes no value: present or absent (`--json`). */
   | 'flag'
@@ -176,6 +178,16 @@ export function optionKey(name: string): string {
   return name.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
 
+/** `vmmType` -> `vmm-type`: the command-line name of a camelCase key. */
+export function optionName(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** `vmmType` -> `--vmm-type`: how messages spell an option on the command line. */
+export function optionFlag(key: string): string {
+  return `--${optionName(key)}`;
+}
+
 const BY_NAME: ReadonlyMap<string, OptionDecl> = new Map(OPTIONS.flatMap((d) => [d.name, ...(d.aliases ?? [])].map((n) => [n, d] as const)));
 const BY_KEY: ReadonlyMap<string, OptionDecl> = new Map(OPTIONS.map((d) => [optionKey(d.name), d]));
 
@@ -187,6 +199,13 @@ export function optionByName(name: string): OptionDecl | undefined {
 /** The declaration for a camelCase key (`vmmType`). */
 export function optionByKey(key: string): OptionDecl | undefined {
   return BY_KEY.get(key);
+}
+
+/** `value` as one of `choices` (any case), or a usage error naming the option and the choices. */
+export function oneOf<T extends string>(value: string, flag: string, choices: readonly T[]): T {
+  const hit = matchChoice(value, choices) as T | undefined;
+  if (hit === undefined) fail('usage', `${flag}: ${JSON.stringify(value)} is not one of ${choices.join(', ')}`);
+  return hit;
 }
 
 /** Case-insensitive choice lookup that only ever matches a declared value. */
