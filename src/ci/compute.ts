@@ -15,10 +15,9 @@ import { MeasureError, fail, isMeasureError } from '../errors.js';
 import { fromHex, hex64, toHex } from '../bytes.js';
 import { defaultSuite, type HashSuite } from '../hash/suite.js';
 import { cmdlineHash } from '../ovmf/kernel-hashes.js';
-import { parseManifest } from '../regions/manifest.js';
 import { PageType } from '../snp/page-info.js';
 import { optionByKey } from '../options/table.js';
-import { describeLaunch, readText, type LaunchDescription, type Source, type VcpuTypeChoice } from '../launch/description.js';
+import { describeLaunch, type LaunchDescription, type Source, type VcpuTypeChoice } from '../launch/description.js';
 import { openLaunch, sourceSha256 } from '../launch/build.js';
 import type { ConfigurableLaunch, LaunchConfig } from '../attestation/launch-space.js';
 import type { VmmProfile } from '../profiles.js';
@@ -141,23 +140,18 @@ export function computeLaunch(l: CiLaunch, env: ComputeEnv): LockLaunch {
     const inputs: Record<string, LockInput> = {};
     for (const [key, f] of files) inputs[key] = fileInput(f.path, f.source, hashes);
     if (d.append !== undefined) inputs['append'] = { text: d.append, sha256: toHex(cmdlineHash(d.append, hashes)) };
-    if (d.manifest?.relative) {
-      // The manifest's own file sources are inputs too: a new firmware changes the digest, not the manifest.
-      const manifest = parseManifest(readText(d.manifest), `manifest ${d.manifest.describe}`);
-      manifest.regions.forEach((r, i) => {
-        if (r.source && 'file' in r.source) {
-          const data = d.manifest!.relative!(r.source.file, `${spell('manifest')} regions[${i}].source`, Number(r.source.offset ?? 0n), r.source.length === undefined ? undefined : Number(r.source.length));
-          inputs[`manifest.regions[${i}]`] = fileInput(r.source.file, data, hashes);
-        } else if (r.source && 'kernelHashes' in r.source) {
-          // The files and text a kernel-hashes page is built from are inputs as well.
-          const k = r.source.kernelHashes;
-          for (const f of ['kernel', 'initrd'] as const) {
-            const path = k[f];
-            if (path) inputs[`manifest.regions[${i}].${f}`] = fileInput(path, d.manifest!.relative!(path, `${spell('manifest')} regions[${i}].source.kernelHashes.${f}`, 0), hashes);
-          }
-          if (k.append !== undefined) inputs[`manifest.regions[${i}].append`] = { text: k.append, sha256: toHex(cmdlineHash(k.append, hashes)) };
-        }
-      });
+    // The manifest's own sources are inputs too (a new firmware changes the digest, not the
+    // manifest), as the launch opened them: a kernelHashes source's files were hashed then.
+    for (const r of opened.regionSources ?? []) {
+      const key = `manifest.regions[${r.index}]`;
+      if ('file' in r.source && r.data) inputs[key] = fileInput(r.source.file, r.data, hashes);
+      else if ('kernelHashes' in r.source && r.kernelHashes) {
+        const k = r.source.kernelHashes;
+        const sizeOf = (path: string, what: string): number => d.manifest!.relative!(path, `${spell('manifest')} regions[${r.index}].source.kernelHashes.${what}`, 0).length;
+        if (k.kernel) inputs[`${key}.kernel`] = { path: k.kernel, sha256: toHex(r.kernelHashes.kernel), size: sizeOf(k.kernel, 'kernel') };
+        if (k.initrd) inputs[`${key}.initrd`] = { path: k.initrd, sha256: toHex(r.kernelHashes.initrd), size: sizeOf(k.initrd, 'initrd') };
+        if (k.append !== undefined) inputs[`${key}.append`] = { text: k.append, sha256: toHex(r.kernelHashes.cmdline) };
+      }
     }
     const options: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(l.values)) {

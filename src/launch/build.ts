@@ -8,7 +8,8 @@ import { fail } from '../errors.js';
 import { type VmmProfile } from '../profiles.js';
 import { FOUR_GIB } from '../ovmf/firmware.js';
 import type { DirectBootHashes } from '../ovmf/kernel-hashes.js';
-import { manifestRegionSpecs, parseManifest } from '../regions/manifest.js';
+import { manifestRegionSpecs, parseManifest, type ManifestSource } from '../regions/manifest.js';
+import type { RegionData } from '../regions/replay.js';
 import { EMPTY_MEMORY } from '../regions/memory.js';
 import { parseIgvm, type IgvmFile } from '../igvm/parse.js';
 import {
@@ -29,6 +30,19 @@ export interface OpenedLaunch {
   readonly igvm?: IgvmFile;
   /** The kernel-hashes inputs of an OVMF launch with measured direct boot (for provenance). */
   readonly directBoot?: DirectBootHashes;
+  /**
+   * A region list's sources as opened (for provenance and the CI lock, so they are neither parsed
+   * nor hashed again): each region's manifest source, its data, and a kernelHashes source's hashes.
+   */
+  readonly regionSources?: readonly RegionSourceInput[];
+}
+
+/** One region's source as a region-list launch opened it. */
+export interface RegionSourceInput {
+  readonly index: number;
+  readonly source: ManifestSource;
+  readonly data?: RegionData;
+  readonly kernelHashes?: DirectBootHashes;
 }
 
 /** The one launch a description names, as a function of its configuration. */
@@ -53,10 +67,15 @@ export function openLaunch(d: LaunchDescription, ctx: BuildContext = {}): Opened
     if (d.apResetEip !== undefined) settings.apResetEip = d.apResetEip;
     if (d.measuredZero !== undefined) settings.measuredZero = d.measuredZero;
     if (d.firmwareMetadata !== undefined) settings.firmwareMetadata = d.firmwareMetadata;
+    const regions = manifestRegionSpecs(manifest, src.relative);
+    const regionSources = manifest.regions.flatMap((r, index) => {
+      const spec = regions[index]!;
+      return r.source ? [{ index, source: r.source, ...(spec.data ? { data: spec.data } : {}), ...(spec.kernelHashes ? { kernelHashes: spec.kernelHashes } : {}) }] : [];
+    });
     return {
-      warnings: [], inputs: { manifest: src.describe },
+      warnings: [], inputs: { manifest: src.describe }, regionSources,
       launch: regionsLaunch({
-        regions: manifestRegionSpecs(manifest, src.relative), memory: ctx.memory ?? EMPTY_MEMORY,
+        regions, memory: ctx.memory ?? EMPTY_MEMORY,
         ...(manifest.struct?.capabilities !== undefined ? { capabilities: manifest.struct.capabilities } : {}),
         settings,
       }),

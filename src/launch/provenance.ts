@@ -3,13 +3,12 @@
  * its digests follow and the SHA-256 of every input that reached them, each under the name the
  * edge gave its source (the path on the command line, the file's name on the web page).
  */
-import { defaultSuite, type HashSuite } from '../hash/suite.js';
+import { defaultSuite, sha256Of, type HashSuite } from '../hash/suite.js';
 import { RULES_VERSION } from '../regions/format.js';
 import { TOOL_NAME, VERSION } from '../version.js';
 import { provenanceJson, type ProvenanceInput } from '../attestation/provenance.js';
 import { sourceSha256, type OpenedLaunch } from './build.js';
-import { readText, type LaunchDescription, type Source } from './description.js';
-import { kernelHashesOf, parseManifest } from '../regions/manifest.js';
+import type { LaunchDescription, Source } from './description.js';
 
 /** The `provenance` object for the launch `d` describes (opened as `opened`). */
 export function launchProvenance(d: LaunchDescription, opened: OpenedLaunch, hashes: HashSuite = defaultSuite): Record<string, unknown> {
@@ -35,22 +34,16 @@ export function launchProvenance(d: LaunchDescription, opened: OpenedLaunch, has
   if (kind === 'regions') {
     file('manifest', d.manifest);
     // The files the manifest names reach the digest as well: the firmware it carries, its pages,
-    // and a kernelHashes source's kernel, initrd and command line.
-    const open = d.manifest?.relative;
-    if (d.manifest && open) {
-      parseManifest(readText(d.manifest), `manifest ${d.manifest.describe}`).regions.forEach((r, i) => {
-        const what = `regions[${i}].source`;
-        if (r.source && 'file' in r.source) {
-          const data = open(r.source.file, what, Number(r.source.offset ?? 0n), r.source.length === undefined ? undefined : Number(r.source.length));
-          inputs.push({ role: 'region-source', path: r.source.file, sha256: sourceSha256({ ...data, describe: r.source.file }, hashes) });
-        } else if (r.source && 'kernelHashes' in r.source) {
-          const k = r.source.kernelHashes;
-          const h = kernelHashesOf(k, `${what}.kernelHashes`, open, hashes);
-          inputs.push({ role: 'kernel', ...(k.kernel ? { path: k.kernel } : { given: true }), sha256: h.kernel });
-          inputs.push({ role: 'initrd', ...(k.initrd ? { path: k.initrd } : k.initrdSha256 ? { given: true } : {}), sha256: h.initrd });
-          inputs.push({ role: 'cmdline', sha256: h.cmdline, ...(k.appendSha256 ? { given: true } : {}) });
-        }
-      });
+    // and a kernelHashes source's kernel, initrd and command line (hashed once, when opened).
+    for (const r of opened.regionSources ?? []) {
+      if ('file' in r.source && r.data) {
+        inputs.push({ role: 'region-source', path: r.source.file, sha256: sha256Of(r.data, hashes) });
+      } else if ('kernelHashes' in r.source && r.kernelHashes) {
+        const k = r.source.kernelHashes;
+        inputs.push({ role: 'kernel', ...(k.kernel ? { path: k.kernel } : { given: true }), sha256: r.kernelHashes.kernel });
+        inputs.push({ role: 'initrd', ...(k.initrd ? { path: k.initrd } : k.initrdSha256 ? { given: true } : {}), sha256: r.kernelHashes.initrd });
+        inputs.push({ role: 'cmdline', sha256: r.kernelHashes.cmdline, ...(k.appendSha256 ? { given: true } : {}) });
+      }
     }
   }
   if (kind === 'igvm') file('igvm', d.igvm);
