@@ -5,6 +5,7 @@
  */
 import type { StepOrigin } from '../../src/plan.js';
 import { logLine as formatLogLine } from '../../src/formats.js';
+import type { LogRecord } from '../../src/engine.js';
 
 export interface LogRun {
   readonly origin: StepOrigin;
@@ -19,15 +20,9 @@ export interface PackedLog {
   readonly digests: Uint8Array;
 }
 
-export interface StepRow {
-  readonly step: number;
+/** A launch-log record (the engine's), plus the run it belongs to. */
+export interface StepRow extends LogRecord {
   readonly run: number;
-  readonly origin: StepOrigin;
-  readonly page: number;
-  readonly pageType: string;
-  readonly gpa: string;
-  readonly contents: string;
-  readonly digest: string;
 }
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -61,7 +56,8 @@ export function stepRow(runs: readonly LogRun[], log: PackedLog, step: number, r
 
 /** One line of the JSONL log, byte for byte what the CLI writes for the step (the same function writes both). */
 export function logLine(r: StepRow): string {
-  return formatLogLine({ step: r.step, origin: r.origin, page: r.page, pageType: r.pageType, gpa: r.gpa, contents: r.contents, digest: r.digest });
+  const { run: _run, ...record } = r;
+  return formatLogLine(record);
 }
 
 /** The whole log as text chunks (a Blob takes them without one giant string). */
