@@ -1,18 +1,30 @@
 #!/usr/bin/env node
-// Runs the bundled CLI (dist/bundle/, written by `npm run build`: a file per command plus shared
-// chunks, faster to load than the module tree) unless tsc's output is newer than the bundle, in
-// which case it runs the module tree itself. VMFW_BUNDLE=0 forces the module tree.
+// Runs the bundled CLI (dist/bundle/, written by `npm run build`): the file for the command word
+// (`cmd/ovmf.js` for `vmfw-measure ovmf ...`; one file per word, faster to load than the module
+// tree or shared chunks), else `main.js` (--version, help, completion, unknown words). It runs
+// tsc's module tree instead when that is newer than the bundle; VMFW_BUNDLE=0 forces the tree.
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const tree = new URL('../dist/cli/main.js', import.meta.url);
-const bundle = new URL('../dist/bundle/main.js', import.meta.url);
+
+/** Modification time, or undefined when the file is missing. */
+function mtime(url) {
+  try { return statSync(url).mtimeMs; } catch { return undefined; }
+}
 
 function entry() {
   if (process.env.VMFW_BUNDLE === '0') return tree;
-  let built;
-  try { built = statSync(bundle).mtimeMs; } catch { return tree; }
-  try { return statSync(tree).mtimeMs > built ? tree : bundle; } catch { return bundle; }
+  const word = process.argv[2];
+  const own = word !== undefined && /^[a-z][a-z0-9-]*$/.test(word) ? new URL(`../dist/bundle/cmd/${word}.js`, import.meta.url) : undefined;
+  let bundle = own;
+  let built = own && mtime(own);
+  if (built === undefined) {
+    bundle = new URL('../dist/bundle/main.js', import.meta.url);
+    built = mtime(bundle);
+    if (built === undefined) return tree;
+  }
+  return (mtime(tree) ?? 0) > built ? tree : bundle;
 }
 
 let cli;

@@ -1,14 +1,22 @@
-// Bundles the built command line (dist/cli/main.js, from tsc) into dist/bundle/ with esbuild:
-// ES modules with code splitting, so every module the entry imports lazily (each command) becomes
-// its own file and a run loads its command's file plus the chunks it shares, a handful of files
-// instead of ~70. bin/vmfw-measure.js runs the bundle when it is newer than tsc's output.
-// Measured effect and the command that reproduces it: docs/performance.md.
+// Bundles the built command line (dist/cli/main.js, from tsc) into dist/bundle/ with esbuild: one
+// self-contained file per command word (`cmd/ovmf.js`, `cmd/regions.js`, ...) holding everything
+// that command can reach and nothing of the other commands, plus `main.js` for the rest (--version,
+// --help, help, completion, unknown words), which holds no command module. bin/vmfw-measure.js
+// loads the file for argv's first word. A run thus loads one file: module loading costs about
+// 0.7 ms per file here, and code a run never calls about 2.5 ms per 100 KB (it is still parsed),
+// so neither a shared-chunk split (19-27 files a run) nor one file for every command (300 KB) is
+// as fast. Measured effect and the command that reproduces it: docs/performance.md.
+//
+// Each process loads exactly one bundle, so every module exists once in it (one MeasureError
+// class, one stdout sink). A command word whose bundle lacks a module it needs is a build bug;
+// the stub put in its place says so instead of running another command's code.
 //
 // Run by `npm run build` after tsc. Without esbuild (an install without dev dependencies) it
-// says so and leaves the module tree as the CLI. Works from whatever entry dist/cli/main.js is:
-// esbuild follows its static and dynamic imports.
-import { existsSync, rmSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+// says so and leaves the module tree as the CLI. Works from dist/cli/main.js or src/cli/main.ts.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -19,27 +27,90 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  */
 export const EXTERNAL = ['yargs', 'yargs/*'];
 
-/** Bundles `entry` (JavaScript or TypeScript) into `outdir`, replacing it. Returns the file count and bytes. */
+const common = {
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.19',
+  external: EXTERNAL,
+  // Minified (about a third less to parse at every start); keepNames keeps --debug stack traces readable.
+  minify: true,
+  keepNames: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+/** The command table's module, beside the entry (commands.js or commands.ts). */
+function commandTableOf(entry) {
+  const ext = entry.endsWith('.ts') ? '.ts' : '.js';
+  return join(dirname(entry), `commands${ext}`);
+}
+
+/**
+ * Which modules each command word's commands load: the command table is bundled on its own with
+ * its dynamic imports left in place, imported, and each `run`'s import specifier read back.
+ * Returns word -> specifiers (as written in the table, e.g. './ovmf-command.js').
+ */
+async function commandModules(esbuild, entry) {
+  const tmp = mkdtempSync(join(tmpdir(), 'vmfw-bundle-'));
+  try {
+    const outfile = join(tmp, 'commands.mjs');
+    await esbuild.build({
+      ...common, minify: false, entryPoints: [commandTableOf(entry)], outfile,
+      plugins: [{ name: 'keep-dynamic', setup(b) { b.onResolve({ filter: /.*/ }, (a) => (a.kind === 'dynamic-import' ? { path: a.path, external: true } : undefined)); } }],
+    });
+    // In a plain node process: a test runner importing it would rewrite import() in the source.
+    const listing = spawnSync(process.execPath, ['--input-type=module', '-e',
+      `const { COMMANDS } = await import(${JSON.stringify(pathToFileURL(outfile).href)}); process.stdout.write(JSON.stringify(COMMANDS.map((c) => [c.path, String(c.run)])));`,
+    ], { encoding: 'utf8' });
+    if (listing.status !== 0) throw new Error(`bundle: cannot list the commands: ${listing.stderr}`);
+    const words = new Map();
+    for (const [path, run] of JSON.parse(listing.stdout)) {
+      const specs = [...run.matchAll(/import\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]);
+      if (specs.length === 0) throw new Error(`bundle: cannot tell which module command "${path}" loads (its run has no import(...))`);
+      const word = path.split(' ')[0];
+      if (!words.has(word)) words.set(word, new Set());
+      for (const s of specs) words.get(word).add(s);
+    }
+    return words;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** esbuild plugin: the command table's dynamic imports in `stubbed` become a module that throws. */
+function stubCommands(table, stubbed) {
+  return {
+    name: 'stub-other-commands',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, (a) => (a.kind === 'dynamic-import' && a.importer === table && stubbed.has(a.path) ? { path: a.path, namespace: 'vmfw-stub' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'vmfw-stub' }, (a) => ({
+        contents: `throw new Error(${JSON.stringify(`this bundle of vmfw-measure has no ${a.path} (it belongs to another command's bundle); run \`npm run build\` again`)});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * Bundles `entry` (JavaScript or TypeScript) into `outdir`, replacing it: `main.js` and
+ * `cmd/<word>.js` per command word. Returns the words, the file count and the bytes written.
+ */
 export async function bundle(esbuild, entry, outdir) {
   rmSync(outdir, { recursive: true, force: true });
-  const result = await esbuild.build({
-    entryPoints: [entry],
-    outdir,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20.19',
-    external: EXTERNAL,
-    // Minified (about a third less to parse at every start); keepNames keeps --debug stack traces readable.
-    minify: true,
-    keepNames: true,
-    legalComments: 'none',
-    metafile: true,
-    logLevel: 'warning',
-  });
-  const outputs = Object.values(result.metafile.outputs);
-  return { files: outputs.length, bytes: outputs.reduce((n, o) => n + o.bytes, 0) };
+  const words = await commandModules(esbuild, entry);
+  const table = commandTableOf(entry);
+  const all = new Set([...words.values()].flatMap((s) => [...s]));
+  const targets = [
+    { outfile: join(outdir, 'main.js'), stubbed: all },
+    ...[...words].map(([word, specs]) => ({ outfile: join(outdir, 'cmd', `${word}.js`), stubbed: new Set([...all].filter((s) => !specs.has(s))) })),
+  ];
+  let bytes = 0;
+  await Promise.all(targets.map(async (t) => {
+    const r = await esbuild.build({ ...common, entryPoints: [entry], outfile: t.outfile, metafile: true, plugins: [stubCommands(table, t.stubbed)] });
+    bytes += Object.values(r.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  }));
+  return { words: [...words.keys()], files: targets.length, bytes };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -57,5 +128,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.exit(1);
   }
   const { files, bytes } = await bundle(esbuild, entry, outdir);
-  console.log(`bundle: ${relative(root, entry)} -> ${relative(root, outdir)}/ (${files} files, ${(bytes / 1024).toFixed(0)} KiB)`);
+  console.log(`bundle: ${relative(root, entry)} -> ${relative(root, outdir)}/ (${files} files, one per command word plus ${basename('main.js')}, ${(bytes / 1024).toFixed(0)} KiB)`);
 }

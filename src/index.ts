@@ -68,7 +68,8 @@ export { MeasureError, ERROR_CODES, type ErrorCode } from './errors.js';
 export { toHex, fromHex, toBase64, fromBase64 } from './bytes.js';
 export { OPTIONS, optionKey, type OptionDecl } from './options/table.js';
 export { describeLaunch, type LaunchDescription, type Source } from './launch/description.js';
-export { openLaunch, ovmfModePlan, singleConfig, searchSpace } from './launch/build.js';
+export { ovmfModePlan, singleConfig, searchSpace } from './launch/build.js';
+export { openLaunch } from './launch/open.js';
 export { defaultSuite, useHashSuite, type HashSuite, type Hasher } from './hash/suite.js';
 /** @noble/hashes: the default where node:crypto is not found (browsers). */
 export { nobleSuite } from './hash/noble-suite.js';
@@ -88,9 +89,10 @@ export { measureIgvm as measureIgvmPlan, IGVM_SEMANTICS, type IgvmMeasureOptions
 export { parseReport, buildReport, reportVersionFields, type AttestationReport, type FirmwareVersion } from './attestation/report.js';
 export { parseLog, compareLogs, type LogComparison, type LogDifference } from './attestation/log-diff.js';
 export {
-  ovmfLaunch, regionsLaunch, igvmLaunch, sweep, type ConfigurableLaunch, type LaunchConfig, type ConfigResult,
-  type OvmfLaunchInputs, type RegionsLaunchInputs, type SearchSpace, type SweepReport,
+  ovmfLaunch, sweep, type ConfigurableLaunch, type LaunchConfig, type ConfigResult, type OvmfLaunchInputs, type SearchSpace, type SweepReport,
 } from './attestation/launch-space.js';
+export { regionsLaunch, type RegionsLaunchInputs } from './launch/regions-launch.js';
+export { igvmLaunch } from './launch/igvm-launch.js';
 export { VERSION } from './version.js';
 export { goSevGuestConfigs, goSevGuestStream, checkGuestPolicy, readCheckConfig, DEFAULT_GUEST_POLICY, type GoSevGuestConfig } from './attestation/go-sev-guest.js';
 export { contrastReferenceValues, extendApeipDigest, CONTRAST_PRODUCTS, type ContrastOutput } from './attestation/contrast.js';

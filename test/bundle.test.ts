@@ -1,9 +1,10 @@
-// The esbuild bundle (scripts/bundle.mjs) behaves as the module tree: same outputs, lazily loaded
-// command chunks, the hash back-end found without a top-level await, errors with exit status 2.
+// The esbuild bundle (scripts/bundle.mjs) behaves as the module tree: same outputs, one file per
+// command word chosen by bin/vmfw-measure.js, the hash back-end found without a top-level await,
+// errors with exit status 2.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { captureIO, runCli } from '../src/cli/main.js';
 import { MIN_PARALLEL_PAGES } from '../src/node/parallel.js';
@@ -16,13 +17,25 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 beforeAll(async () => {
   const esbuild = await import('esbuild');
-  const { bundle } = await import('../scripts/bundle.mjs' as string) as { bundle: (e: unknown, entry: string, outdir: string) => Promise<{ files: number }> };
-  await bundle(esbuild, join(REPO, 'src', 'cli', 'main.ts'), join(out, 'b'));
-  writeFileSync(join(out, 'b', 'run.mjs'), "import { main } from './main.js';\nawait main();\n");
+  const { bundle } = await import('../scripts/bundle.mjs' as string) as { bundle: (e: unknown, entry: string, outdir: string) => Promise<{ words: string[] }> };
+  const r = await bundle(esbuild, join(REPO, 'src', 'cli', 'main.ts'), join(out, 'dist', 'bundle'));
+  words = r.words;
+  // The package's launcher beside it: it picks the bundle (there is no module tree here).
+  mkdirSync(join(out, 'bin'));
+  copyFileSync(join(REPO, 'bin', 'vmfw-measure.js'), join(out, 'bin', 'vmfw-measure.js'));
 }, 60_000);
+let words: string[] = [];
 
 function bundled(cwd: string, ...args: string[]): { rc: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [join(out, 'b', 'run.mjs'), ...args], { cwd, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(out, 'bin', 'vmfw-measure.js'), ...args], { cwd, encoding: 'utf8' });
+  return { rc: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Runs one bundle file directly, whatever the command word. */
+function bundleFile(file: string, cwd: string, ...args: string[]): { rc: number | null; out: string; err: string } {
+  const run = join(out, `run-${file.replace(/\W/g, '_')}.mjs`);
+  writeFileSync(run, `import { main } from ${JSON.stringify(join(out, 'dist', 'bundle', file))};\nawait main();\n`);
+  const r = spawnSync(process.execPath, [run, ...args], { cwd, encoding: 'utf8' });
   return { rc: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -32,11 +45,24 @@ async function tree(cwd: string, ...args: string[]): Promise<{ rc: number; out: 
 }
 
 describe('the bundled CLI', () => {
-  it('splits per command: the entry, one file per command module, shared chunks', () => {
-    const files = readdirSync(join(out, 'b'));
-    for (const command of ['ovmf-command', 'regions-command', 'igvm-command', 'verify-command', 'reference-values-command']) {
-      expect(files.filter((f) => f.startsWith(`${command}-`))).toHaveLength(1);
-    }
+  it('writes one file per command word and main.js for the rest', () => {
+    expect(readdirSync(join(out, 'dist', 'bundle')).sort()).toEqual(['cmd', 'main.js']);
+    expect(readdirSync(join(out, 'dist', 'bundle', 'cmd')).sort()).toEqual(words.map((w) => `${w}.js`).sort());
+    for (const w of ['ovmf', 'regions', 'igvm', 'launch-update', 'report', 'verify', 'identify', 'diff', 'reference-values', 'id-block', 'lock', 'check']) expect(words).toContain(w);
+  });
+
+  it('answers --version, help and unknown words from main.js, which holds no command', () => {
+    expect(bundled(REPO, '--version').out).toMatch(/^\d+\.\d+\.\d+/);
+    expect(bundled(REPO, 'help', 'ovmf')).toMatchObject({ rc: 0, out: expect.stringContaining('--vcpu-type') });
+    expect(bundled(REPO, 'ovfm')).toMatchObject({ rc: 2, err: expect.stringContaining('ovmf') });
+    expect(bundled(REPO, 'ovmf', '--help')).toMatchObject({ rc: 0, out: expect.stringContaining('--vcpu-type') });
+  });
+
+  it('refuses, as an internal error, to run a command whose module another bundle holds', () => {
+    const r = bundleFile('main.js', REPO, 'report', 'x.bin');
+    expect(r.rc).toBe(3);
+    expect(r.err).toContain("belongs to another command's bundle");
+    expect(bundleFile('cmd/ovmf.js', REPO, 'diff', 'a', 'b').err).toContain("belongs to another command's bundle");
   });
 
   it('prints the same digests as the module tree', async () => {
@@ -62,6 +88,6 @@ describe('the bundled CLI', () => {
     const r = bundled(REPO, 'ovmf', '--mode', 'snp', '--vcpus', '4', '--vcpu-type', 'EPYC-v4', '--ovmf', 'no-such.fd', '--debug');
     expect(r.rc).toBe(2);
     expect(r.err).toMatch(/^error\[file-missing\]/);
-    expect(r.err).toContain(join(out, 'b'));
+    expect(r.err).toContain(join(out, 'dist', 'bundle', 'cmd', 'ovmf.js'));
   });
 });

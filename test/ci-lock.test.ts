@@ -14,7 +14,7 @@ import { jsonKeys } from '../src/json-exact.js';
 import { launchLine, parseCiConfig } from '../src/ci/config.js';
 import { computeLaunch } from '../src/ci/compute.js';
 import { planCheckpoints } from '../src/ci/checkpoints.js';
-import { openLaunch } from '../src/launch/build.js';
+import { openLaunch } from '../src/launch/open.js';
 import { describeLaunch } from '../src/launch/description.js';
 import { openInput } from '../src/node/inputs.js';
 import { resolveProfile } from '../src/profiles.js';

@@ -8,7 +8,8 @@ import { bytesEqual, fromHex, parseUnsigned, toBase64, toHex, plainBytes } from 
 import { defaultSuite, type HashSuite } from '../hash/suite.js';
 import { measurePlan, type LogRecord, type MeasureOptions } from '../engine.js';
 import { describeLaunch, bytesSource, parseCounts, type OpenInput, type Source, type LaunchDescription } from '../launch/description.js';
-import { openLaunch, ovmfModePlan, referenceSpace, searchSpace, singleConfig } from '../launch/build.js';
+import { ovmfModePlan, referenceSpace, searchSpace, singleConfig } from '../launch/build.js';
+import { openLaunch } from '../launch/open.js';
 import { sweep, orderByHostCpu, type ConfigResult } from '../attestation/launch-space.js';
 import { parseReport, type AttestationReport } from '../attestation/report.js';
 import { checkReferenceRequest, referenceValuesText, type ReferenceFormat, type ReferenceOutput } from '../attestation/reference-formats.js';

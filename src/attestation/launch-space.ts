@@ -10,16 +10,11 @@ import { defaultSuite, type HashSuite } from '../hash/suite.js';
 import { measurePlan } from '../engine.js';
 import { LaunchDigest, PageType } from '../snp/page-info.js';
 import type { LaunchPlan, LaunchRun } from '../plan.js';
-import { PROFILES, resolveProfile, resolveVmsaGpa, type VmmProfile } from '../profiles.js';
-import { VCPU_TYPES, cpuSignature, resolveVcpuType } from '../cpu.js';
+import { PROFILES, resolveVmsaGpa, type VmmProfile } from '../profiles.js';
+import { VCPU_TYPES, cpuSignature } from '../cpu.js';
 import { buildLegacySvsmPlan, buildSnpOvmfPlan, type FirmwareImage, type UnknownSectionPolicy } from '../ovmf/launch.js';
 import type { FirmwareLayout } from '../ovmf/firmware.js';
 import type { DirectBootHashes } from '../ovmf/kernel-hashes.js';
-import { replayRegions, type RegionSpec } from '../regions/replay.js';
-import type { GuestMemory } from '../regions/memory.js';
-import type { LaunchSettings } from '../regions/manifest.js';
-import { measureIgvm, type ApVmsaPolicy, type IgvmSemantics } from '../igvm/measure.js';
-import type { IgvmFile } from '../igvm/parse.js';
 
 /**
  * The configuration a launch's digest depends on beyond its input files: vCPU count, VMM
@@ -97,58 +92,6 @@ export function svsmLaunch(i: SvsmLaunchInputs): ConfigurableLaunch {
     kind: 'ovmf', profiles: [PROFILES.qemu.eras[PROFILES.qemu.defaultEra]!], usesGuestFeatures: false,
     plan: (c) => buildLegacySvsmPlan({ ovmf: i.ovmf, svsm: i.svsm, varsSize: i.varsSize, vcpus: c.vcpus, vcpuSignature: c.vcpuSignature ?? 0n, unknownSections: i.unknownSections ?? 'error' }).plan,
     prefixKey: () => 'svsm',
-  };
-}
-
-/** What a region-list launch is made of, apart from its configuration: the regions, guest memory for sources not in the manifest, and its launch settings. */
-export interface RegionsLaunchInputs {
-  readonly regions: readonly RegionSpec[];
-  readonly memory: GuestMemory;
-  readonly capabilities?: bigint;
-  readonly settings: LaunchSettings;
-}
-
-/**
- * A vmfwupdate region-list launch as a ConfigurableLaunch; the manifest's launch settings become
- * its defaults. Unknown vCPU types are refused (`vcpu-type`).
- */
-export function regionsLaunch(i: RegionsLaunchInputs): ConfigurableLaunch {
-  const s = i.settings;
-  const sig = s.vcpuSignature ?? (s.vcpuType !== undefined ? BigInt(resolveVcpuType(s.vcpuType).signature) : undefined);
-  const defaults: Partial<LaunchConfig> = {
-    ...(s.vcpus !== undefined ? { vcpus: s.vcpus } : {}),
-    ...(s.profile !== undefined || s.era !== undefined ? { profile: resolveProfile(s.profile ?? 'qemu', s.era) } : {}),
-    ...(sig !== undefined ? { vcpuSignature: sig } : {}),
-    ...(s.vcpuType !== undefined ? { vcpuType: resolveVcpuType(s.vcpuType).name } : {}),
-    ...(s.guestFeatures !== undefined ? { guestFeatures: s.guestFeatures } : {}),
-  };
-  return {
-    kind: 'regions', profiles: ALL_PROFILES, usesGuestFeatures: true, defaults,
-    plan: (c) => replayRegions({
-      ...(i.capabilities !== undefined ? { capabilities: i.capabilities } : {}), regions: i.regions, memory: i.memory,
-      launch: {
-        vcpus: c.vcpus, profile: c.profile, vcpuSignature: c.vcpuSignature ?? 0n, guestFeatures: c.guestFeatures,
-        apResetEip: s.apResetEip ?? null, measuredZero: s.measuredZero ?? 'native', firmwareMetadata: s.firmwareMetadata ?? 'none',
-      },
-    }).plan,
-    prefixKey: (c) => ((s.firmwareMetadata ?? 'none') === 'ovmf' ? c.profile.name : 'regions'),
-  };
-}
-
-/**
- * An IGVM image as a ConfigurableLaunch. The file brings its own guest features; with `qemu`
- * semantics (the default) it runs under every QEMU era, otherwise under one profile.
- */
-export function igvmLaunch(file: IgvmFile, o: { semantics?: IgvmSemantics; apVmsa?: ApVmsaPolicy; deferRegions?: boolean; nativeZero?: boolean }): ConfigurableLaunch {
-  const semantics = o.semantics ?? 'qemu';
-  return {
-    kind: 'igvm', usesGuestFeatures: false,
-    profiles: semantics === 'qemu' ? Object.values(PROFILES.qemu.eras) : [resolveProfile('qemu')],
-    plan: (c) => measureIgvm(file, {
-      semantics, vcpus: c.vcpus, ...(c.vcpuSignature !== undefined ? { vcpuSignature: c.vcpuSignature } : {}), apVmsa: o.apVmsa ?? 'reset',
-      deferRegions: o.deferRegions ?? true, era: c.profile.era === 'pre-init2' ? 'pre-init2' : 'init2', nativeZero: o.nativeZero ?? false,
-    }).plan,
-    prefixKey: () => 'igvm',
   };
 }
 

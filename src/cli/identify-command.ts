@@ -9,7 +9,7 @@ import { isStdin } from '../node/input.js';
 import { EXIT_MISMATCH } from './exit-codes.js';
 import { toJson, byFlag } from './common.js';
 import { launchFromArgs } from './launch-args.js';
-import { openLaunch, searchSpace } from '../launch/build.js';
+import { openLaunchAsync, searchSpace } from '../launch/build.js';
 import { LAUNCH_KEYS, parseCounts, type LaunchDescription, type Source } from '../launch/description.js';
 import type { CommandArgs } from './commands.js';
 import type { CliIO } from './io.js';
@@ -25,7 +25,7 @@ function resultJson(r: ConfigResult): Record<string, unknown> {
   };
 }
 
-export function runIdentifyCommand(args: CommandArgs, io: CliIO): number {
+export function runIdentifyCommand(args: CommandArgs, io: CliIO): Promise<number> {
   return runIdentify(byFlag(args) as unknown as IdentifyArgs, launchFromArgs(args, io), io, args);
 }
 
@@ -71,11 +71,11 @@ function fixedInputs(d: LaunchDescription): NoMatchContext['fixed'] {
   };
 }
 
-export function runIdentify(a: IdentifyArgs, d: LaunchDescription, io: CliIO, args?: CommandArgs): number {
+export async function runIdentify(a: IdentifyArgs, d: LaunchDescription, io: CliIO, args?: CommandArgs): Promise<number> {
   if ((a.report === undefined) === (a.measurement === undefined)) fail('usage', 'give --report FILE or --measurement HEX');
   const report = a.report !== undefined ? loadReport(a.report, io) : undefined;
   const target = report ? report.measurement : decodeDigest(a.measurement!, '--measurement');
-  const opened = openLaunch(d);
+  const opened = await openLaunchAsync(d);
   for (const w of opened.warnings) io.err(`warning: ${w}\n`);
   const launch = opened.launch;
   const space0 = searchSpace(d, { vcpus: parseCounts('1-256', 'vcpus'), features: [0x1n, 0x21n], addFeatures: true });

@@ -9,7 +9,7 @@ import { readInputFile } from '../node/files.js';
 import { parseJsonExact } from '../json-exact.js';
 import { writeOutput, byFlag } from './common.js';
 import { launchValues, recordIn } from './launch-args.js';
-import { openLaunch, referenceSpace } from '../launch/build.js';
+import { openLaunchAsync, referenceSpace } from '../launch/build.js';
 import { describeLaunch, type LaunchDescription } from '../launch/description.js';
 import { openInput } from '../node/inputs.js';
 import { MATRIX_KEYS, resolveMatrixAliases } from '../launch/matrix.js';
@@ -56,7 +56,7 @@ export async function runReferenceValues(a: RefArgs, d0: LaunchDescription, args
   if (a['out-dir'] !== undefined && request.format !== 'go-sev-guest') fail('usage', '--out-dir belongs to --format go-sev-guest (one check.Config per file); other formats write one file: use --out');
   if (a['out-dir'] !== undefined && a.out !== undefined) fail('usage', '--out and --out-dir are alternatives');
   const d: LaunchDescription = a.apeip ? { ...d0, vcpus: [1] } : d0;
-  const opened = openLaunch(d);
+  const opened = await openLaunchAsync(d);
   for (const w of opened.warnings) io.err(`warning: ${w}\n`);
   const launch = opened.launch;
   const sw = sweep(launch, referenceSpace(d, launch));

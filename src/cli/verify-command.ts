@@ -10,7 +10,7 @@ import { readReferenceValuesPath } from '../node/reference-files.js';
 import { EXIT_MISMATCH } from './exit-codes.js';
 import { LogCollector, toJson, writeOutput, byFlag, engineOptions } from './common.js';
 import { hasLaunchInput, launchFromArgs } from './launch-args.js';
-import { openLaunch, singleConfig } from '../launch/build.js';
+import { openLaunchAsync, singleConfig } from '../launch/build.js';
 import type { CommandArgs } from './commands.js';
 import type { CliIO } from './io.js';
 import { loadReport } from './attest-common.js';
@@ -63,7 +63,7 @@ export async function runVerify(a: VerifyArgs, args: CommandArgs, io: CliIO): Pr
     expected = { kind: 'reference-values', set, matches: matchReferences(set, report.measurement, ctx), ctx };
   } else {
     const d = launchFromArgs(args, io);
-    const opened = openLaunch(d);
+    const opened = await openLaunchAsync(d);
     for (const w of opened.warnings) io.err(`warning: ${w}\n`);
     const launch = opened.launch;
     const c = singleConfig(d, launch);

@@ -8,15 +8,13 @@ import { fail } from '../errors.js';
 import { type VmmProfile } from '../profiles.js';
 import { FOUR_GIB } from '../ovmf/firmware.js';
 import type { DirectBootHashes } from '../ovmf/kernel-hashes.js';
-import { manifestRegionSpecs, parseManifest, type ManifestSource } from '../regions/manifest.js';
+import type { ManifestSource } from '../regions/manifest.js';
 import type { RegionData } from '../regions/replay.js';
-import { EMPTY_MEMORY } from '../regions/memory.js';
-import { parseIgvm, type IgvmFile } from '../igvm/parse.js';
+import type { IgvmFile } from '../igvm/parse.js';
 import {
-  igvmLaunch, ovmfLaunch, regionsLaunch, svsmLaunch, ALL_PROFILES, distinctVcpuTypes,
-  type ConfigurableLaunch, type LaunchConfig, type SearchSpace,
+  ovmfLaunch, svsmLaunch, ALL_PROFILES, distinctVcpuTypes, type ConfigurableLaunch, type LaunchConfig, type SearchSpace,
 } from '../attestation/launch-space.js';
-import { launchKind, readText, type LaunchDescription, optionSpelling } from './description.js';
+import { launchKind, type LaunchDescription, optionSpelling } from './description.js';
 import { directBoot, firmwareImage, ovmfSeedAndLayout, type BuildContext } from './ovmf.js';
 
 export { directBoot, firmwareImage, ovmfModePlan, sourceSha256, type BuildContext, type DirectBoot, type OvmfModeResult } from './ovmf.js';
@@ -45,42 +43,22 @@ export interface RegionSourceInput {
   readonly kernelHashes?: DirectBootHashes;
 }
 
-/** The one launch a description names, as a function of its configuration. */
-export function openLaunch(d: LaunchDescription, ctx: BuildContext = {}): OpenedLaunch {
+/**
+ * The one launch a description names, as a function of its configuration; like openLaunch
+ * (launch/open.ts), but it loads the region-list and IGVM modules only for launches of their kind,
+ * so a command measuring an OVMF launch starts without them.
+ */
+export async function openLaunchAsync(d: LaunchDescription, ctx: BuildContext = {}): Promise<OpenedLaunch> {
+  switch (launchKind(d, ctx.spell ?? optionSpelling)) {
+    case 'igvm': return (await import('./igvm-launch.js')).openIgvmLaunch(d);
+    case 'regions': return (await import('./regions-launch.js')).openRegionsLaunch(d, ctx);
+    default: return openOvmfLaunch(d, ctx);
+  }
+}
+
+/** The OVMF launch a description names (mode snp or snp:svsm): openLaunch's ovmf branch. */
+export function openOvmfLaunch(d: LaunchDescription, ctx: BuildContext = {}): OpenedLaunch {
   const spell = ctx.spell ?? optionSpelling;
-  const kind = launchKind(d, spell);
-  if (kind === 'igvm') {
-    const file = parseIgvm(d.igvm!.bytes ?? { length: d.igvm!.length, read: (o, n) => { const b = new Uint8Array(n); d.igvm!.read(o, b); return b; } });
-    return {
-      igvm: file, warnings: [], inputs: { igvm: d.igvm!.describe },
-      launch: igvmLaunch(file, {
-        semantics: d.semantics ?? 'qemu', apVmsa: d.apVmsa ?? 'reset', deferRegions: !(d.fileOrder ?? false),
-        nativeZero: (d.measuredZero ?? 'normal') === 'native',
-      }),
-    };
-  }
-  if (kind === 'regions') {
-    const src = d.manifest!;
-    if (!src.relative) fail('usage', `${spell('manifest')}: its file sources cannot be opened here`);
-    const manifest = parseManifest(readText(src), `manifest ${src.describe}`);
-    const settings = { ...manifest.launch };
-    if (d.apResetEip !== undefined) settings.apResetEip = d.apResetEip;
-    if (d.measuredZero !== undefined) settings.measuredZero = d.measuredZero;
-    if (d.firmwareMetadata !== undefined) settings.firmwareMetadata = d.firmwareMetadata;
-    const regions = manifestRegionSpecs(manifest, src.relative);
-    const regionSources = manifest.regions.flatMap((r, index) => {
-      const spec = regions[index]!;
-      return r.source ? [{ index, source: r.source, ...(spec.data ? { data: spec.data } : {}), ...(spec.kernelHashes ? { kernelHashes: spec.kernelHashes } : {}) }] : [];
-    });
-    return {
-      warnings: [], inputs: { manifest: src.describe }, regionSources,
-      launch: regionsLaunch({
-        regions, memory: ctx.memory ?? EMPTY_MEMORY,
-        ...(manifest.struct?.capabilities !== undefined ? { capabilities: manifest.struct.capabilities } : {}),
-        settings,
-      }),
-    };
-  }
   const mode = d.mode ?? 'snp';
   const boot0 = directBoot(d, ctx);
   const boot = boot0.hashes ? { hashes: boot0.hashes } : undefined;

@@ -4,7 +4,7 @@
  * edge gave its source (the path on the command line, the file's name on the web page).
  */
 import { defaultSuite, sha256Of, type HashSuite } from '../hash/suite.js';
-import { RULES_VERSION } from '../regions/format.js';
+import { RULES_VERSION } from '../regions/rules.js';
 import { TOOL_NAME, VERSION } from '../version.js';
 import { provenanceJson, type ProvenanceInput } from '../attestation/provenance.js';
 import { sourceSha256, type OpenedLaunch } from './build.js';

@@ -5,8 +5,7 @@
 import { fail } from '../errors.js';
 import { readU16, readU64, writeU16, writeU64 } from '../bytes.js';
 
-/** The region-list rules this version implements; a manifest naming other rules is refused. */
-export const RULES_VERSION = 'vmfwupdate-snp/1';
+export { RULES_VERSION } from './rules.js';
 
 /** The region descriptor flag bits (docs/spec/regions.md#structures), as bigints of the 64-bit flags field. */
 export const REGION_FLAGS = {

@@ -19,7 +19,8 @@ import type { VmmProfile } from '../../src/profiles.js';
 import type { FileOpener } from '../../src/regions/manifest.js';
 import type { RegionData } from '../../src/regions/replay.js';
 import { bytesSource, describeLaunch, parseCounts, type LaunchDescription } from '../../src/launch/description.js';
-import { openLaunch as openDescription, ovmfModePlan, searchSpace, singleConfig, type OpenedLaunch as LibraryLaunch } from '../../src/launch/build.js';
+import { ovmfModePlan, searchSpace, singleConfig, type OpenedLaunch as LibraryLaunch } from '../../src/launch/build.js';
+import { openLaunch as openDescription } from '../../src/launch/open.js';
 import { launchProvenance } from '../../src/launch/provenance.js';
 import {
   distinctVcpuTypes, orderByHostCpu, sweep,

@@ -1,0 +1,39 @@
+/**
+ * IGVM launches: an IGVM file opened into a ConfigurableLaunch. Its own module so that commands
+ * measuring other kinds never load the IGVM parser (openLaunchAsync).
+ */
+import { PROFILES, resolveProfile } from '../profiles.js';
+import { measureIgvm, type ApVmsaPolicy, type IgvmSemantics } from '../igvm/measure.js';
+import { parseIgvm, type IgvmFile } from '../igvm/parse.js';
+import type { ConfigurableLaunch } from '../attestation/launch-space.js';
+import type { LaunchDescription } from './description.js';
+import type { OpenedLaunch } from './build.js';
+
+/**
+ * An IGVM image as a ConfigurableLaunch. The file brings its own guest features; with `qemu`
+ * semantics (the default) it runs under every QEMU era, otherwise under one profile.
+ */
+export function igvmLaunch(file: IgvmFile, o: { semantics?: IgvmSemantics; apVmsa?: ApVmsaPolicy; deferRegions?: boolean; nativeZero?: boolean }): ConfigurableLaunch {
+  const semantics = o.semantics ?? 'qemu';
+  return {
+    kind: 'igvm', usesGuestFeatures: false,
+    profiles: semantics === 'qemu' ? Object.values(PROFILES.qemu.eras) : [resolveProfile('qemu')],
+    plan: (c) => measureIgvm(file, {
+      semantics, vcpus: c.vcpus, ...(c.vcpuSignature !== undefined ? { vcpuSignature: c.vcpuSignature } : {}), apVmsa: o.apVmsa ?? 'reset',
+      deferRegions: o.deferRegions ?? true, era: c.profile.era === 'pre-init2' ? 'pre-init2' : 'init2', nativeZero: o.nativeZero ?? false,
+    }).plan,
+    prefixKey: () => 'igvm',
+  };
+}
+
+/** The IGVM launch `d.igvm` names (openLaunch's igvm branch). */
+export function openIgvmLaunch(d: LaunchDescription): OpenedLaunch {
+  const file = parseIgvm(d.igvm!.bytes ?? { length: d.igvm!.length, read: (o, n) => { const b = new Uint8Array(n); d.igvm!.read(o, b); return b; } });
+  return {
+    igvm: file, warnings: [], inputs: { igvm: d.igvm!.describe },
+    launch: igvmLaunch(file, {
+      semantics: d.semantics ?? 'qemu', apVmsa: d.apVmsa ?? 'reset', deferRegions: !(d.fileOrder ?? false),
+      nativeZero: (d.measuredZero ?? 'normal') === 'native',
+    }),
+  };
+}
