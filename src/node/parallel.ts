@@ -35,7 +35,9 @@ export const MIN_PARALLEL_PAGES = 16384;
 // CommonJS source run with eval so the same worker serves the built CLI and the TypeScript tests.
 // Each request brings back its buffers (transferred both ways), so nothing is allocated per chunk.
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
+// One Int32 per request slot, shared with the main thread: 0 queued, 1 taken here, 2 taken there.
+const claims = new Int32Array(workerData.claims);
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 // A 'binary' (latin1) string result skips a Buffer allocation per page (see hash/suite.ts).
@@ -57,6 +59,11 @@ parentPort.on('message', (m) => {
     for (const fd of fds.values()) fs.closeSync(fd);
     fds.clear();
     parentPort.postMessage({ id: m.id, closed: true });
+    return;
+  }
+  if (Atomics.compareExchange(claims, m.slot, 0, 1) !== 0) {
+    // The main thread hashed this chunk itself meanwhile: hand the buffers back untouched.
+    parentPort.postMessage({ id: m.id, out: m.out, buf: m.buf, skipped: true }, m.buf ? [m.out, m.buf] : [m.out]);
     return;
   }
   const out = new Uint8Array(m.out);
@@ -88,7 +95,12 @@ parentPort.on('message', (m) => {
 });
 `;
 
-interface Reply { id: number; out?: ArrayBuffer; buf?: ArrayBuffer; error?: string; closed?: boolean }
+interface Reply { id: number; out?: ArrayBuffer; buf?: ArrayBuffer; error?: string; closed?: boolean; skipped?: boolean }
+
+/** Request slots shared with the workers (a ring: far more than the requests ever outstanding). */
+const CLAIM_SLOTS = 1024;
+const QUEUED = 0;
+const TAKEN_HERE = 2;
 
 class HashPool {
   private readonly workers: Worker[];
@@ -99,9 +111,11 @@ class HashPool {
   outstanding = 0;
   /** Until a worker is up, the main thread hashes every chunk itself. */
   online = false;
+  /** Who hashes each request: a worker claims a request when it starts it, the main thread when it takes one back. */
+  private readonly claims = new Int32Array(new SharedArrayBuffer(4 * CLAIM_SLOTS));
   constructor(size: number) {
     this.workers = Array.from({ length: size }, () => {
-      const w = new Worker(WORKER_SOURCE, { eval: true });
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { claims: this.claims.buffer } });
       w.once('online', () => { this.online = true; });
       w.on('message', (r: Reply) => {
         const p = this.pending.get(r.id);
@@ -117,10 +131,20 @@ class HashPool {
     });
   }
   get size(): number { return this.workers.length; }
-  /** Hashes `pages` pages, of `buf` or of a file at `position`, on the next worker; digests go into `out`. */
-  hash(job: { pages: number; out: ArrayBuffer; buf?: ArrayBuffer; path?: string; position?: number }): Promise<Reply> {
+  /**
+   * Hashes `pages` pages, of `buf` or of a file at `position`, on the next worker; digests go into
+   * `out`. Returns the request's slot (for takeBack) and its reply.
+   */
+  hash(job: { pages: number; out: ArrayBuffer; buf?: ArrayBuffer; path?: string; position?: number }): { slot: number; reply: Promise<Reply> } {
     this.outstanding++;
-    return this.post({ ...job }, job.buf ? [job.out, job.buf] : [job.out]);
+    const id = this.next;
+    const slot = id % CLAIM_SLOTS;
+    Atomics.store(this.claims, slot, QUEUED);
+    return { slot, reply: this.post({ ...job, slot }, job.buf ? [job.out, job.buf] : [job.out]) };
+  }
+  /** Takes a request back from the workers if none has started it: true means the caller hashes it. */
+  takeBack(slot: number): boolean {
+    return Atomics.compareExchange(this.claims, slot, QUEUED, TAKEN_HERE) === QUEUED;
   }
   private post(message: Record<string, unknown>, transfer: ArrayBuffer[]): Promise<Reply> {
     const id = this.next++;
@@ -159,8 +183,11 @@ interface Slot {
   error?: Error;
   /** Buffers to recycle once the digests are folded. */
   out?: ArrayBuffer;
-  /** Hashed here because its worker was late; the worker's answer is then dropped. */
+  /** Hashed here although it was sent to a worker (taken back, or its worker was late); the worker's answer is dropped. */
   stolen?: boolean;
+  /** The worker request's claim slot and answer, when the chunk was sent to a worker. */
+  request?: number;
+  reply?: Promise<Reply>;
 }
 
 async function foldRunParallel(chain: Chain, run: LaunchRun, pool: HashPool, chunk: number, hashes: HashSuite): Promise<void> {
@@ -174,7 +201,11 @@ async function foldRunParallel(chain: Chain, run: LaunchRun, pool: HashPool, chu
   const depth = pool.size * 6;
   const maxAhead = 64; // chunks hashed but not yet folded, at most (48 bytes per page each)
   const slots: Slot[] = [];
+  /** Chunks sent to workers, oldest first (answered ones are dropped from the front). */
+  const sent: Slot[] = [];
   let cursor = 0;
+  /** How long this thread took for its last chunk: how long a late worker is waited for. */
+  let chunkMs = 2;
 
   /** The next chunk from the cursor: a zero span is ready at once. */
   const take = (): Slot => {
@@ -195,18 +226,37 @@ async function foldRunParallel(chain: Chain, run: LaunchRun, pool: HashPool, chu
     const job = file
       ? { pages: s.pages, out: takeOut(), path: file.path, position: file.offset + s.first * PAGE_SIZE }
       : { pages: s.pages, out: takeOut(), buf: buf! };
-    void pool.hash(job).then((r) => {
+    const request = pool.hash(job);
+    s.request = request.slot;
+    s.reply = request.reply;
+    sent.push(s);
+    void request.reply.then((r) => {
       if (r.buf) bufs.push(r.buf);
-      if (s.stolen) { if (r.out) outs.push(r.out); return; }
+      if (s.stolen || r.skipped) { if (r.out) outs.push(r.out); return; }
       if (r.error !== undefined) { s.error = new MeasureError('file-read', `page hashing worker: ${r.error}`); return; }
       s.out = r.out!;
       s.digests = new Uint8Array(r.out!, 0, s.pages * DIGEST_SIZE);
     }, (e: Error) => { if (!s.stolen) s.error = e; });
   };
   const here = (s: Slot): void => {
+    const started = performance.now();
     const out = takeOut();
     s.out = out;
     s.digests = hashPages(hashes, chunkPages(run, s.first, s.pages, readBuf), s.pages, new Uint8Array(out));
+    chunkMs = performance.now() - started;
+  };
+  const settled = (s: Slot): boolean => s.digests !== undefined || s.error !== undefined;
+  /** Takes back the newest chunk no worker has started, and hashes it here: false if every one has started. */
+  const takeBack = (): boolean => {
+    while (sent.length && (settled(sent[0]!) || sent[0]!.stolen)) sent.shift();
+    for (let i = sent.length - 1; i >= 0; i--) {
+      const s = sent[i]!;
+      if (settled(s) || s.stolen || !pool.takeBack(s.request!)) continue;
+      s.stolen = true;
+      here(s);
+      return true;
+    }
+    return false;
   };
 
   while (cursor < run.pages || slots.length > 0) {
@@ -233,12 +283,24 @@ async function foldRunParallel(chain: Chain, run: LaunchRun, pool: HashPool, chu
       if (pool.outstanding > 0 || !pool.online) await turn();
       continue;
     }
-    // Nothing new to hash: let replies in; if the head is still out, its worker is late (another
-    // process holds its core, say), so hash it here rather than wait.
-    await turn();
+    // Nothing new to hash: share the chunks still queued at the workers, taking them back from
+    // the newest (the workers go from the oldest), so the two ends meet without hashing a chunk
+    // twice. When every one has started, wait for the head; if its worker is late (another process
+    // holds its core, say), hash the head here rather than wait longer than this thread would take.
+    if (takeBack()) { await turn(); continue; }
     const late = slots[0]!;
-    if (!late.digests && !late.error) { late.stolen = true; here(late); }
+    await settledWithin(late.reply, 2 * chunkMs + 1);
+    if (!settled(late)) { late.stolen = true; here(late); }
   }
+}
+
+/** Resolves when `p` settles or after `ms`, whichever comes first (the timer is cleared either way). */
+function settledWithin(p: Promise<unknown> | undefined, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = (): void => { clearTimeout(timer); resolve(); };
+    if (p) p.then(done, done); else done();
+  });
 }
 
 /**
