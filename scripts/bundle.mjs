@@ -1,11 +1,18 @@
 // Bundles the built command line (dist/cli/main.js, from tsc) into dist/bundle/ with esbuild: one
 // self-contained file per command word (`cmd/ovmf.js`, `cmd/regions.js`, ...) holding everything
 // that command can reach and nothing of the other commands, plus `main.js` for the rest (--version,
-// --help, help, completion, unknown words), which holds no command module. bin/vmfw-measure.js
-// loads the file for argv's first word. A run thus loads one file: module loading costs about
-// 0.7 ms per file here, and code a run never calls about 2.5 ms per 100 KB (it is still parsed),
-// so neither a shared-chunk split (19-27 files a run) nor one file for every command (300 KB) is
-// as fast. Measured effect and the command that reproduces it: docs/performance.md.
+// --help, help, unknown words), which holds no command module. bin/vmfw-measure.cjs loads the file
+// for argv's first word. A run thus loads one file: module loading costs about 0.7 ms per file
+// here, and code a run never calls about 2.5 ms per 100 KB (it is still parsed), so neither a
+// shared-chunk split (19-27 files a run) nor one file for every command (300 KB) is as fast.
+//
+// Each file is a script whose value is a CommonJS module function, `(function (exports, require,
+// module, __filename, __dirname) {...})`, which the launcher compiles with node:vm and a V8 code
+// cache (`<file>.cache`, written here by one representative run of the command): Node 20 has no
+// compile cache for ES modules, and the ES module loader itself costs about 5 ms a run. The cache
+// is only an optimisation: V8 refuses one that does not match the source or the node binary, and
+// the file is compiled as usual. Measured effect and the command that reproduces it:
+// docs/performance.md.
 //
 // Each process loads exactly one bundle, so every module exists once in it (one MeasureError
 // class, one stdout sink). A command word whose bundle lacks a module it needs is a build bug;
@@ -14,7 +21,7 @@
 // Run by `npm run build` after tsc. Without esbuild (an install without dev dependencies) it
 // says so and leaves the module tree as the CLI. Works from dist/cli/main.js or src/cli/main.ts.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,7 +36,7 @@ export const EXTERNAL = ['yargs', 'yargs/*'];
 
 const common = {
   bundle: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20.19',
   external: EXTERNAL,
@@ -56,7 +63,7 @@ async function commandModules(esbuild, entry) {
   try {
     const outfile = join(tmp, 'commands.mjs');
     await esbuild.build({
-      ...common, minify: false, entryPoints: [commandTableOf(entry)], outfile,
+      ...common, format: 'esm', minify: false, entryPoints: [commandTableOf(entry)], outfile,
       plugins: [{ name: 'keep-dynamic', setup(b) { b.onResolve({ filter: /.*/ }, (a) => (a.kind === 'dynamic-import' ? { path: a.path, external: true } : undefined)); } }],
     });
     // In a plain node process: a test runner importing it would rewrite import() in the source.
@@ -92,9 +99,44 @@ function stubCommands(table, stubbed) {
   };
 }
 
+/** The text that wraps a CommonJS bundle into a script whose value is its module function (bin/vmfw-measure.cjs runs it). */
+export const MODULE_FUNCTION = ['(function (exports, require, module, __filename, __dirname) {', '\n})'];
+
+/**
+ * The run that warms each bundle's code cache up: a representative command on the repository's
+ * examples (relative to the repository), else `<word> --help`. The cache holds what V8 compiled
+ * during the run, so a run like it compiles next to nothing.
+ */
+const WARM_UP = {
+  ovmf: ['ovmf', '--mode', 'snp', '--vcpus', '4', '--vcpu-type', 'EPYC-v4', '--ovmf', 'examples/ovmf/OVMF-synthetic-amdsev.fd'],
+  'reference-values': ['reference-values', '--ovmf', 'examples/ovmf/OVMF-synthetic-amdsev.fd', '--vcpus', '1-4', '--vcpu-type', 'EPYC-v4'],
+  identify: ['identify', '--measurement', '00'.repeat(48), '--ovmf', 'examples/ovmf/OVMF-synthetic-amdsev.fd', '--vcpus', '1-2'],
+  regions: ['regions', 'examples/regions/uki-update.json'],
+};
+
+/** Writes `<file>.cache` from one run of the bundle `file` with `args` (output discarded; exit status ignored). */
+function warmUp(file, args, cwd) {
+  const runner = `const fs = require('node:fs'), vm = require('node:vm'), path = require('node:path'), { createRequire } = require('node:module');
+const file = ${JSON.stringify(file)};
+const script = new vm.Script(fs.readFileSync(file, 'utf8'), { filename: file });
+const mod = { exports: {} };
+script.runInThisContext()(mod.exports, createRequire(file), mod, file, path.dirname(file));
+Promise.resolve(mod.exports.main()).finally(() => fs.writeFileSync(file + '.cache', script.createCachedData()));`;
+  const dir = mkdtempSync(join(tmpdir(), 'vmfw-warm-'));
+  try {
+    const warm = join(dir, 'warm.cjs');
+    writeFileSync(warm, runner);
+    spawnSync(process.execPath, [warm, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return existsSync(`${file}.cache`);
+}
+
 /**
  * Bundles `entry` (JavaScript or TypeScript) into `outdir`, replacing it: `main.js` and
- * `cmd/<word>.js` per command word. Returns the words, the file count and the bytes written.
+ * `cmd/<word>.js` per command word, each with its code cache. Returns the words, the file count
+ * and the bytes written.
  */
 export async function bundle(esbuild, entry, outdir) {
   rmSync(outdir, { recursive: true, force: true });
@@ -109,8 +151,16 @@ export async function bundle(esbuild, entry, outdir) {
   await Promise.all(targets.map(async (t) => {
     const r = await esbuild.build({ ...common, entryPoints: [entry], outfile: t.outfile, metafile: true, plugins: [stubCommands(table, t.stubbed)] });
     bytes += Object.values(r.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+    writeFileSync(t.outfile, `${MODULE_FUNCTION[0]}${readFileSync(t.outfile, 'utf8')}${MODULE_FUNCTION[1]}`);
   }));
-  return { words: [...words.keys()], files: targets.length, bytes };
+  let cached = 0;
+  for (const t of targets) {
+    const word = basename(t.outfile, '.js');
+    const args = t.outfile.endsWith(join('cmd', `${word}.js`)) ? WARM_UP[word] ?? [word, '--help'] : ['--help'];
+    const examples = args.some((a) => a.startsWith('examples/')) && !existsSync(join(root, 'examples')) ? [word, '--help'] : args;
+    if (warmUp(t.outfile, examples, root)) cached++;
+  }
+  return { words: [...words.keys()], files: targets.length, cached, bytes };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -127,6 +177,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error(`bundle: ${relative(root, entry)} does not exist; run tsc first`);
     process.exit(1);
   }
-  const { files, bytes } = await bundle(esbuild, entry, outdir);
-  console.log(`bundle: ${relative(root, entry)} -> ${relative(root, outdir)}/ (${files} files, one per command word plus ${basename('main.js')}, ${(bytes / 1024).toFixed(0)} KiB)`);
+  const { files, cached, bytes } = await bundle(esbuild, entry, outdir);
+  console.log(`bundle: ${relative(root, entry)} -> ${relative(root, outdir)}/ (${files} files, one per command word plus main.js, ${(bytes / 1024).toFixed(0)} KiB; ${cached} code caches)`);
 }

@@ -1,10 +1,11 @@
 // The esbuild bundle (scripts/bundle.mjs) behaves as the module tree: same outputs, one file per
-// command word chosen by bin/vmfw-measure.js, the hash back-end found without a top-level await,
+// command word chosen by bin/vmfw-measure.cjs, the hash back-end found without a top-level await,
 // errors with exit status 2.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { Script } from 'node:vm';
 import { join } from 'node:path';
 import { captureIO, runCli } from '../src/cli/main.js';
 import { MIN_PARALLEL_PAGES } from '../src/node/parallel.js';
@@ -22,19 +23,21 @@ beforeAll(async () => {
   words = r.words;
   // The package's launcher beside it: it picks the bundle (there is no module tree here).
   mkdirSync(join(out, 'bin'));
-  copyFileSync(join(REPO, 'bin', 'vmfw-measure.js'), join(out, 'bin', 'vmfw-measure.js'));
+  copyFileSync(join(REPO, 'bin', 'vmfw-measure.cjs'), join(out, 'bin', 'vmfw-measure.cjs'));
 }, 60_000);
 let words: string[] = [];
 
 function bundled(cwd: string, ...args: string[]): { rc: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [join(out, 'bin', 'vmfw-measure.js'), ...args], { cwd, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(out, 'bin', 'vmfw-measure.cjs'), ...args], { cwd, encoding: 'utf8' });
   return { rc: r.status, out: r.stdout, err: r.stderr };
 }
 
 /** Runs one bundle file directly, whatever the command word. */
 function bundleFile(file: string, cwd: string, ...args: string[]): { rc: number | null; out: string; err: string } {
-  const run = join(out, `run-${file.replace(/\W/g, '_')}.mjs`);
-  writeFileSync(run, `import { main } from ${JSON.stringify(join(out, 'dist', 'bundle', file))};\nawait main();\n`);
+  // As the launcher does: the file's value is a CommonJS module function.
+  const run = join(out, `run-${file.replace(/\W/g, '_')}.cjs`);
+  const path = JSON.stringify(join(out, 'dist', 'bundle', file));
+  writeFileSync(run, `const m = { exports: {} };\nrequire('node:vm').runInThisContext(require('node:fs').readFileSync(${path}, 'utf8'), { filename: ${path} })(m.exports, require, m);\nm.exports.main();\n`);
   const r = spawnSync(process.execPath, [run, ...args], { cwd, encoding: 'utf8' });
   return { rc: r.status, out: r.stdout, err: r.stderr };
 }
@@ -46,9 +49,20 @@ async function tree(cwd: string, ...args: string[]): Promise<{ rc: number; out: 
 
 describe('the bundled CLI', () => {
   it('writes one file per command word and main.js for the rest', () => {
-    expect(readdirSync(join(out, 'dist', 'bundle')).sort()).toEqual(['cmd', 'main.js']);
-    expect(readdirSync(join(out, 'dist', 'bundle', 'cmd')).sort()).toEqual(words.map((w) => `${w}.js`).sort());
+    expect(readdirSync(join(out, 'dist', 'bundle')).sort()).toEqual(['cmd', 'main.js', 'main.js.cache']);
+    expect(readdirSync(join(out, 'dist', 'bundle', 'cmd')).sort()).toEqual(words.flatMap((w) => [`${w}.js`, `${w}.js.cache`]).sort());
     for (const w of ['ovmf', 'regions', 'igvm', 'launch-update', 'report', 'verify', 'identify', 'diff', 'reference-values', 'id-block', 'lock', 'check']) expect(words).toContain(w);
+  });
+
+  it('writes a code cache for each file that this node accepts', () => {
+    for (const file of ['main.js', ...words.map((w) => join('cmd', `${w}.js`))]) {
+      const path = join(out, 'dist', 'bundle', file);
+      const script = new Script(readFileSync(path, 'utf8'), { filename: path, cachedData: readFileSync(`${path}.cache`) });
+      expect(script.cachedDataRejected, file).toBe(false);
+    }
+    // A cache for other source is refused, and the launcher then compiles as usual.
+    const other = new Script('(function () {})', { cachedData: readFileSync(join(out, 'dist', 'bundle', 'main.js.cache')) });
+    expect(other.cachedDataRejected).toBe(true);
   });
 
   it('answers --version, help and unknown words from main.js, which holds no command', () => {

@@ -169,8 +169,8 @@ describe('repeated values and the unbuilt package', () => {
     const { spawnSync } = await import('node:child_process');
     const pkg = join(dir, 'unbuilt');
     mkdirSync(join(pkg, 'bin'), { recursive: true });
-    copyFileSync(join(REPO, 'bin', 'vmfw-measure.js'), join(pkg, 'bin', 'vmfw-measure.js'));
-    const r = spawnSync(process.execPath, [join(pkg, 'bin', 'vmfw-measure.js'), '--version'], { encoding: 'utf8' });
+    copyFileSync(join(REPO, 'bin', 'vmfw-measure.cjs'), join(pkg, 'bin', 'vmfw-measure.cjs'));
+    const r = spawnSync(process.execPath, [join(pkg, 'bin', 'vmfw-measure.cjs'), '--version'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/npm run build/);
   });

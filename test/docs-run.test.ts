@@ -12,6 +12,7 @@ import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, 
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { transformSync } from 'esbuild';
 import { captureIO, runCli } from '../src/cli/main.js';
 import { buildReport } from '../src/attestation/report.js';
@@ -74,9 +75,9 @@ async function makeWorkspace(): Promise<void> {
   // The CLI and the package from a private build, so a stale dist/ cannot make a doc pass or fail.
   dist = buildPrivateDist();
   mkdirSync(join(work, 'bin'));
-  writeFileSync(join(work, 'bin', 'vmfw-measure.js'), `import { main } from ${JSON.stringify(join(dist, 'cli', 'main.js'))};\nawait main();\n`);
+  writeFileSync(join(work, 'bin', 'vmfw-measure.cjs'), `import(${JSON.stringify(pathToFileURL(join(dist, 'cli', 'main.js')).href)}).then((m) => m.main());\n`);
   mkdirSync(join(work, '.path'));
-  writeFileSync(join(work, '.path', 'vmfw-measure'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(work, 'bin', 'vmfw-measure.js'))} "$@"\n`);
+  writeFileSync(join(work, '.path', 'vmfw-measure'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(work, 'bin', 'vmfw-measure.cjs'))} "$@"\n`);
   chmodSync(join(work, '.path', 'vmfw-measure'), 0o755);
   const pkg = join(work, 'node_modules', 'vmfw-measure');
   mkdirSync(pkg, { recursive: true });

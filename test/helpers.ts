@@ -28,7 +28,7 @@ export function buildPrivateDist(out?: string): string {
 
 /**
  * A private copy of the installed command line: tsc's output in <tmp>/dist and the package's
- * bin/vmfw-measure.js beside it (no bundle, so it runs the module tree). Returns the bin's path.
+ * bin/vmfw-measure.cjs beside it (no bundle, so it runs the module tree). Returns the bin's path.
  * The repository's own dist/ stays as the last build left it (its bundle current).
  */
 export function buildPrivateCli(): string {
@@ -37,6 +37,6 @@ export function buildPrivateCli(): string {
   const root = mkdtempSync(join(cache, 'vmfw-cli-'));
   buildPrivateDist(join(root, 'dist'));
   mkdirSync(join(root, 'bin'));
-  copyFileSync(join(REPO, 'bin', 'vmfw-measure.js'), join(root, 'bin', 'vmfw-measure.js'));
-  return join(root, 'bin', 'vmfw-measure.js');
+  copyFileSync(join(REPO, 'bin', 'vmfw-measure.cjs'), join(root, 'bin', 'vmfw-measure.cjs'));
+  return join(root, 'bin', 'vmfw-measure.cjs');
 }

@@ -49,7 +49,7 @@ describe('packaging: npm pack, install the tarball into an empty folder, use it 
     const out = ok(run(NPM, ['pack', '--json', '--pack-destination', root], src), 'npm pack');
     const info = JSON.parse(out.slice(out.indexOf('['))) as { filename: string; files: { path: string }[] }[];
     files = info[0]!.files.map((f) => f.path).sort();
-    for (const must of ['package.json', 'README.md', 'CHANGELOG.md', 'bin/vmfw-measure.js', 'bin/vmfw-measure-conformance.js',
+    for (const must of ['package.json', 'README.md', 'CHANGELOG.md', 'bin/vmfw-measure.cjs', 'bin/vmfw-measure-conformance.js',
       'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/conformance/runner.js', 'docs/errors.md', 'docs/spec/README.md']) {
       expect(files, must).toContain(must);
     }
