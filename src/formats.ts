@@ -39,7 +39,8 @@ export function logLine(r: LogRecord): string {
 /** A JSON document as this tool writes it: two-space indent, bigints as 0x-hex strings (so values above 2^53 survive), a final newline. */
 export function jsonText(value: unknown): string {
   // Without a replacer first: JSON.stringify calls one for every key, which cold costs more than
-  // the rest (a 256-entry reference-values set: 3 ms). Only a bigint makes it throw.
+  // the rest (a 256-entry reference-values set: 3 ms). A bigint makes it throw (so would a cycle,
+  // which the second call throws again).
   try {
     return `${JSON.stringify(value, null, 2)}\n`;
   } catch (e) {
