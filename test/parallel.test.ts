@@ -26,6 +26,11 @@ describe('parallel page hashing', () => {
     expect(parallel.stepsByType).toEqual(serial.stepsByType);
     expect(logB).toEqual(logA);
   });
+  it('refuses a chunk size it cannot share', async () => {
+    for (const chunkPages of [0, 4097, 1.5]) {
+      await expect(measurePlanParallel(plan, { minPages: 1000, chunkPages })).rejects.toMatchObject({ code: 'bad-number' });
+    }
+  });
   it('stays on this thread for small plans', async () => {
     const small: LaunchPlan = { runs: [plan.runs[0]!] };
     expect((await measurePlanParallel(small)).digest).toEqual(measurePlan(small).digest);

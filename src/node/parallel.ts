@@ -1,10 +1,11 @@
 /**
- * Measuring with page hashing spread over worker threads. The chain is sequential, so the main
- * thread folds chunk digests in order; workers hash chunks of large runs, and the main thread
- * hashes the next chunk itself whenever the one it needs is not ready yet (also while the
- * workers start), or the needed chunk itself when its worker is late. It never waits for a
- * worker, so it is never slower than one thread by more than the workers' overhead, whatever
- * the cores and the load. Small plans never start a thread.
+ * Measuring with page hashing shared with worker threads. The chain is sequential, so the main
+ * thread folds chunk digests in order; chunks of large runs are hashed by whichever thread claims
+ * them first, the workers or the main thread itself (which claims one whenever the chunk it must
+ * fold next is not ready). Everything goes through shared memory: a claim is one atomic
+ * compare-and-swap, a finished chunk one atomic store, and no message crosses per chunk. A worker
+ * holds at most one chunk at a time, so the main thread waits for a worker at most that chunk's
+ * time, whatever the cores and the load. Small plans never start a thread.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
@@ -16,13 +17,13 @@ import {
   Chain, chunkPages, foldRunInline, hashPages, measurePlan, spanAt, zeroPageDigest, type MeasureOptions, type MeasureResult,
 } from '../engine.js';
 
-/** measurePlan's options plus how to spread page hashing over worker threads (runs below a size stay on this thread: a worker costs 30-60 ms to start). */
+/** measurePlan's options plus how to spread page hashing over worker threads (runs below a size stay on this thread: a worker costs 25-60 ms to start). */
 export interface ParallelOptions extends MeasureOptions {
   /** Worker threads (default: one less than the available cores, at least 1, at most 4). */
   readonly threads?: number;
-  /** Smallest run that is worth shipping to workers (default MIN_PARALLEL_PAGES). */
+  /** Smallest run that is worth sharing with workers (default MIN_PARALLEL_PAGES). */
   readonly minPages?: number;
-  /** Pages per chunk sent to a worker (default 256 = 1 MiB). */
+  /** Pages per chunk (default 256 = 1 MiB; the last few chunks of a run are a quarter of that). */
   readonly chunkPages?: number;
 }
 
@@ -32,14 +33,52 @@ export interface ParallelOptions extends MeasureOptions {
  */
 export const MIN_PARALLEL_PAGES = 16384;
 
+/** Chunks published ahead of the fold, at most: the ring of digest slots (48 bytes per page each). */
+const RING = 16;
+/** Chunks of an in-memory run copied ahead for the workers, at most (a chunk of pages each). */
+const MEMORY_RING = 6;
+/** Bytes kept for the path of the file being read (paths longer than this are hashed on the main thread). */
+const PATH_BYTES = 16384;
+/** Bytes kept for the first worker error. */
+const ERROR_BYTES = 1024;
+
+// Control words, an Int32Array over shared memory.
+/** Chunks [0, PUBLISHED) may be claimed (chunk numbers count up across the runs of a plan). */
+const PUBLISHED = 0;
+/** The next chunk to claim. */
+const NEXT = 1;
+/** Non-zero: the workers close their files and end. */
+const STOP = 2;
+/** Bytes of the path in the path area. */
+const PATH_LENGTH = 3;
+/** Bytes of the first worker error in the error area (0: none). */
+const ERROR_LENGTH = 4;
+const CONTROL_WORDS = 5;
+// Per ring slot, an Int32Array: the chunk's pages, whether it is a zero span, where its bytes are
+// (1: the file at the path area's path, 0: the memory ring), the path's version. A Float64Array
+// beside it holds the chunk's file position in bytes.
+const D_PAGES = 0;
+const D_ZERO = 1;
+const D_FROM_FILE = 2;
+const D_PATH_VERSION = 3;
+const DESC_WORDS = 4;
+
 // CommonJS source run with eval so the same worker serves the built CLI and the TypeScript tests.
-// Each request brings back its buffers (transferred both ways), so nothing is allocated per chunk.
+// The worker runs one synchronous loop over shared memory: claim a chunk, hash it into its ring
+// slot, mark the slot done; sleep on PUBLISHED when nothing is left to claim; end on STOP.
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-// One Int32 per request slot, shared with the main thread: 0 queued, 1 taken here, 2 taken there.
-const claims = new Int32Array(workerData.claims);
+const { workerData } = require('node:worker_threads');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const control = new Int32Array(workerData.control);
+const done = new Int32Array(workerData.done);
+const desc = new Int32Array(workerData.desc);
+const positions = new Float64Array(workerData.positions);
+const digests = new Uint8Array(workerData.digests);
+const memory = new Uint8Array(workerData.memory);
+const pathArea = new Uint8Array(workerData.path);
+const errorArea = new Uint8Array(workerData.error);
+const chunk = workerData.chunkPages;
 // A 'binary' (latin1) string result skips a Buffer allocation per page (see hash/suite.ts).
 const into = typeof crypto.hash === 'function'
   ? (b, out, at) => { const s = crypto.hash('sha384', b, 'binary'); for (let i = 0; i < 48; i++) out[at + i] = s.charCodeAt(i); }
@@ -53,274 +92,282 @@ function isZero(p) {
   return true;
 }
 const fds = new Map();
-let scratch = new Uint8Array(0);
-parentPort.on('message', (m) => {
-  if (m.close) {
-    for (const fd of fds.values()) fs.closeSync(fd);
-    fds.clear();
-    parentPort.postMessage({ id: m.id, closed: true });
-    return;
+let pathVersion = -1;
+let path;
+let fd;
+const scratch = new Uint8Array(chunk * ${PAGE_SIZE});
+function hashChunk(n) {
+  const slot = n % ${RING};
+  const d = slot * ${DESC_WORDS};
+  if (desc[d + ${D_ZERO}]) return;
+  const pages = desc[d + ${D_PAGES}];
+  const size = pages * ${PAGE_SIZE};
+  let u;
+  if (desc[d + ${D_FROM_FILE}]) {
+    if (desc[d + ${D_PATH_VERSION}] !== pathVersion) {
+      pathVersion = desc[d + ${D_PATH_VERSION}];
+      path = Buffer.from(pathArea.slice(0, Atomics.load(control, ${PATH_LENGTH}))).toString('utf8');
+      fd = fds.get(path);
+      if (fd === undefined) { fd = fs.openSync(path, 'r'); fds.set(path, fd); }
+    }
+    const position = positions[slot];
+    u = scratch.subarray(0, size);
+    for (let got = 0; got < size;) {
+      const r = fs.readSync(fd, u, got, size - got, position + got);
+      if (r === 0) throw new Error(path + ' ended early at byte ' + (position + got) + ' (was it truncated or replaced while being read?)');
+      got += r;
+    }
+  } else {
+    const at = (n % ${MEMORY_RING}) * chunk * ${PAGE_SIZE};
+    u = memory.subarray(at, at + size);
   }
-  if (Atomics.compareExchange(claims, m.slot, 0, 1) !== 0) {
-    // The main thread hashed this chunk itself meanwhile: hand the buffers back untouched.
-    parentPort.postMessage({ id: m.id, out: m.out, buf: m.buf, skipped: true }, m.buf ? [m.out, m.buf] : [m.out]);
-    return;
+  const base = slot * chunk * ${DIGEST_SIZE};
+  for (let p = 0; p < pages; p++) {
+    const page = u.subarray(p * ${PAGE_SIZE}, (p + 1) * ${PAGE_SIZE});
+    if (isZero(page)) digests.set(ZERO_DIGEST, base + p * ${DIGEST_SIZE});
+    else into(page, digests, base + p * ${DIGEST_SIZE});
   }
-  const out = new Uint8Array(m.out);
+}
+while (Atomics.load(control, ${STOP}) === 0) {
+  const published = Atomics.load(control, ${PUBLISHED});
+  const n = Atomics.load(control, ${NEXT});
+  if (n >= published) { Atomics.wait(control, ${PUBLISHED}, published, 200); continue; }
+  if (Atomics.compareExchange(control, ${NEXT}, n, n + 1) !== n) continue;
+  let state = n + 1;
   try {
-    let u;
-    if (m.path !== undefined) {
-      let fd = fds.get(m.path);
-      if (fd === undefined) { fd = fs.openSync(m.path, 'r'); fds.set(m.path, fd); }
-      const need = m.pages * ${PAGE_SIZE};
-      if (scratch.length < need) scratch = new Uint8Array(need);
-      u = scratch.subarray(0, need);
-      for (let done = 0; done < need;) {
-        const n = fs.readSync(fd, u, done, need - done, m.position + done);
-        if (n === 0) throw new Error(m.path + ' ended early at byte ' + (m.position + done) + ' (was it truncated or replaced while being read?)');
-        done += n;
-      }
-    } else {
-      u = new Uint8Array(m.buf);
-    }
-    for (let p = 0; p < m.pages; p++) {
-      const page = u.subarray(p * ${PAGE_SIZE}, (p + 1) * ${PAGE_SIZE});
-      if (isZero(page)) out.set(ZERO_DIGEST, p * ${DIGEST_SIZE});
-      else into(page, out, p * ${DIGEST_SIZE});
-    }
-    parentPort.postMessage({ id: m.id, out: m.out, buf: m.buf }, m.buf ? [m.out, m.buf] : [m.out]);
+    hashChunk(n);
   } catch (e) {
-    parentPort.postMessage({ id: m.id, out: m.out, buf: m.buf, error: String(e && e.message || e) }, m.buf ? [m.out, m.buf] : [m.out]);
+    const text = Buffer.from(String(e && e.message || e)).subarray(0, ${ERROR_BYTES});
+    if (Atomics.compareExchange(control, ${ERROR_LENGTH}, 0, -1) === 0) {
+      errorArea.set(text);
+      Atomics.store(control, ${ERROR_LENGTH}, text.length);
+    }
+    state = -(n + 1);
   }
-});
+  Atomics.store(done, n % ${RING}, state);
+  Atomics.notify(done, n % ${RING});
+}
+for (const f of fds.values()) fs.closeSync(f);
 `;
 
-interface Reply { id: number; out?: ArrayBuffer; buf?: ArrayBuffer; error?: string; closed?: boolean; skipped?: boolean }
-
-/** Request slots shared with the workers (a ring: far more than the requests ever outstanding). */
-const CLAIM_SLOTS = 1024;
-const QUEUED = 0;
-const TAKEN_HERE = 2;
-
+/** The worker threads and the shared memory they work from. */
 class HashPool {
   private readonly workers: Worker[];
-  private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
-  private next = 0;
-  private rr = 0;
-  /** Requests sent and not answered. */
-  outstanding = 0;
-  /** Until a worker is up, the main thread hashes every chunk itself. */
-  online = false;
-  /** Who hashes each request: a worker claims a request when it starts it, the main thread when it takes one back. */
-  private readonly claims = new Int32Array(new SharedArrayBuffer(4 * CLAIM_SLOTS));
-  constructor(size: number) {
+  readonly control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
+  readonly done = new Int32Array(new SharedArrayBuffer(4 * RING));
+  readonly desc = new Int32Array(new SharedArrayBuffer(4 * DESC_WORDS * RING));
+  readonly positions = new Float64Array(new SharedArrayBuffer(8 * RING));
+  readonly digests: Uint8Array;
+  /** Copies of an in-memory run's chunks, for the workers (empty when no such run is shared). */
+  readonly memory: Uint8Array;
+  private readonly pathArea = new Uint8Array(new SharedArrayBuffer(PATH_BYTES));
+  private readonly errorArea = new Uint8Array(new SharedArrayBuffer(ERROR_BYTES));
+  private pathVersion = 0;
+  private path?: string;
+  /** Set when a worker ended before it was asked to. */
+  failure?: Error;
+  /** Set once the workers were told to end: their exit is no failure then. */
+  finished = false;
+  private readonly running = new Set<Worker>();
+
+  constructor(size: number, readonly chunk: number, withMemory: boolean) {
+    this.digests = new Uint8Array(new SharedArrayBuffer(RING * chunk * DIGEST_SIZE));
+    this.memory = new Uint8Array(new SharedArrayBuffer(withMemory ? MEMORY_RING * chunk * PAGE_SIZE : 0));
+    const workerData = {
+      control: this.control.buffer, done: this.done.buffer, desc: this.desc.buffer, positions: this.positions.buffer,
+      digests: this.digests.buffer, memory: this.memory.buffer, path: this.pathArea.buffer, error: this.errorArea.buffer, chunkPages: chunk,
+    };
     this.workers = Array.from({ length: size }, () => {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { claims: this.claims.buffer } });
-      w.once('online', () => { this.online = true; });
-      w.on('message', (r: Reply) => {
-        const p = this.pending.get(r.id);
-        this.pending.delete(r.id);
-        if (!r.closed) this.outstanding--;
-        p?.resolve(r);
-      });
-      w.on('error', (e) => {
-        for (const p of this.pending.values()) p.reject(new MeasureError('file-read', `page hashing worker failed: ${e.message}`));
-        this.pending.clear();
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData });
+      w.on('error', (e) => { this.failure ??= new MeasureError('file-read', `page hashing worker failed: ${e.message}`); });
+      this.running.add(w);
+      w.on('exit', (code) => {
+        this.running.delete(w);
+        if (!this.finished) this.failure ??= new MeasureError('file-read', `page hashing worker ended early (exit code ${code})`);
       });
       return w;
     });
   }
+
   get size(): number { return this.workers.length; }
+
+  /** Puts the run's file path where the workers read it: false if it does not fit (the run is hashed on this thread then). */
+  usePath(path: string): boolean {
+    if (path === this.path) return true;
+    const bytes = Buffer.from(path, 'utf8');
+    if (bytes.length > PATH_BYTES) return false;
+    // Every chunk published so far is folded, so no worker reads the area now.
+    this.pathArea.set(bytes);
+    Atomics.store(this.control, PATH_LENGTH, bytes.length);
+    this.path = path;
+    this.pathVersion++;
+    return true;
+  }
+  get currentPathVersion(): number { return this.pathVersion; }
+
+  /** Claims the next published chunk: its number, or -1 when every published chunk is claimed. */
+  claim(): number {
+    for (;;) {
+      const published = Atomics.load(this.control, PUBLISHED);
+      const n = Atomics.load(this.control, NEXT);
+      if (n >= published) return -1;
+      if (Atomics.compareExchange(this.control, NEXT, n, n + 1) === n) return n;
+    }
+  }
+
+  publish(upTo: number): void {
+    Atomics.store(this.control, PUBLISHED, upTo);
+    Atomics.notify(this.control, PUBLISHED);
+  }
+
+  /** The first worker error (the workers record only the first). */
+  workerError(): string {
+    const length = Atomics.load(this.control, ERROR_LENGTH);
+    return length > 0 ? Buffer.from(this.errorArea.slice(0, length)).toString('utf8') : 'unknown error';
+  }
+
   /**
-   * Hashes `pages` pages, of `buf` or of a file at `position`, on the next worker; digests go into
-   * `out`. Returns the request's slot (for takeBack) and its reply.
+   * Tells the workers no chunk will come: each finishes the one it holds, closes the files it
+   * opened (descriptors belong to the process) and ends, while this thread folds what is left.
    */
-  hash(job: { pages: number; out: ArrayBuffer; buf?: ArrayBuffer; path?: string; position?: number }): { slot: number; reply: Promise<Reply> } {
-    this.outstanding++;
-    const id = this.next;
-    const slot = id % CLAIM_SLOTS;
-    Atomics.store(this.claims, slot, QUEUED);
-    return { slot, reply: this.post({ ...job, slot }, job.buf ? [job.out, job.buf] : [job.out]) };
+  finish(): void {
+    this.finished = true;
+    Atomics.store(this.control, STOP, 1);
+    Atomics.notify(this.control, PUBLISHED);
   }
-  /** Takes a request back from the workers if none has started it: true means the caller hashes it. */
-  takeBack(slot: number): boolean {
-    return Atomics.compareExchange(this.claims, slot, QUEUED, TAKEN_HERE) === QUEUED;
-  }
-  private post(message: Record<string, unknown>, transfer: ArrayBuffer[]): Promise<Reply> {
-    const id = this.next++;
-    const w = this.workers[this.rr++ % this.workers.length]!;
-    const p = new Promise<Reply>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      w.postMessage({ id, ...message }, transfer);
-    });
-    // Chunks are posted ahead of the one awaited; when a read fails (a file shrank or vanished),
-    // the measurement stops at the first awaited failure and later ones must not surface as
-    // unhandled rejections (which end the process with a stack trace).
-    p.catch(() => {});
-    return p;
-  }
-  /** Closes the files the workers opened (descriptors belong to the process), then stops them. */
+
+  /** Stops the workers and waits until they have ended. */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => new Promise<void>((resolve) => {
-      const id = this.next++;
-      this.pending.set(id, { resolve: () => resolve(), reject: () => resolve() });
-      w.once('exit', () => resolve()); // a worker that died answers nothing
-      w.postMessage({ id, close: true });
-    })));
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.finish();
+    // A worker still starting up sees STOP as soon as its loop begins.
+    await Promise.all([...this.running].map((w) => new Promise<void>((resolve) => { w.once('exit', () => resolve()); })));
   }
 }
 
-/** Lets worker replies and 'online' events in between chunks hashed on this thread. */
+/** Lets queued events (a worker's error, progress output to a pipe) through during a long run. */
 const turn = (): Promise<void> => new Promise((resolve) => { setImmediate(resolve); });
 
-/** A chunk of a run on its way to the chain: its digests once hashed (one shared digest for a zero span). */
-interface Slot {
-  readonly first: number;
-  readonly pages: number;
-  digests?: Uint8Array;
-  same?: boolean;
-  error?: Error;
-  /** Buffers to recycle once the digests are folded. */
-  out?: ArrayBuffer;
-  /** Hashed here although it was sent to a worker (taken back, or its worker was late); the worker's answer is dropped. */
-  stolen?: boolean;
-  /** The worker request's claim slot and answer, when the chunk was sent to a worker. */
-  request?: number;
-  reply?: Promise<Reply>;
-}
+/** What the main thread knows of a published chunk. */
+interface Published { readonly first: number; readonly pages: number; readonly zero: boolean }
 
-async function foldRunParallel(chain: Chain, run: LaunchRun, pool: HashPool, chunk: number, hashes: HashSuite): Promise<void> {
+/** How many chunks were ever published and folded (chunk numbers count up across runs). */
+interface Progress { published: number; folded: number }
+
+/** Folds a run, sharing its hashing with the pool; `last` when no later run needs the workers (they end as soon as every chunk is claimed). */
+async function foldRunParallel(chain: Chain, run: LaunchRun, pool: HashPool, progress: Progress, hashes: HashSuite, last: boolean): Promise<void> {
   const c = run.contents;
   const file = c.kind === 'reader' ? c.file : undefined;
-  const outs: ArrayBuffer[] = [];
-  const bufs: ArrayBuffer[] = [];
-  const takeOut = (): ArrayBuffer => outs.pop() ?? new ArrayBuffer(chunk * DIGEST_SIZE);
+  const fromFile = file !== undefined && pool.usePath(file.path);
+  if (!fromFile && pool.memory.length === 0) { foldRunInline(chain, run, hashes, new WeakMap()); return; }
+  const chunk = pool.chunk;
+  const window = fromFile ? RING : MEMORY_RING;
   const readBuf = c.kind === 'reader' ? new Uint8Array(chunk * PAGE_SIZE) : undefined;
-  // Enough queued that a worker never waits while this thread hashes a chunk of its own.
-  const depth = pool.size * 6;
-  const maxAhead = 64; // chunks hashed but not yet folded, at most (48 bytes per page each)
-  const slots: Slot[] = [];
-  /** Chunks sent to workers, oldest first (answered ones are dropped from the front). */
-  const sent: Slot[] = [];
+  const chunks: Published[] = new Array(RING);
+  /** The last few chunks are smaller, so the threads finish together. */
+  const tail = chunk * 2 * (pool.size + 1);
+  const smallChunk = Math.max(16, chunk >> 2);
+  const zeroDigest = zeroPageDigest(hashes);
   let cursor = 0;
-  /** How long this thread took for its last chunk: how long a late worker is waited for. */
-  let chunkMs = 2;
+  let lastTurn = performance.now();
 
-  /** The next chunk from the cursor: a zero span is ready at once. */
-  const take = (): Slot => {
-    const span = spanAt(run, cursor, Math.min(chunk, run.pages - cursor));
-    const s: Slot = { first: cursor, pages: span.pages };
-    if (span.zero) { s.digests = zeroPageDigest(hashes); s.same = true; }
-    cursor += span.pages;
-    slots.push(s);
-    return s;
-  };
-  const toWorker = (s: Slot): void => {
-    let buf: ArrayBuffer | undefined;
-    if (!file) {
-      buf = bufs.pop() ?? new ArrayBuffer(chunk * PAGE_SIZE);
-      const view = new Uint8Array(buf, 0, s.pages * PAGE_SIZE);
-      view.set(chunkPages(run, s.first, s.pages, readBuf));
+  const publishAhead = (): void => {
+    const before = progress.published;
+    while (cursor < run.pages && progress.published < progress.folded + window) {
+      const n = progress.published;
+      const slot = n % RING;
+      const left = run.pages - cursor;
+      const span = spanAt(run, cursor, Math.min(left <= tail ? smallChunk : chunk, left));
+      const d = slot * DESC_WORDS;
+      pool.desc[d + D_PAGES] = span.pages;
+      pool.desc[d + D_ZERO] = span.zero ? 1 : 0;
+      pool.desc[d + D_FROM_FILE] = fromFile ? 1 : 0;
+      pool.desc[d + D_PATH_VERSION] = pool.currentPathVersion;
+      if (fromFile) pool.positions[slot] = file.offset + cursor * PAGE_SIZE;
+      else if (!span.zero) {
+        const at = (n % MEMORY_RING) * chunk * PAGE_SIZE;
+        const into = pool.memory.subarray(at, at + span.pages * PAGE_SIZE);
+        const data = chunkPages(run, cursor, span.pages, into);
+        if (data !== into) into.set(data);
+      }
+      chunks[slot] = { first: cursor, pages: span.pages, zero: span.zero };
+      if (span.zero) Atomics.store(pool.done, slot, n + 1);
+      cursor += span.pages;
+      progress.published++;
     }
-    const job = file
-      ? { pages: s.pages, out: takeOut(), path: file.path, position: file.offset + s.first * PAGE_SIZE }
-      : { pages: s.pages, out: takeOut(), buf: buf! };
-    const request = pool.hash(job);
-    s.request = request.slot;
-    s.reply = request.reply;
-    sent.push(s);
-    void request.reply.then((r) => {
-      if (r.buf) bufs.push(r.buf);
-      if (s.stolen || r.skipped) { if (r.out) outs.push(r.out); return; }
-      if (r.error !== undefined) { s.error = new MeasureError('file-read', `page hashing worker: ${r.error}`); return; }
-      s.out = r.out!;
-      s.digests = new Uint8Array(r.out!, 0, s.pages * DIGEST_SIZE);
-    }, (e: Error) => { if (!s.stolen) s.error = e; });
+    if (progress.published !== before) pool.publish(progress.published);
   };
-  const here = (s: Slot): void => {
-    const started = performance.now();
-    const out = takeOut();
-    s.out = out;
-    s.digests = hashPages(hashes, chunkPages(run, s.first, s.pages, readBuf), s.pages, new Uint8Array(out));
-    chunkMs = performance.now() - started;
-  };
-  const settled = (s: Slot): boolean => s.digests !== undefined || s.error !== undefined;
-  /** Takes back the newest chunk no worker has started, and hashes it here: false if every one has started. */
-  const takeBack = (): boolean => {
-    while (sent.length && (settled(sent[0]!) || sent[0]!.stolen)) sent.shift();
-    for (let i = sent.length - 1; i >= 0; i--) {
-      const s = sent[i]!;
-      if (settled(s) || s.stolen || !pool.takeBack(s.request!)) continue;
-      s.stolen = true;
-      here(s);
-      return true;
+  /** Hashes a chunk this thread claimed, into its ring slot. */
+  const hashHere = (n: number): void => {
+    const slot = n % RING;
+    const p = chunks[slot]!;
+    if (!p.zero) {
+      const data = fromFile ? chunkPages(run, p.first, p.pages, readBuf) : pool.memory.subarray((n % MEMORY_RING) * chunk * PAGE_SIZE);
+      hashPages(hashes, data, p.pages, pool.digests.subarray(slot * chunk * DIGEST_SIZE));
     }
-    return false;
+    Atomics.store(pool.done, slot, n + 1);
   };
 
-  while (cursor < run.pages || slots.length > 0) {
+  for (;;) {
     // Fold what is ready, in order.
-    let head = slots[0];
-    while (head && (head.digests || head.error)) {
-      if (head.error) throw head.error;
-      chain.foldMany(run, head.first, head.pages, head.digests!, head.same ?? false);
-      if (head.out) outs.push(head.out);
-      slots.shift();
-      head = slots[0];
+    while (progress.folded < progress.published) {
+      const n = progress.folded;
+      const slot = n % RING;
+      const state = Atomics.load(pool.done, slot);
+      if (state === -(n + 1)) throw new MeasureError('file-read', `page hashing worker: ${pool.workerError()}`);
+      if (state !== n + 1) break;
+      const p = chunks[slot]!;
+      if (p.zero) chain.foldMany(run, p.first, p.pages, zeroDigest, true);
+      else chain.foldMany(run, p.first, p.pages, pool.digests.subarray(slot * chunk * DIGEST_SIZE, (slot * chunk + p.pages) * DIGEST_SIZE));
+      progress.folded++;
     }
-    if (cursor >= run.pages && !head) break;
-    // Keep the workers fed.
-    while (pool.online && pool.outstanding < depth && cursor < run.pages && slots.length < maxAhead) {
-      const s = take();
-      if (!s.digests) toWorker(s);
+    publishAhead();
+    if (cursor >= run.pages && progress.folded === progress.published) return;
+    const now = performance.now();
+    if (now - lastTurn > 50) {
+      await turn();
+      lastTurn = performance.now();
+      if (pool.failure) throw pool.failure;
     }
-    if (slots[0]?.digests) continue;
-    if (cursor < run.pages && slots.length < maxAhead) {
-      // The next chunk is not ready: hash one here rather than wait.
-      const s = take();
-      if (!s.digests) here(s);
-      if (pool.outstanding > 0 || !pool.online) await turn();
-      continue;
+    // The next chunk to fold is not ready: hash the next unclaimed one here rather than wait.
+    const n = pool.claim();
+    if (n >= 0) { hashHere(n); continue; }
+    if (last && cursor >= run.pages && !pool.finished) pool.finish();
+    // Every published chunk is claimed: wait for the next one to fold (a worker holds it).
+    const slot = progress.folded % RING;
+    const state = Atomics.load(pool.done, slot);
+    if (state !== progress.folded + 1 && state !== -(progress.folded + 1)) {
+      if (Atomics.wait(pool.done, slot, state, 50) === 'timed-out') {
+        await turn();
+        lastTurn = performance.now();
+        if (pool.failure) throw pool.failure;
+      }
     }
-    // Nothing new to hash: share the chunks still queued at the workers, taking them back from
-    // the newest (the workers go from the oldest), so the two ends meet without hashing a chunk
-    // twice. When every one has started, wait for the head; if its worker is late (another process
-    // holds its core, say), hash the head here rather than wait longer than this thread would take.
-    if (takeBack()) { await turn(); continue; }
-    const late = slots[0]!;
-    await settledWithin(late.reply, 2 * chunkMs + 1);
-    if (!settled(late)) { late.stolen = true; here(late); }
   }
-}
-
-/** Resolves when `p` settles or after `ms`, whichever comes first (the timer is cleared either way). */
-function settledWithin(p: Promise<unknown> | undefined, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    const done = (): void => { clearTimeout(timer); resolve(); };
-    if (p) p.then(done, done); else done();
-  });
 }
 
 /**
- * measurePlan with large page runs hashed on worker threads (at most 4); the chain itself stays
- * sequential. Same result as measurePlan; falls back to it when no run is big enough to pay for
- * starting workers, or for a non-node hash suite.
+ * measurePlan with large page runs hashed on worker threads (at most 4) as well as this one; the
+ * chain itself stays sequential. Same result as measurePlan; falls back to it when no run is big
+ * enough to pay for starting workers, or for a non-node hash suite.
  */
 export async function measurePlanParallel(plan: LaunchPlan, options: ParallelOptions = {}): Promise<MeasureResult> {
   const minPages = options.minPages ?? MIN_PARALLEL_PAGES;
   const big = (r: LaunchRun): boolean => (r.contents.kind === 'reader' || r.contents.kind === 'bytes') && r.pages >= minPages;
   const threads = Math.max(1, Math.min(options.threads ?? availableParallelism() - 1, 4));
   if (!plan.runs.some(big) || (options.hashes && options.hashes.name !== 'node')) return measurePlan(plan, options);
+  const chunk = options.chunkPages ?? 256;
+  if (!Number.isSafeInteger(chunk) || chunk < 1 || chunk > 4096) throw new MeasureError('bad-number', `chunkPages ${chunk} is not an integer from 1 to 4096`);
   const hashes = options.hashes ?? defaultSuite;
   const chain = new Chain(plan, options);
   const cache = new WeakMap<Uint8Array, Uint8Array>();
-  const pool = new HashPool(threads);
-  const chunk = options.chunkPages ?? 256;
+  const inMemory = plan.runs.some((r) => big(r) && !(r.contents.kind === 'reader' && r.contents.file));
+  const pool = new HashPool(threads, chunk, inMemory);
+  const progress: Progress = { published: 0, folded: 0 };
   try {
-    for (const run of plan.runs) {
-      if (big(run)) await foldRunParallel(chain, run, pool, chunk, hashes);
+    let lastBig = -1;
+    plan.runs.forEach((r, i) => { if (big(r)) lastBig = i; });
+    for (const [i, run] of plan.runs.entries()) {
+      if (big(run)) await foldRunParallel(chain, run, pool, progress, hashes, i === lastBig);
       else foldRunInline(chain, run, hashes, cache);
     }
   } finally {
