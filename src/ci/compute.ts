@@ -13,7 +13,7 @@
  */
 import { MeasureError, fail, isMeasureError } from '../errors.js';
 import { fromHex, hex64, toHex } from '../bytes.js';
-import { defaultSuite, type HashSuite } from '../hash/suite.js';
+import { defaultSuite, sha256WhileRead, type HashSuite } from '../hash/suite.js';
 import { cmdlineHash } from '../ovmf/kernel-hashes.js';
 import { PageType } from '../snp/page-info.js';
 import { optionByKey } from '../options/table.js';
@@ -131,13 +131,22 @@ export function computeLaunch(l: CiLaunch, env: ComputeEnv): LockLaunch {
     const d = describeLaunch(l.values, {
       spell,
       open: (value, key, what) => {
-        const source = env.open(value as string, what);
+        // Measuring reads most inputs whole and in order (firmware, manifest, kernel, initrd):
+        // their lock SHA-256 comes from that read, so they are hashed after the launch, below.
+        const source = sha256WhileRead(env.open(value as string, what), hashes);
         files.set(key, { path: value as string, source });
         return source;
       },
     });
     const opened = openLaunch(d, { spell, hashes });
     for (const w of opened.warnings) env.warn?.(`launches.${l.name}: ${w}`);
+    const options: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(l.values)) {
+      if (k !== 'append' && !(FILE_KEYS.includes(k) && v !== '')) options[k] = v;
+    }
+    const cap = d.maxSteps ?? Number(optionByKey('maxSteps')!.default);
+    const label = (c: LaunchConfig): string => `launches.${l.name} (vcpus=${c.vcpus}${c.vcpuType ? ` ${c.vcpuType}` : ''} ${c.profile.name}/${c.profile.era})`;
+    const measured = measureMatrix(opened.launch, matrixOf(d, opened.launch, spell), cap, hashes, label);
     const inputs: Record<string, LockInput> = {};
     for (const [key, f] of files) inputs[key] = fileInput(f.path, f.source, hashes);
     if (d.append !== undefined) inputs['append'] = { text: d.append, sha256: toHex(cmdlineHash(d.append, hashes)) };
@@ -154,13 +163,6 @@ export function computeLaunch(l: CiLaunch, env: ComputeEnv): LockLaunch {
         if (k.append !== undefined) inputs[`${key}.append`] = { text: k.append, sha256: toHex(r.kernelHashes.cmdline) };
       }
     }
-    const options: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(l.values)) {
-      if (k !== 'append' && !(FILE_KEYS.includes(k) && v !== '')) options[k] = v;
-    }
-    const cap = d.maxSteps ?? Number(optionByKey('maxSteps')!.default);
-    const label = (c: LaunchConfig): string => `launches.${l.name} (vcpus=${c.vcpus}${c.vcpuType ? ` ${c.vcpuType}` : ''} ${c.profile.name}/${c.profile.era})`;
-    const measured = measureMatrix(opened.launch, matrixOf(d, opened.launch, spell), cap, hashes, label);
     const usesSignature = (p: VmmProfile): boolean => p.usesVcpuSignature || opened.launch.kind === 'igvm';
     const configurations: LockConfiguration[] = measured.map(({ config: c, checkpoints }) => ({
       vcpus: c.vcpus,

@@ -1,5 +1,6 @@
 /** `vmfw-measure reference-values`: reference values over a configuration matrix, in the format each verifier reads. */
 import { fail } from '../errors.js';
+import { sha256WhileRead } from '../hash/suite.js';
 import { parseUnsigned } from '../bytes.js';
 import { sweep } from '../attestation/launch-space.js';
 import { checkGoSevGuestOutFile } from '../attestation/go-sev-guest.js';
@@ -55,7 +56,9 @@ export async function runReferenceValues(a: RefArgs, d0: LaunchDescription, args
   });
   if (a['out-dir'] !== undefined && request.format !== 'go-sev-guest') fail('usage', '--out-dir belongs to --format go-sev-guest (one check.Config per file); other formats write one file: use --out');
   if (a['out-dir'] !== undefined && a.out !== undefined) fail('usage', '--out and --out-dir are alternatives');
-  const d: LaunchDescription = a.apeip ? { ...d0, vcpus: [1] } : d0;
+  // Measuring reads the firmware whole and in order: the provenance SHA-256 of --format json comes from that read.
+  const d1: LaunchDescription = request.format === 'json' && d0.ovmf ? { ...d0, ovmf: sha256WhileRead(d0.ovmf) } : d0;
+  const d: LaunchDescription = a.apeip ? { ...d1, vcpus: [1] } : d1;
   const opened = await openLaunchAsync(d);
   for (const w of opened.warnings) io.err(`warning: ${w}\n`);
   const launch = opened.launch;

@@ -94,10 +94,13 @@ export interface ReadableBytes {
   read(offset: number, into: Uint8Array): void;
   /** The whole contents, when they are in memory. */
   readonly bytes?: Uint8Array;
+  /** The contents' SHA-256, when the source can give it without reading them again (sha256WhileRead). */
+  readonly sha256?: () => Uint8Array;
 }
 
 /** SHA-256 of readable bytes, in 1 MiB chunks: a kernel or initrd is never held whole. */
 export function sha256Of(s: ReadableBytes, hashes: HashSuite = defaultSuite): Uint8Array {
+  if (s.sha256) return s.sha256();
   if (s.bytes) return hashes.sha256(s.bytes);
   const h = hashes.createSha256();
   const buf = new Uint8Array(Math.min(1 << 20, Math.max(1, s.length)));
@@ -107,4 +110,31 @@ export function sha256Of(s: ReadableBytes, hashes: HashSuite = defaultSuite): Ui
     h.update(view);
   }
   return h.digest();
+}
+
+/**
+ * `s` with reads that also feed a SHA-256 while they arrive in order from offset 0, and a
+ * `sha256` that gives it (sha256Of asks for it): measuring a firmware image reads the image whole
+ * that way, so its SHA-256 for provenance costs no second pass, and is the SHA-256 of the very
+ * bytes measured. Reads out of order (tables parsed first, a second pass) are skipped; when the
+ * in-order reads never reached the end, the first `sha256()` reads `s` whole once more. Either
+ * way the digest is kept: a kernel hashed for its launch is not hashed again for a lock file.
+ */
+export function sha256WhileRead<S extends ReadableBytes>(s: S, hashes: HashSuite = defaultSuite): S {
+  if (s.bytes || s.sha256) return s;
+  const h = hashes.createSha256();
+  let next = 0;
+  let digest: Uint8Array | undefined;
+  return {
+    ...s,
+    read(offset: number, into: Uint8Array): void {
+      s.read(offset, into);
+      const end = offset + into.length;
+      if (digest !== undefined || offset > next || end <= next) return;
+      h.update(into.subarray(next - offset));
+      next = end;
+      if (next === s.length) digest = h.digest();
+    },
+    sha256: () => (digest ??= sha256Of(s, hashes)),
+  };
 }
