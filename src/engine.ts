@@ -169,13 +169,15 @@ export function foldRunInline(chain: Chain, run: LaunchRun, hashes: HashSuite, p
   const chunk = Math.min(run.pages, READ_CHUNK_PAGES);
   const digests = new Uint8Array(chunk * DIGEST_SIZE);
   const buf = c.kind === 'reader' ? new Uint8Array(chunk * PAGE_SIZE) : undefined;
+  // A reader's chunk is always read to the start of buf, so one set of page views serves every chunk.
+  const views = buf && run.pages > chunk ? pageViews(buf) : undefined;
   for (let first = 0; first < run.pages;) {
     const span = spanAt(run, first, Math.min(READ_CHUNK_PAGES, run.pages - first));
     if (span.zero) {
       chain.foldMany(run, first, span.pages, zeroPageDigest(hashes), true);
     } else {
       const pages = chunkPages(run, first, span.pages, buf);
-      chain.foldMany(run, first, span.pages, hashPages(hashes, pages, span.pages, digests));
+      chain.foldMany(run, first, span.pages, hashPages(hashes, pages, span.pages, digests, views));
     }
     first += span.pages;
   }
@@ -215,10 +217,18 @@ export function isZeroPage(page: Uint8Array): boolean {
   return true;
 }
 
-/** Writes the CONTENTS field (SHA-384) of each of `count` pages back to back into `out`; returns the filled view. */
-export function hashPages(hashes: HashSuite, pages: Uint8Array, count: number, out: Uint8Array): Uint8Array {
+/** One view per page of `buf`, made once for a buffer that is refilled chunk after chunk (a view per page per chunk is garbage the GC pays for). */
+export function pageViews(buf: Uint8Array): Uint8Array[] {
+  return Array.from({ length: Math.floor(buf.length / PAGE_SIZE) }, (_, p) => buf.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
+}
+
+/**
+ * Writes the CONTENTS field (SHA-384) of each of `count` pages back to back into `out`; returns
+ * the filled view. `views`, when given, are pageViews of `pages` (the same bytes).
+ */
+export function hashPages(hashes: HashSuite, pages: Uint8Array, count: number, out: Uint8Array, views?: readonly Uint8Array[]): Uint8Array {
   for (let p = 0; p < count; p++) {
-    const page = pages.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
+    const page = views ? views[p]! : pages.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
     if (isZeroPage(page)) out.set(zeroPageDigest(hashes), p * DIGEST_SIZE);
     else if (hashes.sha384Into) hashes.sha384Into(page, out, p * DIGEST_SIZE);
     else out.set(hashes.sha384(page), p * DIGEST_SIZE);
