@@ -36,8 +36,8 @@ function matrixValues(args: CommandArgs, io: CliIO): Record<string, unknown> {
 }
 
 export async function runReferenceValuesCommand(args: CommandArgs, io: CliIO): Promise<number> {
-  // The CI modules load only for --from-lock.
-  if (args.values['fromLock'] !== undefined) return (await import('./ci-commands.js')).runReferenceValuesFromLock(args, io);
+  // The lock reader loads only for --from-lock.
+  if (args.values['fromLock'] !== undefined) return (await import('./reference-values-from-lock.js')).runReferenceValuesFromLock(args, io);
   const a = byFlag(args) as unknown as RefArgs;
   const d = describeLaunch(matrixValues(args, io), { open: (value, key, what) => openInput(value, what, io.cwd, key, recordIn(io)) });
   return runReferenceValues(a, d, args, io);
