@@ -54,4 +54,31 @@ describe('parallel hashing of file-backed runs', () => {
     expect(readdirSync('/proc/self/fd').length).toBe(fdsBefore);
     expect(par.digest).toEqual(measurePlan({ runs: [{ ...run, contents: { kind: 'bytes', data: bytes } }] }).digest);
   });
+  it('switches files between runs (and back), with a small run between them', async () => {
+    const { mkdtempSync, writeFileSync, readdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { fileWindow } = await import('../src/node/file-extent.js');
+    const dir = mkdtempSync(join(tmpdir(), 'vmfw-par-'));
+    const files = ['a.bin', 'b.bin'].map((name, i) => {
+      const bytes = new Uint8Array(randomBytes((1200 + 300 * i) * 4096));
+      writeFileSync(join(dir, name), bytes);
+      return { name, bytes, w: fileWindow(name, 'test', dir) };
+    });
+    const fileRun = (f: (typeof files)[number], gpa: bigint, offsetPages = 0) => ({
+      pageType: PageType.Normal, gpa, pages: f.bytes.length / 4096 - offsetPages, origin: { kind: 'test' },
+      contents: { kind: 'reader' as const, file: { ...f.w.file!, offset: offsetPages * 4096 },
+        read: (first: number, c: number, into: Uint8Array) => f.w.read((first + offsetPages) * 4096, into.subarray(0, c * 4096)) },
+    });
+    const zeros = { pageType: PageType.Zero, gpa: 0x800000n, pages: 3, contents: { kind: 'none' as const }, origin: { kind: 'test' } };
+    // An in-memory run first, long enough for the workers to come up before the file runs start.
+    const warm = { pageType: PageType.Normal, gpa: 0x40000000n, pages: 6000, origin: { kind: 'test' }, contents: { kind: 'bytes' as const, data: new Uint8Array(randomBytes(6000 * 4096)) } };
+    const runs = [warm, fileRun(files[0]!, 0n), zeros, fileRun(files[1]!, 0x10000000n), fileRun(files[0]!, 0x20000000n, 7)];
+    const fdsBefore = readdirSync('/proc/self/fd').length;
+    const par = await measurePlanParallel({ runs }, { threads: 2, minPages: 100, chunkPages: 64 });
+    expect(readdirSync('/proc/self/fd').length).toBe(fdsBefore);
+    const serial = measurePlan({ runs });
+    expect(Buffer.from(par.digest).toString('hex')).toBe(Buffer.from(serial.digest).toString('hex'));
+    expect(par.steps).toBe(6000 + 1200 + 3 + 1500 + 1193);
+  });
 });
