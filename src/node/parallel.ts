@@ -294,8 +294,9 @@ async function foldRunParallel(chain: Chain, run: LaunchRun, pool: HashPool, pro
       else if (!span.zero) {
         const at = (n % MEMORY_RING) * chunk * PAGE_SIZE;
         const into = pool.memory.subarray(at, at + span.pages * PAGE_SIZE);
+        // A reader reads into the slot itself; bytes are copied there.
         const data = chunkPages(run, cursor, span.pages, into);
-        if (data !== into) into.set(data);
+        if (data.buffer !== into.buffer) into.set(data);
       }
       chunks[slot] = { first: cursor, pages: span.pages, zero: span.zero };
       if (span.zero) Atomics.store(pool.done, slot, n + 1);
