@@ -5,6 +5,8 @@ import { measurePlanParallel } from '../src/node/parallel.js';
 import { PageType } from '../src/snp/page-info.js';
 import type { LaunchPlan } from '../src/plan.js';
 
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
 describe('parallel page hashing', () => {
   const data = new Uint8Array(randomBytes(3000 * 4096));
   const plan: LaunchPlan = {
@@ -25,6 +27,30 @@ describe('parallel page hashing', () => {
     expect(parallel.steps).toBe(4504);
     expect(parallel.stepsByType).toEqual(serial.stepsByType);
     expect(logB).toEqual(logA);
+  });
+  it('chunks of 1 to 15 pages (the tail chunks never exceed a chunk)', async () => {
+    const serial = hex(measurePlan(plan).digest);
+    for (const chunkPages of [1, 4, 15]) {
+      expect(hex((await measurePlanParallel(plan, { threads: 2, minPages: 1000, chunkPages })).digest)).toBe(serial);
+    }
+  });
+  it('zero spans are folded only once claimed (a padded region, then another big run)', { timeout: 30000 }, async () => {
+    // 10 data pages then 990 pages of padding declared as a zero span, read by a reader without a
+    // file (the in-memory ring), then random bytes. Folding the padding before anyone claimed it
+    // let a late claim overwrite a reused slot: a TypeError, a hang or a wrong digest.
+    const a = new Uint8Array(1000 * 4096);
+    a.set(randomBytes(10 * 4096));
+    const padded: LaunchPlan['runs'][number] = {
+      pageType: PageType.Normal, gpa: 0n, pages: 1000, origin: { kind: 'test' },
+      contents: {
+        kind: 'reader', read: (first, count, into) => into.set(a.subarray(first * 4096, (first + count) * 4096)),
+        spans: (first, count) => (first >= 10 ? { zero: true, pages: count } : { zero: false, pages: Math.min(count, 10 - first) }),
+      },
+    };
+    const b = { pageType: PageType.Normal, gpa: 0x10000000n, pages: 1000, origin: { kind: 'test' }, contents: { kind: 'bytes' as const, data: new Uint8Array(randomBytes(1000 * 4096)) } };
+    const twoRuns: LaunchPlan = { runs: [padded, b] };
+    const serial = hex(measurePlan(twoRuns).digest);
+    for (let i = 0; i < 3; i++) expect(hex((await measurePlanParallel(twoRuns, { threads: 2, minPages: 100, chunkPages: 16 })).digest)).toBe(serial);
   });
   it('refuses a chunk size it cannot share', async () => {
     for (const chunkPages of [0, 4097, 1.5]) {

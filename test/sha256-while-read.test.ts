@@ -52,6 +52,19 @@ describe('sha256WhileRead', () => {
     expect(hex(sha256Of(s))).toBe(sha256(data)); // kept: not read a third time
     expect(src.readBytes).toBe(8192 + data.length);
   });
+  it('keeps a class-made source working (its getters and methods) and its own fields', () => {
+    class Window {
+      constructor(private readonly data: Uint8Array, readonly describe: string) {}
+      get length(): number { return this.data.length; }
+      read(o: number, into: Uint8Array): void { into.set(this.data.subarray(o, o + into.length)); }
+    }
+    const s = sha256WhileRead(new Window(data, 'w'));
+    expect(s.length).toBe(data.length);
+    expect(s.describe).toBe('w');
+    expect({ ...s }.describe).toBe('w');
+    readAt(s, 0, data.length);
+    expect(hex(sha256Of(s))).toBe(sha256(data));
+  });
   it('an empty source', () => {
     expect(hex(sha256Of(sha256WhileRead(counting(new Uint8Array(0)))))).toBe(sha256(new Uint8Array(0)));
   });

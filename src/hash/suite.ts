@@ -125,8 +125,9 @@ export function sha256WhileRead<S extends ReadableBytes>(s: S, hashes: HashSuite
   const h = hashes.createSha256();
   let next = 0;
   let digest: Uint8Array | undefined;
-  return {
-    ...s,
+  // Own properties copied (so a later spread keeps them) over the same prototype (so a class's
+  // getters and methods still work).
+  return Object.assign(Object.create(Object.getPrototypeOf(s)) as S, s, {
     read(offset: number, into: Uint8Array): void {
       s.read(offset, into);
       const end = offset + into.length;
@@ -136,5 +137,5 @@ export function sha256WhileRead<S extends ReadableBytes>(s: S, hashes: HashSuite
       if (next === s.length) digest = h.digest();
     },
     sha256: () => (digest ??= sha256Of(s, hashes)),
-  };
+  });
 }

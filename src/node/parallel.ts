@@ -273,7 +273,7 @@ async function foldRunParallel(chain: Chain, run: LaunchRun, pool: HashPool, pro
   const chunks: Published[] = new Array(RING);
   /** The last few chunks are smaller, so the threads finish together. */
   const tail = chunk * 2 * (pool.size + 1);
-  const smallChunk = Math.max(16, chunk >> 2);
+  const smallChunk = Math.min(chunk, Math.max(16, chunk >> 2));
   const zeroDigest = zeroPageDigest(hashes);
   let cursor = 0;
   let lastTurn = performance.now();
@@ -299,7 +299,9 @@ async function foldRunParallel(chain: Chain, run: LaunchRun, pool: HashPool, pro
         if (data.buffer !== into.buffer) into.set(data);
       }
       chunks[slot] = { first: cursor, pages: span.pages, zero: span.zero };
-      if (span.zero) Atomics.store(pool.done, slot, n + 1);
+      // A zero span too is done only by whoever claims it: were it folded first, its slot could
+      // be reused while the shared counter still points at it, and a late claim of it would
+      // overwrite the slot's next chunk.
       cursor += span.pages;
       progress.published++;
     }
