@@ -21,6 +21,18 @@ export interface StepOrigin {
 export type PageReader = (first: number, count: number, into: Uint8Array) => void;
 
 /**
+ * Where a run's pages lie in a file: from `offset` of `path`. `identity` is the file the edge
+ * opened (device and inode): whoever opens the path again checks it, so a file replaced while it
+ * is measured is an error rather than a digest of two files.
+ */
+export interface FileRef {
+  readonly path: string;
+  readonly offset: number;
+  readonly identity?: FileIdentity;
+}
+export interface FileIdentity { readonly dev: number; readonly ino: number }
+
+/**
  * Where a run's page contents come from. Streamed and zero forms exist so a large image is
  * never held in memory and zero pages are hashed once.
  */
@@ -36,7 +48,7 @@ export type RunContents =
    * lie contiguously in a file from `offset`, so worker threads can read them without the main thread.
    */
   | {
-    readonly kind: 'reader'; readonly read: PageReader; readonly describe?: string; readonly file?: { readonly path: string; readonly offset: number };
+    readonly kind: 'reader'; readonly read: PageReader; readonly describe?: string; readonly file?: FileRef;
     /** Where known without reading: which pages are all zeros (see PageSpans). */
     readonly spans?: PageSpans;
   };

@@ -2,7 +2,7 @@
 // between parsing and measuring: that is error[file-read], never an unhandled rejection.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileWindow } from '../src/node/file-extent.js';
@@ -53,6 +53,36 @@ describe('a source that shrinks or vanishes while being read', () => {
     const { plan } = measureIgvm(f, { semantics: 'igvmmeasure' });
     unlinkSync(p);
     expect(await codeOf(() => measurePlan(plan))).toMatch(/^file-read: IGVM file: cannot read gone\.igvm: ENOENT/);
+  });
+});
+
+describe('a source replaced (renamed over) while being measured', () => {
+  const replaced = (name: string, pages: number) => {
+    const p = join(dir, name);
+    writeFileSync(p, new Uint8Array(pages * 4096).fill(1));
+    const w = fileWindow(name, 'test', dir);
+    // Another file of the same size takes the name: reading it would measure two files as one.
+    writeFileSync(`${p}.new`, new Uint8Array(pages * 4096).fill(2));
+    renameSync(`${p}.new`, p);
+    return { pageType: 1, gpa: 0n, pages, origin: { kind: 'test' },
+      contents: { kind: 'reader' as const, file: w.file!, read: (f: number, c: number, into: Uint8Array) => w.read(f * 4096, into.subarray(0, c * 4096)) } };
+  };
+  it('on this thread: file-read, naming the file', async () => {
+    expect(await codeOf(() => measurePlan({ runs: [replaced('swap.bin', 8)] }))).toMatch(/^file-read: test: swap\.bin was replaced while being read/);
+  });
+  it('in worker threads too (they open the path themselves)', async () => {
+    const { measurePlanParallel } = await import('../src/node/parallel.js');
+    // The run's own reader (this thread's chunks) serves the old bytes from memory, and slowly, so
+    // the workers come up and take chunks; only their check can notice the path names another file.
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    for (const threads of [1, 2]) {
+      const run = replaced(`swap-${threads}.bin`, 2000);
+      const old = new Uint8Array(2000 * 4096).fill(1);
+      const read = (f: number, c: number, into: Uint8Array): void => { Atomics.wait(nap, 0, 0, 20); into.set(old.subarray(f * 4096, (f + c) * 4096)); };
+      const fromMemory = { ...run, contents: { ...run.contents, read } };
+      const got = await codeOf(() => measurePlanParallel({ runs: [fromMemory] }, { threads, minPages: 100, chunkPages: 32 }));
+      expect(got).toMatch(/^file-read: page hashing worker: .*swap-\d\.bin was replaced while being read/);
+    }
   });
 });
 

@@ -32,7 +32,7 @@ export function firmwareImage(s: Source, what: string): FirmwareImage {
     return { bytes, info: parseFirmware(bytes, what) };
   }
   const info = parseFirmware({ length: s.length, read: (o, n) => { const b = new Uint8Array(n); s.read(o, b); return b; } }, what);
-  return { info, file: { size: s.length, path: s.file.path, read: (o, into) => s.read(o, into) } };
+  return { info, file: { size: s.length, path: s.file.path, ...(s.file.identity ? { identity: s.file.identity } : {}), read: (o, into) => s.read(o, into) } };
 }
 
 export function sourceSha256(s: Source, hashes: HashSuite): Uint8Array {

@@ -1,6 +1,6 @@
 /** Guest-memory extents and region data backed by files, read on demand (never whole). */
 import { resolve } from 'node:path';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { fail } from '../errors.js';
 import { isStdin, statInput } from './input.js';
 import { EMPTY_MEMORY, ExtentMemory, type GuestMemory, type MemoryExtent } from '../regions/memory.js';
@@ -15,14 +15,18 @@ export function fileWindow(path: string, what: string, cwd: string, offset = 0, 
   if (offset > size) fail('manifest', `${what}: offset 0x${offset.toString(16)} is past the end of ${path} (${size} bytes)`);
   const len = length ?? size - offset;
   if (offset + len > size) fail('manifest', `${what}: ${path} has ${size} bytes; offset 0x${offset.toString(16)} + length 0x${len.toString(16)} runs past its end`);
+  // Each read opens the path again: it must still be the file measured so far.
+  const identity = { dev: st.dev, ino: st.ino };
   return {
     length: len,
-    file: { path: full, offset },
+    file: { path: full, offset, identity },
     describe: `${path}${offset ? `@0x${offset.toString(16)}` : ''}`,
     read(o, into) {
       let fd: number | undefined;
       try {
         fd = openSync(full, 'r');
+        const now = fstatSync(fd);
+        if (now.dev !== identity.dev || now.ino !== identity.ino) fail('file-read', `${what}: ${path} was replaced while being read (another file has its name now)`);
         let done = 0;
         while (done < into.length) {
           const n = readSync(fd, into, done, into.length - done, offset + o + done);

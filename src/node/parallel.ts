@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { defaultSuite, type HashSuite } from '../hash/suite.js';
 import { MeasureError } from '../errors.js';
 import { DIGEST_SIZE, PAGE_SIZE } from '../snp/page-info.js';
-import type { LaunchPlan, LaunchRun } from '../plan.js';
+import type { FileIdentity, LaunchPlan, LaunchRun } from '../plan.js';
 import {
   Chain, chunkPages, foldRunInline, hashPages, measurePlan, pageViews, spanAt, zeroPageDigest, type MeasureOptions, type MeasureResult,
 } from '../engine.js';
@@ -78,6 +78,8 @@ const digests = new Uint8Array(workerData.digests);
 const memory = new Uint8Array(workerData.memory);
 const pathArea = new Uint8Array(workerData.path);
 const errorArea = new Uint8Array(workerData.error);
+// The file the path must still name: [known (0 or 1), device, inode].
+const identity = new Float64Array(workerData.identity);
 const chunk = workerData.chunkPages;
 // A 'binary' (latin1) string result skips a Buffer allocation per page (see hash/suite.ts).
 const into = typeof crypto.hash === 'function'
@@ -112,8 +114,10 @@ function hashChunk(n) {
     if (desc[d + ${D_PATH_VERSION}] !== pathVersion) {
       pathVersion = desc[d + ${D_PATH_VERSION}];
       path = Buffer.from(pathArea.slice(0, Atomics.load(control, ${PATH_LENGTH}))).toString('utf8');
-      fd = fds.get(path);
-      if (fd === undefined) { fd = fs.openSync(path, 'r'); fds.set(path, fd); }
+      let open = fds.get(path);
+      if (open === undefined) { const f = fs.openSync(path, 'r'); open = { fd: f, st: fs.fstatSync(f) }; fds.set(path, open); }
+      if (identity[0] && (open.st.dev !== identity[1] || open.st.ino !== identity[2])) throw new Error(path + ' was replaced while being read (another file has its name now)');
+      fd = open.fd;
     }
     const position = positions[slot];
     const u = scratch.subarray(0, size);
@@ -151,7 +155,7 @@ while (Atomics.load(control, ${STOP}) === 0) {
   Atomics.store(done, n % ${RING}, state);
   Atomics.notify(done, n % ${RING});
 }
-for (const f of fds.values()) fs.closeSync(f);
+for (const f of fds.values()) fs.closeSync(f.fd);
 `;
 
 /** The worker threads and the shared memory they work from. */
@@ -166,6 +170,7 @@ class HashPool {
   readonly memory: Uint8Array;
   private readonly pathArea = new Uint8Array(new SharedArrayBuffer(PATH_BYTES));
   private readonly errorArea = new Uint8Array(new SharedArrayBuffer(ERROR_BYTES));
+  private readonly identity = new Float64Array(new SharedArrayBuffer(8 * 3));
   private pathVersion = 0;
   private path?: string;
   /** Set when a worker ended before it was asked to. */
@@ -179,7 +184,7 @@ class HashPool {
     this.memory = new Uint8Array(new SharedArrayBuffer(withMemory ? MEMORY_RING * chunk * PAGE_SIZE : 0));
     const workerData = {
       control: this.control.buffer, done: this.done.buffer, desc: this.desc.buffer, positions: this.positions.buffer,
-      digests: this.digests.buffer, memory: this.memory.buffer, path: this.pathArea.buffer, error: this.errorArea.buffer, chunkPages: chunk,
+      digests: this.digests.buffer, memory: this.memory.buffer, path: this.pathArea.buffer, error: this.errorArea.buffer, identity: this.identity.buffer, chunkPages: chunk,
     };
     this.workers = Array.from({ length: size }, () => {
       // stdout/stderr not piped to this thread (the worker prints nothing): about 1.5 ms less to start.
@@ -196,13 +201,18 @@ class HashPool {
 
   get size(): number { return this.workers.length; }
 
-  /** Puts the run's file path where the workers read it: false if it does not fit (the run is hashed on this thread then). */
-  usePath(path: string): boolean {
-    if (path === this.path) return true;
+  /**
+   * Puts the run's file path (and the file it must name) where the workers read it: false if it
+   * does not fit (the run is hashed on this thread then).
+   */
+  usePath(path: string, identity: FileIdentity | undefined): boolean {
+    const named = identity ? [1, identity.dev, identity.ino] : [0, 0, 0];
+    if (path === this.path && named.every((v, i) => v === this.identity[i])) return true;
     const bytes = Buffer.from(path, 'utf8');
     if (bytes.length > PATH_BYTES) return false;
-    // Every chunk published so far is folded, so no worker reads the area now.
+    // Every chunk published so far is folded, so no worker reads the areas now.
     this.pathArea.set(bytes);
+    this.identity.set(named);
     Atomics.store(this.control, PATH_LENGTH, bytes.length);
     this.path = path;
     this.pathVersion++;
@@ -262,7 +272,7 @@ interface Progress { published: number; folded: number }
 async function foldRunParallel(chain: Chain, run: LaunchRun, pool: HashPool, progress: Progress, hashes: HashSuite, last: boolean): Promise<void> {
   const c = run.contents;
   const file = c.kind === 'reader' ? c.file : undefined;
-  const fromFile = file !== undefined && pool.usePath(file.path);
+  const fromFile = file !== undefined && pool.usePath(file.path, file.identity);
   if (!fromFile && pool.memory.length === 0) { foldRunInline(chain, run, hashes, new WeakMap()); return; }
   const chunk = pool.chunk;
   const window = fromFile ? RING : MEMORY_RING;

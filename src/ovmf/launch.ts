@@ -6,7 +6,7 @@
 import { fail } from '../errors.js';
 import { defaultSuite, type HashSuite } from '../hash/suite.js';
 import { PAGE_SIZE, PageType } from '../snp/page-info.js';
-import type { LaunchPlan, LaunchRun, RunContents } from '../plan.js';
+import type { FileIdentity, LaunchPlan, LaunchRun, RunContents } from '../plan.js';
 import {
   LEGACY_SVSM_VMSA, RESET_VECTOR_EIP, buildVmsaPage, resolveProfile, resolveVmsaGpa, type VmmProfile, type VmsaTemplate,
 } from '../profiles.js';
@@ -28,7 +28,7 @@ export type UnknownSectionPolicy = 'error' | 'zero';
 export interface FirmwareImage {
   readonly info: FirmwareInfo;
   readonly bytes?: Uint8Array;
-  readonly file?: { readonly size: number; readonly path: string; read(offset: number, into: Uint8Array): void };
+  readonly file?: { readonly size: number; readonly path: string; readonly identity?: FileIdentity; read(offset: number, into: Uint8Array): void };
 }
 
 export function imageSize(i: FirmwareImage): number {
@@ -41,7 +41,7 @@ export function imageSize(i: FirmwareImage): number {
 export function imageContents(i: FirmwareImage): RunContents {
   if (i.bytes) return { kind: 'bytes', data: i.bytes };
   const f = i.file!;
-  return { kind: 'reader', describe: f.path, file: { path: f.path, offset: 0 }, read: (first, count, into) => f.read(first * PAGE_SIZE, into.subarray(0, count * PAGE_SIZE)) };
+  return { kind: 'reader', describe: f.path, file: { path: f.path, offset: 0, ...(f.identity ? { identity: f.identity } : {}) }, read: (first, count, into) => f.read(first * PAGE_SIZE, into.subarray(0, count * PAGE_SIZE)) };
 }
 
 const STREAM_CHUNK = 1 << 20;

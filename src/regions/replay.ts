@@ -6,7 +6,7 @@
 import { MeasureError, fail } from '../errors.js';
 import { hex64 } from '../bytes.js';
 import { PAGE_SIZE, PageType } from '../snp/page-info.js';
-import type { LaunchPlan, LaunchRun, PageSpans, RunContents } from '../plan.js';
+import type { FileRef, LaunchPlan, LaunchRun, PageSpans, RunContents } from '../plan.js';
 import { KVM_VMSA_GPA, RESET_VECTOR_EIP, type VmmProfile } from '../profiles.js';
 import { parseFirmware, type ByteSource, type FirmwareInfo } from '../ovmf/firmware.js';
 import { kernelHashesPage, metadataRuns, vmsaPagesFor, vmsaRuns, MAX_VCPUS, type UnknownSectionPolicy } from '../ovmf/launch.js';
@@ -30,7 +30,7 @@ export interface RegionData {
   readonly describe: string;
   read(offset: number, into: Uint8Array): void;
   /** Set when the bytes are a window of a file on disk (lets worker threads read them directly). */
-  readonly file?: { readonly path: string; readonly offset: number };
+  readonly file?: FileRef;
 }
 
 /** One region of a list: its descriptor and where its bytes come from (data, kernel hashes, or nothing). */
