@@ -3,7 +3,6 @@ import { createHash, generateKeyPairSync, verify as ecVerify } from 'node:crypto
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { captureIO, runCli } from '../src/cli/main.js';
 import { buildReport, parseReport, decodeTcb, REPORT_SIZE } from '../src/attestation/report.js';
 import { encodeIdBlock, fromLe72 } from '../src/snp/id-block.js';
 import { buildSyntheticImage } from '../src/conformance/recipes.js';
@@ -11,7 +10,7 @@ import { fromBase64, fromHex, toBase64, toHex } from '../src/bytes.js';
 import { defaultSuite } from '../src/hash/suite.js';
 import { isMeasureError } from '../src/errors.js';
 import { readCheckConfig } from '../src/attestation/go-sev-guest.js';
-import { REPO, loadVectors } from './helpers.js';
+import { cliIn, loadVectors, REPO } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmfw-attest-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,11 +18,7 @@ const synth = loadVectors<{ images: Record<string, Parameters<typeof buildSynthe
 writeFileSync(join(dir, 'fw.fd'), buildSyntheticImage(synth.images['amdsev-1m']!));
 writeFileSync(join(dir, 'nometa.fd'), buildSyntheticImage(synth.images['ovmfx64-1m']!));
 
-async function run(...args: string[]): Promise<{ rc: number; out: string; err: string }> {
-  const io = captureIO(dir);
-  const rc = await runCli(args, io);
-  return { rc, out: io.stdout, err: io.stderr };
-}
+const run = cliIn(dir);
 async function digestOf(...ovmfArgs: string[]): Promise<string> {
   const r = await run('ovmf', '--mode=snp', '--ovmf=fw.fd', ...ovmfArgs);
   expect(r.rc, r.err).toBe(0);

@@ -3,19 +3,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { captureIO, runCli } from '../src/cli/main.js';
-import { REPO } from './helpers.js';
+import { cliIn, REPO } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmfw-ci-kh-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 cpSync(join(REPO, 'examples'), dir, { recursive: true });
 writeFileSync(join(dir, 'vmfw-measure.json'), JSON.stringify({ launches: { update: { kind: 'regions', manifest: 'regions/kernel-update.json' } } }));
 
-async function run(...args: string[]): Promise<{ rc: number; out: string; err: string }> {
-  const io = captureIO(dir);
-  const rc = await runCli(args, io);
-  return { rc, out: io.stdout, err: io.stderr };
-}
+const run = cliIn(dir);
 
 describe('kernelHashes inputs in the lock', () => {
   it('records them, and check names the one that changed and the page it fills', async () => {

@@ -7,7 +7,6 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { captureIO, runCli } from '../src/cli/main.js';
 import { buildReport } from '../src/attestation/report.js';
 import { fromHex } from '../src/bytes.js';
 import { jsonKeys } from '../src/json-exact.js';
@@ -19,7 +18,7 @@ import { describeLaunch } from '../src/launch/description.js';
 import { openInput } from '../src/node/inputs.js';
 import { resolveProfile } from '../src/profiles.js';
 import { resolveVcpuType } from '../src/cpu.js';
-import { REPO } from './helpers.js';
+import { cliIn, REPO } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmfw-ci-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,11 +42,7 @@ writeConfig(CONFIG);
 const GITHUB_VARS = ['GITHUB_ACTIONS', 'GITHUB_STEP_SUMMARY', 'GITHUB_WORKSPACE'];
 beforeEach(() => { for (const v of GITHUB_VARS) delete process.env[v]; });
 
-async function run(...args: string[]): Promise<{ rc: number; out: string; err: string }> {
-  const io = captureIO(dir);
-  const rc = await runCli(args, io);
-  return { rc, out: io.stdout, err: io.stderr };
-}
+const run = cliIn(dir);
 
 /** Changes a file for the duration of `body`, then restores it. */
 async function withChanged(path: string, change: (b: Buffer) => Buffer | string, body: () => Promise<void>): Promise<void> {

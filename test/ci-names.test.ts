@@ -3,20 +3,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { captureIO, runCli } from '../src/cli/main.js';
 import * as lib from '../src/index.js';
-import { REPO } from './helpers.js';
+import { cliIn, REPO } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmfw-ci-names-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 copyFileSync(join(REPO, 'examples', 'ovmf', 'OVMF-synthetic-amdsev.fd'), join(dir, 'fw.fd'));
 const launch = { kind: 'ovmf', ovmf: 'fw.fd', vcpus: '1', vcpuType: 'EPYC-v4' };
 
-async function run(...args: string[]): Promise<{ rc: number; out: string; err: string }> {
-  const io = captureIO(dir);
-  const rc = await runCli(args, io);
-  return { rc, out: io.stdout, err: io.stderr };
-}
+const run = cliIn(dir);
 
 describe('launch names', () => {
   it.each(['constructor', 'toString', 'hasOwnProperty'])('a launch named %s is drift like any other name, never a crash', async (name) => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureIO, runCli } from '../src/cli/main.js';
 import { buildReport } from '../src/attestation/report.js';
-import { REPO, buildPrivateDist } from './helpers.js';
+import { buildPrivateDist, cliIn, REPO } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmfw-out-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,11 +17,7 @@ copyFileSync(join(REPO, 'examples', 'ovmf', 'OVMF-synthetic-amdsev.fd'), join(di
 const fw = readFileSync(join(dir, 'fw.fd'));
 const OVMF = ['ovmf', '--mode', 'snp', '--vcpus', '2', '--vcpu-type', 'EPYC-v4', '--ovmf', 'fw.fd'];
 
-async function run(...args: string[]): Promise<{ rc: number; out: string; err: string }> {
-  const io = captureIO(dir);
-  const rc = await runCli(args, io);
-  return { rc, out: io.stdout, err: io.stderr };
-}
+const run = cliIn(dir);
 
 describe('output files', () => {
   it('--log onto the --ovmf input is refused and the firmware is untouched', async () => {

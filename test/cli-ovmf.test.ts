@@ -2,7 +2,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { captureIO, runCli } from '../src/cli/main.js';
 import { buildSyntheticImage, stream } from '../src/conformance/recipes.js';
 import { formatMetadataJson } from '../src/ovmf/metadata-json.js';
 import { parseFirmware } from '../src/ovmf/firmware.js';
@@ -10,7 +9,7 @@ import { measurePlan } from '../src/engine.js';
 import { buildOvmfHashPlan } from '../src/ovmf/launch.js';
 import { toHex, toBase64, fromHex } from '../src/bytes.js';
 import { defaultSuite } from '../src/hash/suite.js';
-import { loadVectors } from './helpers.js';
+import { cliIn, loadVectors } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmfw-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,11 +22,7 @@ writeFileSync(join(dir, 'nometa.fd'), buildSyntheticImage(synth.images['no-metad
 writeFileSync(join(dir, 'kernel.bin'), stream('kernel-4097', 4097));
 writeFileSync(join(dir, 'initrd.bin'), stream('initrd-4095', 4095));
 
-async function run(...args: string[]): Promise<{ rc: number; out: string; err: string }> {
-  const io = captureIO(dir);
-  const rc = await runCli(args, io);
-  return { rc, out: io.stdout, err: io.stderr };
-}
+const run = cliIn(dir);
 
 const expected = (id: string): string => {
   const c = synth.cases.find((x) => x.id === id);

@@ -6,7 +6,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { captureIO, runCli } from '../src/cli/main.js';
 import { COMMANDS } from '../src/cli/commands.js';
 import { OPTIONS, optionKey } from '../src/options/table.js';
 import { buildSyntheticImage } from '../src/conformance/recipes.js';
@@ -14,7 +13,7 @@ import { buildReport } from '../src/attestation/report.js';
 import { fromHex, toHex } from '../src/bytes.js';
 import { defaultSuite } from '../src/hash/suite.js';
 import { VERSION } from '../src/version.js';
-import { loadVectors, REPO } from './helpers.js';
+import { cliIn, loadVectors, REPO } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmfw-vocab-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,11 +21,7 @@ const synth = loadVectors<{ images: Record<string, Parameters<typeof buildSynthe
 writeFileSync(join(dir, 'amdsev.fd'), buildSyntheticImage(synth.images['amdsev-4k']!));
 writeFileSync(join(dir, 'kernel.bin'), new Uint8Array([1, 2, 3]));
 
-async function run(...args: string[]): Promise<{ rc: number; out: string; err: string }> {
-  const io = captureIO(dir);
-  const rc = await runCli(args, io);
-  return { rc, out: io.stdout, err: io.stderr };
-}
+const run = cliIn(dir);
 
 const OVMF = ['ovmf', '--mode', 'snp', '--vcpus', '2', '--vcpu-type', 'EPYC-Milan', '--ovmf', 'amdsev.fd', '--kernel', 'kernel.bin'];
 const cmdlineSha = (text: string): string => toHex(defaultSuite.sha256(new Uint8Array([...new TextEncoder().encode(text), 0])));

@@ -2,8 +2,18 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { captureIO, runCli } from '../src/cli/main.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Runs the CLI in-process with `dir` as its working directory: exit status, stdout and stderr. */
+export function cliIn(dir: string): (...args: string[]) => Promise<{ rc: number; out: string; err: string }> {
+  return async (...args) => {
+    const io = captureIO(dir);
+    const rc = await runCli(args, io);
+    return { rc, out: io.stdout, err: io.stderr };
+  };
+}
 
 export function loadVectors<T = unknown>(name: string): T {
   return JSON.parse(readFileSync(join(REPO, 'vectors', name), 'utf8')) as T;

@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { captureIO, runCli } from '../src/cli/main.js';
-import { REPO } from './helpers.js';
+import { cliIn, REPO } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmfw-rv-lock-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,11 +22,7 @@ const NORMAL = ['--ovmf', LAUNCH.ovmf, '--kernel', LAUNCH.kernel, '--initrd', LA
   '--vcpus', LAUNCH.vcpus, '--vcpu-type', 'EPYC-Genoa', '--vmm-type', 'qemu'];
 const FROM_LOCK = ['--from-lock', 'vmfw-measure.lock.json'];
 
-async function run(...args: string[]): Promise<{ rc: number; out: string; err: string }> {
-  const io = captureIO(dir);
-  const rc = await runCli(args, io);
-  return { rc, out: io.stdout, err: io.stderr };
-}
+const run = cliIn(dir);
 
 beforeAll(async () => {
   writeFileSync(join(dir, 'vmfw-measure.json'), JSON.stringify({ launches: { web: LAUNCH } }));
