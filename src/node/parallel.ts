@@ -81,9 +81,10 @@ const errorArea = new Uint8Array(workerData.error);
 // The file the path must still name: [known (0 or 1), device, inode].
 const identity = new Float64Array(workerData.identity);
 const chunk = workerData.chunkPages;
-// A 'binary' (latin1) string result skips a Buffer allocation per page (see hash/suite.ts).
+// A latin1 string result skips a Buffer allocation per page; one native call writes it (see hash/suite.ts).
+const latin1Write = Buffer.prototype.latin1Write;
 const into = typeof crypto.hash === 'function'
-  ? (b, out, at) => { const s = crypto.hash('sha384', b, 'binary'); for (let i = 0; i < 48; i++) out[at + i] = s.charCodeAt(i); }
+  ? (b, out, at) => { if (latin1Write.call(out, crypto.hash('sha384', b, 'latin1'), at, 48) !== 48) throw new RangeError('no room for a digest at ' + at); }
   : (b, out, at) => { out.set(crypto.createHash('sha384').update(b).digest(), at); };
 const ZERO_DIGEST = new Uint8Array(48);
 into(new Uint8Array(${PAGE_SIZE}), ZERO_DIGEST, 0);
