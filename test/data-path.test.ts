@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
+import { base64ByTable, hexByTable, toBase64, toHex } from '../src/bytes.js';
 import { isZeroPage, measurePlan } from '../src/engine.js';
 import { nobleSuite } from '../src/hash/noble-suite.js';
 import { nodeSuite } from '../src/hash/suite.js';
@@ -59,11 +60,38 @@ describe('digests written in place', () => {
       }
     }
   });
+  it('sha384Into refuses an offset without room for the whole digest, writing nothing past the end', () => {
+    const out = new Uint8Array(50);
+    expect(() => nodeSuite!.sha384Into!(new Uint8Array(4), out, 3)).toThrow(/no room for a digest at offset 3 of 50 bytes/);
+    expect(() => nodeSuite!.sha384Into!(new Uint8Array(4), new Uint8Array(new SharedArrayBuffer(48)), 1)).toThrow(RangeError);
+    // Into shared memory, as the page hashing workers' ring is.
+    const shared = new Uint8Array(new SharedArrayBuffer(96));
+    nodeSuite!.sha384Into!(new Uint8Array(4), shared, 48);
+    expect(hex(shared.subarray(48))).toBe(createHash('sha384').update(new Uint8Array(4)).digest('hex'));
+  });
   it('a run folded in place gives the noble suite\'s digest and the plain chain', () => {
     const data = new Uint8Array(randomBytes(20 * 4096));
     const run: LaunchRun = { pageType: PageType.Normal, gpa: 0xfffe0000n, pages: 20, contents: { kind: 'bytes', data }, origin: { kind: 'test' } };
     expect(hex(measurePlan({ runs: [run] }).digest)).toBe(hex(measurePlan({ runs: [run] }, { hashes: nobleSuite }).digest));
     expect(hex(measurePlan({ runs: [run] }).digest)).toBe(referenceChain(data, 0xfffe0000n));
+  });
+});
+
+describe('text encodings of bytes', () => {
+  it('Node\'s native hex and base64 (toHex, toBase64) equal the tables browsers use, at every length and offset', () => {
+    const data = new Uint8Array(randomBytes(300));
+    for (let length = 0; length <= 70; length++) {
+      for (const view of [data.subarray(0, length), data.subarray(5, 5 + length), new Uint8Array(new SharedArrayBuffer(length))]) {
+        expect(toHex(view)).toBe(hexByTable(view));
+        expect(toHex(view)).toBe(Buffer.from(view).toString('hex'));
+        expect(toBase64(view)).toBe(base64ByTable(view));
+        expect(toBase64(view, true)).toBe(base64ByTable(view, true));
+        expect(toBase64(view, true)).toBe(Buffer.from(view).toString('base64url'));
+      }
+    }
+    expect(toHex(Uint8Array.of(0, 0xab, 0xff))).toBe('00abff');
+    expect(toBase64(Uint8Array.of(0xfb, 0xff, 0xfe, 1))).toBe('+//+AQ==');
+    expect(toBase64(Uint8Array.of(0xfb, 0xff, 0xfe, 1), true)).toBe('-__-AQ');
   });
 });
 
