@@ -72,6 +72,22 @@ describe('the bundled CLI', () => {
     expect(bundled(REPO, 'ovmf', '--help')).toMatchObject({ rc: 0, out: expect.stringContaining('--vcpu-type') });
   });
 
+  it('loads neither node:crypto nor worker_threads (nor the stream modules) for --version or help', () => {
+    // node:crypto brings Node's stream modules: about 3 ms of a 27 ms `--version`.
+    const probe = join(out, 'probe-modules.cjs');
+    writeFileSync(probe, "process.on('exit', () => process._rawDebug('modules: ' + JSON.stringify(process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')))));\n");
+    for (const args of [['--version'], ['ovmf', '--help'], ['regions', '--help'], ['help', 'identify']]) {
+      const r = spawnSync(process.execPath, ['-r', probe, join(out, 'bin', 'vmfw-measure.cjs'), ...args], { cwd: REPO, encoding: 'utf8' });
+      const loaded = JSON.parse(/^modules: (.*)$/m.exec(r.stderr)?.[1] ?? '[]') as string[];
+      expect(loaded.length, args.join(' ')).toBeGreaterThan(10);
+      expect(loaded.filter((m) => /^NativeModule (crypto|worker_threads|stream)$/.test(m)), args.join(' ')).toEqual([]);
+    }
+    // A command that hashes does load it.
+    const r = spawnSync(process.execPath, ['-r', probe, join(out, 'bin', 'vmfw-measure.cjs'), 'ovmf', '--mode', 'snp', '--vcpus', '1', '--vcpu-type', 'EPYC-v4', '--ovmf', 'examples/ovmf/OVMF-synthetic-amdsev.fd'], { cwd: REPO, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('NativeModule crypto');
+  });
+
   it('refuses, as an internal error, to run a command whose module another bundle holds', () => {
     const r = bundleFile('main.js', REPO, 'report', 'x.bin');
     expect(r.rc).toBe(3);

@@ -41,27 +41,30 @@ interface NodeCrypto {
 /** Buffer.prototype.latin1Write: writes a string's chars as bytes into any Uint8Array, returns how many. */
 type Latin1Write = (this: Uint8Array, s: string, offset: number, length: number) => number;
 
-function makeNodeSuite(c: NodeCrypto, latin1Write: Latin1Write): HashSuite {
-  // crypto.hash() (one-shot) is about 5x faster than createHash() for 112-byte PAGE_INFO records.
-  const oneShot = typeof c.hash === 'function';
+function makeNodeSuite(load: () => NodeCrypto, latin1Write: Latin1Write): HashSuite {
+  // node:crypto is loaded by the first digest, not at import: it brings Node's stream modules
+  // (about 3 ms of a 27 ms `--version`), and a run that hashes nothing never needs it.
+  let loaded: NodeCrypto | undefined;
+  const c = (): NodeCrypto => (loaded ??= load());
   const wrap = (alg: string): Hasher => {
-    const h = c.createHash(alg);
+    const h = c().createHash(alg);
     const w: Hasher = { update(d) { h.update(d); return w; }, digest: () => h.digest() };
     return w;
   };
-  // A one-shot digest as a latin1 string, one char per byte, skips the Buffer allocation, a
-  // third of the cost of a 112-byte chain step: 0.66 instead of 1.12 us here, and 5.3 instead of
-  // 5.8 us per 4 KiB page (bench/micro.mjs chain). The string's bytes go in with one native call
-  // rather than a 48-step loop: as fast once optimized, much faster before, and the hot functions
-  // that inline this compile in half the time (bench/micro.mjs compile).
+  // crypto.hash() (one-shot; Node 20.12+, package.json asks for 20.19) is about 5x faster than
+  // createHash() for 112-byte PAGE_INFO records. Its result as a latin1 string, one char per
+  // byte, skips the Buffer allocation, a third of the cost of a chain step: 0.66 instead of 1.12
+  // us here, and 5.3 instead of 5.8 us per 4 KiB page (bench/micro.mjs chain). The string's bytes
+  // go in with one native call rather than a 48-step loop: as fast once optimized, much faster
+  // before, and the hot functions that inline this compile in about half the time.
   const into = (d: Uint8Array, out: Uint8Array, offset: number): void => {
-    if (latin1Write.call(out, c.hash('sha384', d, 'latin1'), offset, 48) !== 48) throw new RangeError(`no room for a digest at offset ${offset} of ${out.length} bytes`);
+    if (latin1Write.call(out, c().hash('sha384', d, 'latin1'), offset, 48) !== 48) throw new RangeError(`no room for a digest at offset ${offset} of ${out.length} bytes`);
   };
   return {
     name: 'node',
-    sha384: oneShot ? (d) => c.hash('sha384', d, 'buffer') : (d) => c.createHash('sha384').update(d).digest(),
-    sha384Into: oneShot ? into : (d, out, offset) => { out.set(c.createHash('sha384').update(d).digest(), offset); },
-    sha256: oneShot ? (d) => c.hash('sha256', d, 'buffer') : (d) => c.createHash('sha256').update(d).digest(),
+    sha384: (d) => c().hash('sha384', d, 'buffer'),
+    sha384Into: into,
+    sha256: (d) => c().hash('sha256', d, 'buffer'),
     createSha256: () => wrap('sha256'),
     createSha384: () => wrap('sha384'),
   };
@@ -70,11 +73,15 @@ function makeNodeSuite(c: NodeCrypto, latin1Write: Latin1Write): HashSuite {
 // Synchronous, without a top-level await: process.getBuiltinModule (Node 20.16+) exists on Node
 // and is absent in browsers, where the portable implementation serves.
 const host = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-const nodeCrypto = host?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
 const nodeBuffer = host?.getBuiltinModule?.('node:buffer') as { Buffer: { prototype: { latin1Write: Latin1Write } } } | undefined;
+const loadNodeCrypto = (): NodeCrypto => {
+  const c = host!.getBuiltinModule!('node:crypto') as NodeCrypto | undefined;
+  if (!c) throw new Error('this Node has no node:crypto (built without OpenSSL?): pass hashes: nobleSuite or call useHashSuite');
+  return c;
+};
 
 /** node:crypto where it exists (found at run time, so this module imports nothing from node:), else undefined. */
-export const nodeSuite: HashSuite | undefined = nodeCrypto && nodeBuffer ? makeNodeSuite(nodeCrypto, nodeBuffer.Buffer.prototype.latin1Write) : undefined;
+export const nodeSuite: HashSuite | undefined = nodeBuffer ? makeNodeSuite(loadNodeCrypto, nodeBuffer.Buffer.prototype.latin1Write) : undefined;
 
 const missing = (): never => {
   throw new Error('no hash suite: outside Node, import vmfw-measure (it installs @noble/hashes) or call useHashSuite');
