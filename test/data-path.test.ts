@@ -60,9 +60,11 @@ describe('digests written in place', () => {
       }
     }
   });
-  it('sha384Into refuses an offset without room for the whole digest, writing nothing past the end', () => {
+  it('sha384Into refuses an offset without room for the whole digest, and writes nothing then', () => {
     const out = new Uint8Array(50);
     expect(() => nodeSuite!.sha384Into!(new Uint8Array(4), out, 3)).toThrow(/no room for a digest at offset 3 of 50 bytes/);
+    expect(() => nodeSuite!.sha384Into!(new Uint8Array(4), out, -1)).toThrow(RangeError);
+    expect(out.every((b) => b === 0)).toBe(true);
     expect(() => nodeSuite!.sha384Into!(new Uint8Array(4), new Uint8Array(new SharedArrayBuffer(48)), 1)).toThrow(RangeError);
     // Into shared memory, as the page hashing workers' ring is.
     const shared = new Uint8Array(new SharedArrayBuffer(96));
