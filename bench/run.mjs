@@ -26,7 +26,7 @@ const shortReps = Number(value('--reps', quick ? 5 : 15));
 const longReps = quick ? 1 : 3;
 // The region rows sit within a few percent of their targets, where a median of 3 moves with
 // the machine's noise (±5% run to run): more runs for them, still interleaved.
-const regionReps = { region256: quick ? 3 : 9, region1g: quick ? 1 : 5 };
+const regionReps = { region256: quick ? 3 : 9, region1g: 5 }; // --quick skips the 1 GiB row
 const MiB = 1 << 20;
 const cli = join(root, 'bin', 'vmfw-measure.cjs');
 const loop = join(root, 'bench', 'minimal_loop.py');
@@ -57,7 +57,7 @@ async function compare(tool, base, reps, opts = {}) {
     const pair = i % 2 ? [[base, b], [tool, t]] : [[tool, t], [base, b]];
     for (const [cmd, into] of pair) into.push(await run(cmd.args, { cwd: work, ...opts, ...cmd.opts }));
   }
-  const sum = (rs) => ({ ms: median(rs.map((r) => r.ms)), cpuMs: median(rs.map((r) => r.cpuMs)), rssMiB: Math.max(...rs.map((r) => r.maxRssKiB)) / 1024, out: rs[0].stdout.trim() });
+  const sum = (rs) => ({ ms: median(rs.map((r) => r.ms)), cpuMs: median(rs.map((r) => r.cpuMs)), rssMiB: Math.max(...rs.map((r) => r.maxRssKiB)) / 1024, out: rs[0].stdout.trim(), reps: rs.length });
   return { tool: sum(t), base: sum(b) };
 }
 
@@ -69,7 +69,7 @@ function row(name, tool, base, target, { rssTarget, note } = {}) {
   const rssOk = rssTarget === undefined || tool.rssMiB <= rssTarget;
   const met = target === null ? null : ratio <= target && rssOk;
   const cpuRatio = tool.cpuMs / base.cpuMs;
-  results.push({ row: name, ms: Number(tool.ms.toFixed(1)), baselineMs: Number(base.ms.toFixed(1)), ratio: Number(ratio.toFixed(3)), target,
+  results.push({ row: name, reps: tool.reps, ms: Number(tool.ms.toFixed(1)), baselineMs: Number(base.ms.toFixed(1)), ratio: Number(ratio.toFixed(3)), target,
     cpuMs: Number(tool.cpuMs.toFixed(1)), baselineCpuMs: Number(base.cpuMs.toFixed(1)), cpuRatio: Number(cpuRatio.toFixed(3)),
     rssMiB: Number(tool.rssMiB.toFixed(1)), baselineRssMiB: Number(base.rssMiB.toFixed(1)), ...(rssTarget ? { rssTarget } : {}), met });
   const rss = `RSS ${tool.rssMiB.toFixed(0)} vs ${base.rssMiB.toFixed(0)} MiB${rssTarget ? ` (<= ${rssTarget})` : ''}`;

@@ -11,17 +11,33 @@ interface NativeEncoders {
   base64Slice(this: Uint8Array, start: number, end: number): string;
   base64urlSlice(this: Uint8Array, start: number, end: number): string;
 }
-// Node's Buffer, found at run time (this module loads in browsers too, where the tables below serve).
-const native = ((globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:buffer') as
-  { Buffer?: { prototype: Partial<NativeEncoders> } } | undefined)?.Buffer?.prototype;
-const nativeEncoders: NativeEncoders | undefined = native?.hexSlice && native.base64Slice && native.base64urlSlice ? native as NativeEncoders : undefined;
+
+/**
+ * Node's Buffer encoders, found at run time (this module loads in browsers too, where the tables
+ * below serve), and only when they give the tables' answers on a plain Uint8Array view: they are
+ * not part of Node's documented API, and other runtimes' Buffer need not behave the same.
+ */
+function findNativeEncoders(): NativeEncoders | undefined {
+  const buffer = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:buffer') as
+    { Buffer?: { prototype?: Partial<NativeEncoders> } } | undefined;
+  const e = buffer?.Buffer?.prototype;
+  if (!e || typeof e.hexSlice !== 'function' || typeof e.base64Slice !== 'function' || typeof e.base64urlSlice !== 'function') return undefined;
+  try {
+    const probe = Uint8Array.of(0, 0xfb, 0xff, 0xfe, 1).subarray(1);
+    return e.hexSlice.call(probe, 0, 4) === 'fbfffe01' && e.base64Slice.call(probe, 0, 4) === '+//+AQ==' && e.base64urlSlice.call(probe, 0, 4) === '-__-AQ'
+      ? e as NativeEncoders : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const nativeEncoders = findNativeEncoders();
 
 /** Lowercase hex of the bytes, without a 0x prefix (how every digest is printed). */
 export function toHex(bytes: Uint8Array): string {
   // On Node one native call: a reference-values set prints hundreds of digests, mostly before the
   // JIT has warmed up, and a string built two digits at a time is also slow to print (256
   // digests: 2 ms with the JSON that holds them, 0.2 ms native). Elsewhere a pair table.
-  return nativeEncoders ? nativeEncoders.hexSlice.call(bytes, 0, bytes.length) : hexByTable(bytes);
+  return nativeEncoders && bytes instanceof Uint8Array ? nativeEncoders.hexSlice.call(bytes, 0, bytes.length) : hexByTable(bytes);
 }
 
 /** toHex without Node's encoder (what browsers run; exported for the tests that compare the two). */
@@ -48,7 +64,7 @@ const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 /** Standard padded base64, or with `url` unpadded base64url. */
 export function toBase64(bytes: Uint8Array, url = false): string {
-  if (nativeEncoders) return (url ? nativeEncoders.base64urlSlice : nativeEncoders.base64Slice).call(bytes, 0, bytes.length);
+  if (nativeEncoders && bytes instanceof Uint8Array) return (url ? nativeEncoders.base64urlSlice : nativeEncoders.base64Slice).call(bytes, 0, bytes.length);
   return base64ByTable(bytes, url);
 }
 

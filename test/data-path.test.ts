@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import { base64ByTable, hexByTable, toBase64, toHex } from '../src/bytes.js';
 import { isZeroPage, measurePlan } from '../src/engine.js';
@@ -82,8 +82,12 @@ describe('digests written in place', () => {
 describe('text encodings of bytes', () => {
   it('Node\'s native hex and base64 (toHex, toBase64) equal the tables browsers use, at every length and offset', () => {
     const data = new Uint8Array(randomBytes(300));
+    const hexSlice = vi.spyOn(Buffer.prototype, 'hexSlice');
+    const base64Slice = vi.spyOn(Buffer.prototype, 'base64Slice');
     for (let length = 0; length <= 70; length++) {
-      for (const view of [data.subarray(0, length), data.subarray(5, 5 + length), new Uint8Array(new SharedArrayBuffer(length))]) {
+      const shared = new Uint8Array(new SharedArrayBuffer(length));
+      shared.set(data.subarray(100, 100 + length));
+      for (const view of [data.subarray(0, length), data.subarray(5, 5 + length), shared]) {
         expect(toHex(view)).toBe(hexByTable(view));
         expect(toHex(view)).toBe(Buffer.from(view).toString('hex'));
         expect(toBase64(view)).toBe(base64ByTable(view));
@@ -91,7 +95,16 @@ describe('text encodings of bytes', () => {
         expect(toBase64(view, true)).toBe(Buffer.from(view).toString('base64url'));
       }
     }
+    // On Node the native encoders did the work, called on the plain views themselves (the tables
+    // and Buffer's toString above were the comparison; toString calls them on Buffers).
+    expect(hexSlice.mock.contexts.some((c) => !Buffer.isBuffer(c))).toBe(true);
+    expect(base64Slice.mock.contexts.some((c) => !Buffer.isBuffer(c))).toBe(true);
+    hexSlice.mockRestore();
+    base64Slice.mockRestore();
     expect(toHex(Uint8Array.of(0, 0xab, 0xff))).toBe('00abff');
+    // A caller's array of numbers (JavaScript has no types to stop one) gets the tables' answer.
+    expect(toHex([1, 255] as unknown as Uint8Array)).toBe('01ff');
+    expect(toBase64([0xfb, 0xff] as unknown as Uint8Array)).toBe('+/8=');
     expect(toBase64(Uint8Array.of(0xfb, 0xff, 0xfe, 1))).toBe('+//+AQ==');
     expect(toBase64(Uint8Array.of(0xfb, 0xff, 0xfe, 1), true)).toBe('-__-AQ');
   });

@@ -19,7 +19,8 @@ export interface HashSuite {
   sha384(data: Uint8Array): Uint8Array;
   /**
    * Writes SHA-384(data) to out[offset, offset + 48) without allocating a result; `out` may
-   * overlap `data` (the digest is written after data is read). Optional: sha384 serves without it.
+   * overlap `data` (the digest is written after data is read). An offset without room for 48
+   * bytes is a RangeError, and nothing is written. Optional: sha384 serves without it.
    */
   sha384Into?(data: Uint8Array, out: Uint8Array, offset: number): void;
   sha256(data: Uint8Array): Uint8Array;
@@ -55,8 +56,9 @@ function makeNodeSuite(load: () => NodeCrypto, latin1Write: Latin1Write): HashSu
   // createHash() for 112-byte PAGE_INFO records. Its result as a latin1 string, one char per
   // byte, skips the Buffer allocation, a third of the cost of a chain step: 0.66 instead of 1.12
   // us here, and 5.3 instead of 5.8 us per 4 KiB page (bench/micro.mjs chain). The string's bytes
-  // go in with one native call rather than a 48-step loop: as fast once optimized, much faster
-  // before, and the hot functions that inline this compile in about half the time.
+  // go in with one native call rather than a 48-step loop: once V8 has optimized the loop it is
+  // 0.07 us faster per call, but until then much slower, and the functions that inline this
+  // compile in about half the time: short runs gain 1-2 ms, a 256 MiB region is unchanged.
   const into = (d: Uint8Array, out: Uint8Array, offset: number): void => {
     if (!(offset >= 0 && offset + 48 <= out.length)) throw new RangeError(`no room for a digest at offset ${offset} of ${out.length} bytes`);
     latin1Write.call(out, c().hash('sha384', d, 'latin1'), offset, 48);
@@ -72,17 +74,29 @@ function makeNodeSuite(load: () => NodeCrypto, latin1Write: Latin1Write): HashSu
 }
 
 // Synchronous, without a top-level await: process.getBuiltinModule (Node 20.16+) exists on Node
-// and is absent in browsers, where the portable implementation serves.
-const host = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-const nodeBuffer = host?.getBuiltinModule?.('node:buffer') as { Buffer: { prototype: { latin1Write: Latin1Write } } } | undefined;
-const loadNodeCrypto = (): NodeCrypto => {
-  const c = host!.getBuiltinModule!('node:crypto') as NodeCrypto | undefined;
-  if (!c) throw new Error('this Node has no node:crypto (built without OpenSSL?): pass hashes: nobleSuite or call useHashSuite');
-  return c;
-};
+// and is absent in browsers, where the portable implementation serves. Node has node:crypto when
+// it was built with OpenSSL, which process.versions.openssl says without loading the module.
+const host = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown; versions?: { openssl?: string } } }).process;
 
-/** node:crypto where it exists (found at run time, so this module imports nothing from node:), else undefined. */
-export const nodeSuite: HashSuite | undefined = nodeBuffer ? makeNodeSuite(loadNodeCrypto, nodeBuffer.Buffer.prototype.latin1Write) : undefined;
+/**
+ * Buffer.prototype.latin1Write, when it behaves as Node's on a plain Uint8Array (it is not part of
+ * Node's documented API, and other runtimes' Buffer need not accept a receiver that is no Buffer).
+ */
+function nodeLatin1Write(): Latin1Write | undefined {
+  const buffer = host?.getBuiltinModule?.('node:buffer') as { Buffer?: { prototype?: { latin1Write?: unknown } } } | undefined;
+  const write = buffer?.Buffer?.prototype?.latin1Write;
+  if (typeof write !== 'function') return undefined;
+  try {
+    const probe = new Uint8Array(4);
+    return write.call(probe, '\xff\x80', 1, 2) === 2 && probe.join() === '0,255,128,0' ? write as Latin1Write : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const latin1Write = host?.versions?.openssl && host.getBuiltinModule ? nodeLatin1Write() : undefined;
+
+/** node:crypto where it exists (found at run time and loaded on first use, so this module imports nothing from node:), else undefined. */
+export const nodeSuite: HashSuite | undefined = latin1Write ? makeNodeSuite(() => host!.getBuiltinModule!('node:crypto') as NodeCrypto, latin1Write) : undefined;
 
 const missing = (): never => {
   throw new Error('no hash suite: outside Node, import vmfw-measure (it installs @noble/hashes) or call useHashSuite');

@@ -83,7 +83,10 @@ const identity = new Float64Array(workerData.identity);
 const chunk = workerData.chunkPages;
 // A latin1 string result skips a Buffer allocation per page; one native call writes it (see hash/suite.ts).
 const latin1Write = Buffer.prototype.latin1Write;
-const into = (b, out, at) => { if (latin1Write.call(out, crypto.hash('sha384', b, 'latin1'), at, 48) !== 48) throw new RangeError('no room for a digest at ' + at); };
+const into = (b, out, at) => {
+  if (!(at >= 0 && at + 48 <= out.length)) throw new RangeError('no room for a digest at offset ' + at + ' of ' + out.length + ' bytes');
+  latin1Write.call(out, crypto.hash('sha384', b, 'latin1'), at, 48);
+};
 const ZERO_DIGEST = new Uint8Array(48);
 into(new Uint8Array(${PAGE_SIZE}), ZERO_DIGEST, 0);
 function isZero(p) {
