@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -131,6 +131,18 @@ describe('the installed command line', () => {
     const r = spawnSync(process.execPath, [bin, 'report', '-', '--json'], { input: report, encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout).measurement).toBe('5a'.repeat(48));
+  });
+  it('reads the manifest of `regions -` and the file of `igvm -` from standard input, once', () => {
+    const regions = join(REPO, 'examples', 'regions');
+    const byPath = spawnSync(process.execPath, [bin, 'regions', 'uki-update.json'], { cwd: regions, encoding: 'utf8' });
+    const piped = spawnSync(process.execPath, [bin, 'regions', '-'], { cwd: regions, input: readFileSync(join(regions, 'uki-update.json')), encoding: 'utf8' });
+    expect(byPath.status, byPath.stderr).toBe(0);
+    expect(piped.stdout, piped.stderr).toBe(byPath.stdout);
+    const igvm = join(REPO, 'examples', 'igvm', 'example.igvm');
+    const igvmByPath = spawnSync(process.execPath, [bin, 'igvm', igvm, '--vcpus', '2', '--vcpu-type', 'EPYC-v4'], { encoding: 'utf8' });
+    const igvmPiped = spawnSync(process.execPath, [bin, 'igvm', '-', '--vcpus', '2', '--vcpu-type', 'EPYC-v4'], { input: readFileSync(igvm), encoding: 'utf8' });
+    expect(igvmByPath.status, igvmByPath.stderr).toBe(0);
+    expect(igvmPiped.stdout, igvmPiped.stderr).toBe(igvmByPath.stdout);
   });
   it('exits 2 with a one-line error, no stack trace', () => {
     const r = spawnSync(process.execPath, [bin, 'igvm', join(dir, 'short.bin')], { encoding: 'utf8' });

@@ -60,7 +60,10 @@ describe('shipped JSON schemas', () => {
   it('ovmf --json and its launch log', async () => {
     check('ovmf-result.schema.json', JSON.parse(await cli('ovmf', ...OVMF, '--json')));
     check('ovmf-result.schema.json', JSON.parse(await cli('ovmf', ...OVMF, '--json', '--output-format', 'base64')));
-    const log = (await cli('ovmf', ...OVMF, '--log', '-')).trim().split('\n').slice(0, -1);
+    const logDir = mkdtempSync(join(tmpdir(), 'vmfw-schema-log-'));
+    await cli('ovmf', ...OVMF, '--log', join(logDir, 'launch.jsonl'));
+    const log = readFileSync(join(logDir, 'launch.jsonl'), 'utf8').trim().split('\n');
+    rmSync(logDir, { recursive: true, force: true });
     expect(log.length).toBeGreaterThan(20);
     for (const line of log) check('launch-log.schema.json', JSON.parse(line));
   });

@@ -441,7 +441,7 @@ export function identifyWith(env: Environment, report: Uint8Array | string, laun
   const target = parsed ? parsed.measurement : parseDigest(report as string, 'measurement');
   const d = describe(resolveMatrixAliases(rest, 'identify(report, launch)') as LaunchOptions, env, { ...(files ? { files } : {}), ...(hashes ? { hashes } : {}) });
   const opened = openLaunch(d, { spell, ...(hashes ? { hashes } : {}) });
-  const space0 = searchSpace(d, { vcpus: parseCounts('1-256'), features: [0x1n, 0x21n], addFeatures: true });
+  const space0 = searchSpace(d, { vcpus: parseCounts('1-256'), features: [0x1n, 0x21n], addFeatures: true }, opened.launch, spell);
   const space = { ...space0, vcpuTypes: orderByHostCpu(space0.vcpuTypes, parsed?.cpuid).types };
   const sw = sweep(opened.launch, space, hashes ?? defaultSuite);
   return { measurement: toHex(target), matches: sw.results.filter((r) => bytesEqual(r.digest, target)).map(configJson), searched: sw.evaluated };

@@ -41,7 +41,11 @@ function opts(...groups: readonly (readonly OptionRef[])[]): CommandOption[] {
 
 const GENERAL = ['help', 'version', 'debug', 'quiet'];
 const OVMF_INPUTS = ['mode', 'ovmf', 'metadata', 'snp-ovmf-hash', 'kernel', 'initrd', 'append', 'kernel-sha256', 'initrd-sha256', 'append-sha256', 'svsm', 'vars-size', 'vars-file', 'unknown-sections'];
-const CONFIG = ['vcpus', 'vcpu-type', 'vcpu-sig', 'vcpu-family', 'vcpu-model', 'vcpu-stepping', 'vmm-type', 'vmm-era', 'guest-features', 'product', 'vmsa-gpa'];
+/** What every launch reads: vCPUs and their model, the VMM profile. */
+const VCPUS_AND_VMM = ['vcpus', 'vcpu-type', 'vcpu-sig', 'vcpu-family', 'vcpu-model', 'vcpu-stepping', 'vmm-type', 'vmm-era'];
+/** The whole configuration. An IGVM file brings its own guest features and VMSA places, and a region list (rules vmfwupdate-snp/1) puts its VMSAs at one GPA whatever the product, so commands that measure only those take less. */
+const CONFIG = [...VCPUS_AND_VMM, 'guest-features', 'product', 'vmsa-gpa'];
+const REGIONS_CONFIG = [...VCPUS_AND_VMM, 'guest-features'];
 const REGION_INPUTS = ['manifest', 'memory', 'extent', 'ap-reset-eip', 'measured-zero', 'firmware-metadata'];
 const CAPTURE = ['struct', 'struct-at', 'struct-size'];
 const IGVM_INPUTS = ['igvm', 'semantics', 'ap-vmsa', 'file-order', 'measured-zero'];
@@ -72,7 +76,7 @@ export const COMMANDS: readonly CommandDef[] = [
   {
     path: 'regions', describe: 'launch digest after a vmfwupdate region-list update (rules vmfwupdate-snp/1)',
     usage: 'regions [MANIFEST | --struct FILE | --struct-at GPA --memory IMG] [options]',
-    options: opts(GENERAL, REGION_INPUTS, CAPTURE, CONFIG, ['max-steps', ...DIGEST_OUT]),
+    options: opts(GENERAL, REGION_INPUTS, CAPTURE, REGIONS_CONFIG, ['max-steps', ...DIGEST_OUT]),
     positionals: [pos('MANIFEST', 'manifest', false)],
     examples: [
       'vmfw-measure regions update.json',
@@ -101,7 +105,7 @@ export const COMMANDS: readonly CommandDef[] = [
   {
     path: 'regions decode', describe: 'a manifest from a captured struct vmfwupdate and region array',
     usage: 'regions decode (--struct FILE | --struct-at GPA) (--memory IMG | --extent GPA=FILE ...) [--out FILE]',
-    options: opts(GENERAL, CAPTURE, ['memory', 'extent', 'out', 'inline-limit'], CONFIG, ['ap-reset-eip', 'measured-zero', 'firmware-metadata']),
+    options: opts(GENERAL, CAPTURE, ['memory', 'extent', 'out', 'inline-limit'], REGIONS_CONFIG, ['ap-reset-eip', 'measured-zero', 'firmware-metadata']),
     positionals: [],
     examples: ['vmfw-measure regions decode --struct-at 0x1000 --memory guest.img --out update.json'],
     run: async () => (await import('./regions-command.js')).runDecodeCommand,
@@ -109,7 +113,7 @@ export const COMMANDS: readonly CommandDef[] = [
   {
     path: 'igvm', describe: 'SNP launch digest of an IGVM image (qemu, igvm-crate or igvmmeasure semantics)',
     usage: 'igvm FILE [--vcpus N] [--semantics qemu|igvm-crate|igvmmeasure] [options]',
-    options: opts(GENERAL, IGVM_INPUTS, CONFIG, ['check-kvm', 'max-steps', ...DIGEST_OUT], [{ name: 'vcpus', default: '1' }, { name: 'measured-zero', describe: 'igvmmeasure: data-less pages measured as native (SNP ZERO type) or normal (NORMAL pages of zeros, the default)' }]),
+    options: opts(GENERAL, IGVM_INPUTS, VCPUS_AND_VMM, ['check-kvm', 'max-steps', ...DIGEST_OUT], [{ name: 'vcpus', default: '1' }, { name: 'measured-zero', describe: 'igvmmeasure: data-less pages measured as native (SNP ZERO type) or normal (NORMAL pages of zeros, the default)' }]),
     positionals: [pos('FILE', 'igvm')],
     examples: [
       'vmfw-measure igvm coconut.igvm --vcpus 4 --vcpu-type EPYC-v4',
@@ -128,7 +132,7 @@ export const COMMANDS: readonly CommandDef[] = [
   {
     path: 'launch-update', describe: 'digest of the next launch(es) after a QEMU vm-launch-update write (IGVM image in guest memory)',
     usage: 'launch-update (--struct FILE | --struct-at GPA) --memory IMG [--host-igvm FILE] [--resets N] [options]',
-    options: opts(GENERAL, ['struct', 'struct-at', 'memory', 'extent', 'host-igvm', 'not-igvm-init', 'resets', 'qemu-same-write-disable', 'ap-vmsa', 'file-order'], CONFIG, ['max-steps', 'output-format', 'json'], [{ name: 'vcpus', default: '1' }, { name: 'struct', describe: 'the 56-byte VMLaunchUpdate struct as the guest wrote it' }]),
+    options: opts(GENERAL, ['struct', 'struct-at', 'memory', 'extent', 'host-igvm', 'not-igvm-init', 'resets', 'qemu-same-write-disable', 'ap-vmsa', 'file-order'], VCPUS_AND_VMM, ['max-steps', 'output-format', 'json'], [{ name: 'vcpus', default: '1' }, { name: 'struct', describe: 'the 56-byte VMLaunchUpdate struct as the guest wrote it' }]),
     positionals: [],
     examples: ['vmfw-measure launch-update --struct-at 0x1000 --memory guest.img --host-igvm host.igvm --resets 2'],
     run: async () => (await import('./launch-update-command.js')).runLaunchUpdateCommand,

@@ -78,7 +78,7 @@ export async function runIdentify(a: IdentifyArgs, d: LaunchDescription, io: Cli
   const opened = await openLaunchAsync(d);
   for (const w of opened.warnings) io.err(`warning: ${w}\n`);
   const launch = opened.launch;
-  const space0 = searchSpace(d, { vcpus: parseCounts('1-256', 'vcpus'), features: [0x1n, 0x21n], addFeatures: true });
+  const space0 = searchSpace(d, { vcpus: parseCounts('1-256', 'vcpus'), features: [0x1n, 0x21n], addFeatures: true }, launch);
   const ordered = orderByHostCpu(space0.vcpuTypes, report?.cpuid);
   const space = { ...space0, vcpuTypes: ordered.types };
   const started = Date.now();

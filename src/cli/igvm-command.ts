@@ -5,6 +5,7 @@ import { FORMATS } from '../formats.js';
 import { measurePlanParallel } from '../node/parallel.js';
 import { decodePolicy } from '../snp/policy.js';
 import { parseIgvm, type IgvmFile } from '../igvm/parse.js';
+import { parseIgvmSource } from '../launch/igvm-launch.js';
 import { igvmmeasureCheckKvm, measureIgvm, type IgvmMeasureOptions } from '../igvm/measure.js';
 import { describeIgvm, formatIgvmText } from '../igvm/inspect.js';
 import { isStdin, readInputFile } from '../node/files.js';
@@ -56,7 +57,8 @@ export async function runIgvmCommand(args: CommandArgs, io: CliIO): Promise<numb
   const format = oneOf(String(a['outputFormat']), '--output-format', ['hex', 'base64'] as const) as OutputFormat;
   const path = String(a['igvm']);
   const d = launchFromArgs(args, io);
-  const file = loadIgvm(path, io);
+  // The file as the launch description opened it: standard input can be read only once.
+  const file = parseIgvmSource(d.igvm!);
   const opts = igvmMeasureOptions(d, args.given);
   const m = measureIgvm(file, opts);
   const log = a['log'] !== undefined ? new LogCollector() : undefined;

@@ -7,7 +7,7 @@
  * (src/cli/argv.ts, driven by the option vocabulary), only the invoked command's module is loaded,
  * and yargs is loaded only to generate shell completion.
  */
-import { ERROR_CODES, MeasureError, isMeasureError } from '../errors.js';
+import { ERROR_CODES, MeasureError, fail, isMeasureError } from '../errors.js';
 import { captureIO, processIO, type CliIO } from './io.js';
 import { EXIT_OK, EXIT_MISMATCH, EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_DIGEST } from './exit-codes.js';
 import { parseArgv, didYouMean } from './argv.js';
@@ -67,6 +67,9 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
       return EXIT_OK;
     }
     if (parsed.values['version'] === true) { io.out(`${VERSION}\n`); return EXIT_OK; }
+    // Every command that writes a launch log prints its result on standard output: a log there
+    // too would be mixed into it, and neither could be read back.
+    if (parsed.values['log'] === '-') fail('usage', '--log -: standard output carries the command\'s result, so a log there could not be read back; write the log to a file (--log launch.jsonl)');
     const run = await command.run();
     const cmdIO = parsed.values['quiet'] === true ? quietIO(io) : io;
     return await run(parsed, cmdIO);

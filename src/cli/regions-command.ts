@@ -13,18 +13,18 @@ import {
 } from '../regions/format.js';
 import type { GuestMemory } from '../regions/memory.js';
 import {
-  formatManifest, manifestRegionSpecs, resolveLaunch,
+  formatManifest, manifestRegionSpecs, parseManifest, resolveLaunch,
   type LaunchSettings, type Manifest, type ManifestRegion, type ManifestSource,
 } from '../regions/manifest.js';
-import { replayRegions, replayUpdate, type ReplayOutcome } from '../regions/replay.js';
+import { REPLAY_VMSA_GPA, replayRegions, replayUpdate, type ReplayOutcome } from '../regions/replay.js';
 import { ovmfRegionList } from '../regions/from-ovmf.js';
 import { guestMemoryFromFiles } from '../node/file-extent.js';
 import { recordIn } from './launch-args.js';
 import { readInputFile } from '../node/files.js';
 import { formatDigest, LogCollector, oneOf, optInt, optU64, Outputs, toJson, writeOutput, type OutputFormat, byFlag, engineOptions } from './common.js';
-import { resolveProfile } from '../profiles.js';
+import { resolveProfile, resolveVmsaGpa } from '../profiles.js';
 import { directBoot, firmwareImage, ovmfModePlan } from '../launch/build.js';
-import type { LaunchDescription } from '../launch/description.js';
+import { readText, type LaunchDescription } from '../launch/description.js';
 import { launchFromArgs } from './launch-args.js';
 import type { CommandArgs } from './commands.js';
 import type { CliIO } from './io.js';
@@ -90,9 +90,11 @@ interface Replayed { outcome: ReplayOutcome; settings: LaunchSettings }
 function replayFromArgs(a: RegionsArgs, d: LaunchDescription, io: CliIO): Replayed {
   const memory = guestMemory(a, io);
   const overrides = launchOverrides(d);
-  if (a.manifest !== undefined) {
+  if (d.manifest !== undefined) {
     if (a.struct !== undefined || a['struct-at'] !== undefined) fail('usage', 'give a manifest or a captured struct (--struct/--struct-at), not both');
-    const { manifest, open } = loadManifest(a.manifest, 'manifest', io);
+    // The manifest as the launch description opened it: standard input can be read only once.
+    const manifest = parseManifest(readText(d.manifest), `manifest ${d.manifest.describe}`);
+    const open = d.manifest.relative!;
     const { launch, settings } = resolveLaunch(manifest.launch, overrides);
     if (((manifest.struct?.control ?? 0) & 1) !== 0) return { outcome: { outcome: 'disabled' }, settings };
     const regions = manifestRegionSpecs(manifest, open);
@@ -146,6 +148,11 @@ export function runFromOvmfCommand(a: CommandArgs, io: CliIO): number {
   if (ovmfPath === '-') fail('usage', 'from-ovmf writes the firmware path into the manifest; give a file, not stdin');
   const r = ovmfModePlan(d);
   const profile = d.profiles?.[0] ?? resolveProfile('qemu');
+  const vmsaGpa = d.vmsaGpa ?? resolveVmsaGpa(profile, d.product, true);
+  if (vmsaGpa !== REPLAY_VMSA_GPA) {
+    const why = d.vmsaGpa !== undefined ? '--vmsa-gpa' : `--vmm-type ${profile.name} --product ${d.product}`;
+    fail('usage', `this launch puts its VMSAs at ${hex64(vmsaGpa)} (${why}), and a region list (rules ${RULES_VERSION}) puts them at ${hex64(REPLAY_VMSA_GPA)}: no manifest gives this launch's digest`);
+  }
   const type = d.vcpuTypes?.[0];
   const boot = directBoot(d).hashes;
   const out = a.values['out'] as string | undefined;

@@ -87,8 +87,17 @@ export function openOvmfLaunch(d: LaunchDescription, ctx: BuildContext = {}): Op
   };
 }
 
+/** Refuses profiles the launch is not modelled for (an IGVM launch runs under QEMU only): a sweep would skip them without a word. */
+function checkProfiles(profiles: readonly VmmProfile[] | undefined, launch: ConfigurableLaunch, spell: (k: string) => string): void {
+  for (const p of profiles ?? []) {
+    if (launch.profiles.some((q) => q.name === p.name && q.era === p.era)) continue;
+    fail('profile', `${spell('vmmType')} ${p.name}:${p.era}: ${launch.kind === 'igvm' ? 'IGVM launches are' : 'this launch is'} modelled for ${launch.profiles.map((q) => `${q.name}:${q.era}`).join(', ')} only`);
+  }
+}
+
 /** The single configuration verify and the measuring commands use; lists must have one entry. */
 export function singleConfig(d: LaunchDescription, launch: ConfigurableLaunch, spell: (k: string) => string = optionSpelling): LaunchConfig {
+  checkProfiles(d.profiles, launch, spell);
   const defaults = launch.defaults ?? {};
   const one = <T>(list: readonly T[] | undefined, key: string): T | undefined => {
     if (list && list.length !== 1) fail('usage', `one configuration is measured here: give one value for ${spell(key)}`);
@@ -110,8 +119,15 @@ export function singleConfig(d: LaunchDescription, launch: ConfigurableLaunch, s
   };
 }
 
-/** A search space: the description's lists, or the broad defaults `identify` searches. */
-export function searchSpace(d: LaunchDescription, defaults: { vcpus: readonly number[]; features: readonly bigint[]; addFeatures?: boolean }): SearchSpace {
+/**
+ * A search space: the description's lists, or the broad defaults `identify` searches. With the
+ * launch, profiles it is not modelled for are refused.
+ */
+export function searchSpace(
+  d: LaunchDescription, defaults: { vcpus: readonly number[]; features: readonly bigint[]; addFeatures?: boolean },
+  launch?: ConfigurableLaunch, spell: (k: string) => string = optionSpelling,
+): SearchSpace {
+  if (launch) checkProfiles(d.profiles, launch, spell);
   return {
     vcpus: d.vcpus ?? defaults.vcpus,
     vcpuTypes: d.vcpuTypes ?? distinctVcpuTypes(),
@@ -127,6 +143,7 @@ export function searchSpace(d: LaunchDescription, defaults: { vcpus: readonly nu
  */
 export function referenceSpace(d: LaunchDescription, launch: ConfigurableLaunch, spell: (k: string) => string = optionSpelling): SearchSpace {
   const def = launch.defaults ?? {};
+  checkProfiles(d.profiles, launch, spell);
   const vcpus = d.vcpus ?? (def.vcpus !== undefined ? [def.vcpus] : launch.kind === 'igvm' ? [1] : undefined);
   if (vcpus === undefined) fail('usage', `missing ${spell('vcpus')} (a count, a list or ranges such as 1-8,16)`);
   const profiles = d.profiles ?? [def.profile ?? launch.profiles[0]!];

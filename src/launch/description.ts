@@ -285,11 +285,53 @@ export function describeLaunch(values0: Readonly<Record<string, unknown>>, o: De
   return d as LaunchDescription;
 }
 
-/** Which launch a description names; exactly one of firmware, manifest or IGVM. */
-export function launchKind(d: LaunchDescription, spell: (k: string) => string = kebab): 'ovmf' | 'regions' | 'igvm' {
+type LaunchKind = 'ovmf' | 'regions' | 'igvm';
+
+/** The configuration every kind of launch reads (`product` also names the host CPU for Contrast's reference values). */
+const CONFIG_FIELDS = ['vcpus', 'vcpuTypes', 'profiles', 'product', 'maxSteps'] as const;
+
+/**
+ * The description fields each kind of launch reads. A field the named launch does not read is
+ * refused: it would change nothing, and whoever gave it would get another launch's digest
+ * without a word.
+ */
+const FIELDS_READ: Readonly<Record<LaunchKind, ReadonlySet<string>>> = {
+  ovmf: new Set(['mode', 'ovmf', 'metadata', 'snpOvmfHash', 'kernel', 'initrd', 'append', 'kernelSha256', 'initrdSha256', 'appendSha256',
+    'svsm', 'varsSize', 'unknownSections', 'guestFeatures', 'vmsaGpa', ...CONFIG_FIELDS]),
+  regions: new Set(['manifest', 'apResetEip', 'measuredZero', 'firmwareMetadata', 'guestFeatures', ...CONFIG_FIELDS]),
+  igvm: new Set(['igvm', 'semantics', 'apVmsa', 'fileOrder', 'measuredZero', ...CONFIG_FIELDS]),
+};
+
+/** Why a kind of launch does not read a field, where there is more to say than that it does not. */
+const WHY_NOT_READ: Readonly<Partial<Record<LaunchKind, Readonly<Record<string, string>>>>> = {
+  regions: { vmsaGpa: 'region lists put the VMSAs at 0xfffffffff000 for every profile and product (rules vmfwupdate-snp/1)' },
+  igvm: {
+    vmsaGpa: 'the IGVM file places its own VMSAs',
+    guestFeatures: 'the IGVM file brings its own guest features (the SEV_FEATURES of its VP contexts)',
+    apResetEip: 'the IGVM file gives every vCPU its start state',
+  },
+  ovmf: { apResetEip: 'an OVMF launch takes the AP reset EIP from the firmware', measuredZero: 'it belongs to region-list and IGVM launches' },
+};
+
+const LAUNCH_LABEL: Readonly<Record<LaunchKind, string>> = { ovmf: 'an OVMF', regions: 'a region-list', igvm: 'an IGVM' };
+
+/** The option key a description field comes from, for messages. */
+const FIELD_OPTION: Readonly<Record<string, string>> = { vcpuTypes: 'vcpuType', profiles: 'vmmType' };
+
+/**
+ * Which launch a description names: exactly one of firmware (or its metadata), manifest or IGVM.
+ * Refuses settings that launch does not read.
+ */
+export function launchKind(d: LaunchDescription, spell: (k: string) => string = kebab): LaunchKind {
   const kinds = [d.ovmf !== undefined || d.metadata !== undefined ? 'ovmf' : '', d.manifest ? 'regions' : '', d.igvm ? 'igvm' : ''].filter(Boolean);
   if (kinds.length !== 1) fail('usage', `give exactly one launch: ${spell('ovmf')} (or ${spell('metadata')}), ${spell('manifest')} or ${spell('igvm')}`);
-  return kinds[0] as 'ovmf' | 'regions' | 'igvm';
+  const kind = kinds[0] as LaunchKind;
+  for (const [field, value] of Object.entries(d)) {
+    if (value === undefined || FIELDS_READ[kind].has(field)) continue;
+    const why = WHY_NOT_READ[kind]?.[field];
+    fail('usage', `${spell(FIELD_OPTION[field] ?? field)} does not apply to ${LAUNCH_LABEL[kind]} launch${why ? `: ${why}` : ''}`);
+  }
+  return kind;
 }
 
 export { kebab as optionSpelling };

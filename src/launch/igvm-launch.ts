@@ -6,7 +6,7 @@ import { PROFILES, resolveProfile } from '../profiles.js';
 import { measureIgvm, type ApVmsaPolicy, type IgvmSemantics } from '../igvm/measure.js';
 import { parseIgvm, type IgvmFile } from '../igvm/parse.js';
 import type { ConfigurableLaunch } from '../attestation/launch-space.js';
-import type { LaunchDescription } from './description.js';
+import type { LaunchDescription, Source } from './description.js';
 import type { OpenedLaunch } from './build.js';
 
 /**
@@ -26,9 +26,14 @@ export function igvmLaunch(file: IgvmFile, o: { semantics?: IgvmSemantics; apVms
   };
 }
 
+/** An IGVM file from an opened source: whole when it is in memory, else read as it is parsed and measured. */
+export function parseIgvmSource(s: Source): IgvmFile {
+  return parseIgvm(s.bytes ?? { length: s.length, read: (o, n) => { const b = new Uint8Array(n); s.read(o, b); return b; } });
+}
+
 /** The IGVM launch `d.igvm` names (openLaunch's igvm branch). */
 export function openIgvmLaunch(d: LaunchDescription): OpenedLaunch {
-  const file = parseIgvm(d.igvm!.bytes ?? { length: d.igvm!.length, read: (o, n) => { const b = new Uint8Array(n); d.igvm!.read(o, b); return b; } });
+  const file = parseIgvmSource(d.igvm!);
   return {
     igvm: file, warnings: [], inputs: { igvm: d.igvm!.describe },
     launch: igvmLaunch(file, {

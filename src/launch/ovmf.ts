@@ -72,6 +72,7 @@ export function directBoot(d: LaunchDescription, ctx: BuildContext = {}): Direct
 export function ovmfSeedAndLayout(d: LaunchDescription, spell: (k: string) => string): { firmware: FirmwareImage | null; layout: FirmwareLayout; seed?: Uint8Array; inputs: Record<string, unknown> } {
   if (d.metadata) {
     if (d.snpOvmfHash) fail('usage', `${spell('metadata')} already carries OVMFHash; drop ${spell('snpOvmfHash')}`);
+    if (d.ovmf) fail('usage', `${spell('ovmf')} and ${spell('metadata')} are alternatives: the metadata replaces the firmware (and its OVMFHash the firmware's pages)`);
     const md = parseMetadataJson(readText(d.metadata), `${spell('metadata')} ${d.metadata.describe}`);
     return { firmware: null, layout: md.layout, seed: md.ovmfHash, inputs: { metadata: d.metadata.describe } };
   }

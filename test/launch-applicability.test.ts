@@ -1,0 +1,103 @@
+// A setting the named launch does not read is refused, never ignored: ignoring it would give
+// another launch's digest without a word. Checked where every edge passes (the launch
+// description), through the command line and the library.
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bytesSource, describeLaunch, launchKind } from '../src/launch/description.js';
+import { measureIgvm, measureRegions } from '../src/node/index.js';
+import { buildReport } from '../src/attestation/report.js';
+import { fromHex } from '../src/bytes.js';
+import { REPO, cliIn } from './helpers.js';
+
+const EX = join(REPO, 'examples');
+const FW = join(EX, 'ovmf', 'OVMF-synthetic-amdsev.fd');
+const IGVM = join(EX, 'igvm', 'example.igvm');
+const MANIFEST = join(EX, 'regions', 'uki-update.json');
+const run = cliIn(EX);
+const open = (_v: unknown, key: string) => bytesSource(new Uint8Array(key === 'ovmf' ? 4096 : 16), key);
+
+describe('settings a launch does not read', () => {
+  it('are refused by the launch description, naming the option and why', () => {
+    const kindOf = (values: Record<string, unknown>) => launchKind(describeLaunch(values, { open }));
+    expect(() => kindOf({ manifest: 'm', vmsaGpa: '0x1000' })).toThrow(/--vmsa-gpa does not apply to a region-list launch: region lists put the VMSAs at 0xfffffffff000/);
+    expect(() => kindOf({ manifest: 'm', kernel: 'k' })).toThrow(/--kernel does not apply to a region-list launch/);
+    expect(() => kindOf({ manifest: 'm', mode: 'sev' })).toThrow(/--mode does not apply to a region-list launch/);
+    expect(() => kindOf({ igvm: 'i', guestFeatures: '0x21' })).toThrow(/--guest-features does not apply to an IGVM launch: the IGVM file brings its own guest features/);
+    expect(() => kindOf({ igvm: 'i', vmsaGpa: '0x1000' })).toThrow(/--vmsa-gpa does not apply to an IGVM launch/);
+    expect(() => kindOf({ igvm: 'i', unknownSections: 'zero' })).toThrow(/--unknown-sections does not apply to an IGVM launch/);
+    expect(() => kindOf({ ovmf: 'f', apResetEip: '0x1234' })).toThrow(/--ap-reset-eip does not apply to an OVMF launch: an OVMF launch takes the AP reset EIP from the firmware/);
+    expect(() => kindOf({ ovmf: 'f', semantics: 'igvmmeasure' })).toThrow(/--semantics does not apply to an OVMF launch/);
+    // What each kind reads passes; the product is read by every kind (Contrast's ProductName).
+    expect(kindOf({ ovmf: 'f', vcpus: 2, vcpuType: 'EPYC-v4', guestFeatures: '0x1', product: 'genoa', vmsaGpa: '0xfffffffff000', kernel: 'k' })).toBe('ovmf');
+    expect(kindOf({ manifest: 'm', vcpus: 2, guestFeatures: '0x21', product: 'milan', apResetEip: '0x1234', measuredZero: 'normal' })).toBe('regions');
+    expect(kindOf({ igvm: 'i', vcpus: 2, vcpuType: 'EPYC-v4', product: 'genoa', semantics: 'qemu', apVmsa: 'bsp', measuredZero: 'native' })).toBe('igvm');
+  });
+
+  it('are refused by the library, in the messages\' own spelling of the option', async () => {
+    await expect(measureRegions(MANIFEST, { vcpus: 1, vcpuType: 'EPYC-v4', mode: 'sev' } as never)).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/mode does not apply to a region-list launch/) });
+    await expect(measureIgvm(IGVM, { guestFeatures: '0x21' } as never)).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/guestFeatures does not apply to an IGVM launch/) });
+    await expect(measureIgvm(IGVM, { vmmType: 'gce', vcpus: 2 } as never)).rejects.toMatchObject({ code: 'profile', message: expect.stringMatching(/gce:default: IGVM launches are modelled for qemu:init2, qemu:pre-init2 only/) });
+  });
+
+  it('are refused by every command that opens a launch, or not taken by the commands that measure one kind', async () => {
+    const igvmArgs = ['--vcpus', '2', '--vcpu-type', 'EPYC-v4'];
+    const igvmDigest = (await run('igvm', IGVM, ...igvmArgs)).out.trim();
+    const tmp = mkdtempSync(join(tmpdir(), 'vmfw-applicability-'));
+    const report = join(tmp, 'report.bin');
+    writeFileSync(report, buildReport({ measurement: fromHex(igvmDigest, 'digest', 48) }));
+    try {
+      expect(await run('verify', report, '--igvm', IGVM, ...igvmArgs)).toMatchObject({ rc: 0 });
+      // Before, both gave exit 0: the IGVM file's own features were measured, and no profile but QEMU's.
+      expect(await run('verify', report, '--igvm', IGVM, ...igvmArgs, '--guest-features', '0x21')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[usage\]: --guest-features does not apply to an IGVM launch/) });
+      expect(await run('verify', report, '--igvm', IGVM, ...igvmArgs, '--vmm-type', 'gce')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[profile\]: --vmm-type gce:default: IGVM launches are modelled for/) });
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    expect(await run('identify', '--measurement', igvmDigest, '--igvm', IGVM, '--vmm-type', 'ec2')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[profile\]/) });
+    expect(await run('reference-values', '--igvm', IGVM, '--vcpus', '1-2', '--vmm-type', 'gce')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[profile\]/) });
+    expect(await run('reference-values', '--manifest', MANIFEST, '--vmsa-gpa', '0x1000')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[usage\]: --vmsa-gpa does not apply to a region-list launch/) });
+    // The commands that measure one kind do not take what that kind does not read.
+    expect(await run('regions', MANIFEST, '--vmsa-gpa', '0x1000')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[usage\]: .*--vmsa-gpa/) });
+    expect(await run('regions', MANIFEST, '--product', 'genoa')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[usage\]: .*--product/) });
+    expect(await run('igvm', IGVM, '--guest-features', '0x21')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[usage\]: .*--guest-features/) });
+  });
+
+  it('--ovmf and --metadata are alternatives', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'vmfw-applicability-'));
+    // Whatever the metadata file holds, both together are refused before it is read.
+    writeFileSync(join(tmp, 'metadata.json'), '{}');
+    try {
+      const withBoth = await run('ovmf', '--mode', 'snp', '--vcpus', '1', '--vcpu-type', 'EPYC-v4', '--ovmf', FW, '--metadata', join(tmp, 'metadata.json'));
+      expect(withBoth).toMatchObject({ rc: 2, out: '', err: expect.stringMatching(/^error\[usage\]: --ovmf and --metadata are alternatives/) });
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('regions from-ovmf', () => {
+  const fromOvmf = (...extra: string[]) => run('regions', 'from-ovmf', '--mode', 'snp', '--vcpus', '2', '--ovmf', FW, ...extra);
+  it('refuses a launch whose VMSAs a region list cannot place (GCE on Genoa, --vmsa-gpa)', async () => {
+    expect(await fromOvmf('--vmm-type', 'gce', '--product', 'genoa')).toMatchObject({ rc: 2, err: expect.stringMatching(/puts its VMSAs at 0x[0-9a-f]+ \(--vmm-type gce --product genoa\), and a region list \(rules vmfwupdate-snp\/1\) puts them at 0xfffffffff000/) });
+    expect(await fromOvmf('--vcpu-type', 'EPYC-v4', '--vmsa-gpa', '0xffffffffe000')).toMatchObject({ rc: 2, err: expect.stringMatching(/\(--vmsa-gpa\)/) });
+  });
+  it('writes a manifest whose replay gives the ovmf digest where it can (the KVM VMSA GPA, given or not)', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'vmfw-applicability-'));
+    try {
+      for (const extra of [['--vmm-type', 'gce', '--product', 'milan'], ['--vcpu-type', 'EPYC-v4', '--vmsa-gpa', '0xfffffffff000'], ['--vmm-type', 'ec2']]) {
+        // The manifest names the firmware relative to its own folder.
+        const path = join(tmp, 'launch.json');
+        const written = await fromOvmf(...extra, '--out', path);
+        expect(written.rc, written.err).toBe(0);
+        const replay = await run('regions', path);
+        const direct = await run('ovmf', '--mode', 'snp', '--vcpus', '2', '--ovmf', FW, ...extra);
+        expect(direct.out).toMatch(/^[0-9a-f]{96}\n$/);
+        expect(replay.out, replay.err).toBe(direct.out);
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
