@@ -284,3 +284,28 @@ describe('verifyReport applies the consumers\' own rules', () => {
     expect(debug.ok).toBe(false);
   });
 });
+
+describe('wrong arguments from JavaScript callers', () => {
+  const ovmf = new Uint8Array(readFileSync(join(REPO, 'examples', 'ovmf', 'OVMF-synthetic-amdsev.fd')));
+  const manifest = readFileSync(join(REPO, 'examples', 'regions', 'uki-update.json'), 'utf8');
+  // Synchronous or asynchronous, the call must fail with a MeasureError.
+  const refused = async (f: () => unknown, message: RegExp): Promise<void> => {
+    await expect(Promise.resolve().then(f)).rejects.toMatchObject({ name: 'MeasureError', code: 'usage', message: expect.stringMatching(message) });
+  };
+  it('are usage errors naming the argument, never TypeErrors', async () => {
+    await refused(() => neutral.measureRegions(manifest, { files: { '../ovmf/OVMF-synthetic-amdsev.fd': 'x' as unknown as Uint8Array } }), /^files\["\.\.\/ovmf\/OVMF-synthetic-amdsev\.fd"\]: expected bytes \(a Uint8Array\), got a string/);
+    await refused(() => neutral.measureOvmf({ ovmf, vcpus: 1, vcpuType: 'EPYC-v4', hashes: {} as never }), /^hashes: expected a hash suite .* got an object/);
+    await refused(() => neutral.referenceValues({ ovmf, vcpuType: 'EPYC-v4', vcpus: '1' }, undefined, 5 as never), /^referenceValues\(launch, matrix, format\): expected a format name .* got a number/);
+  });
+  it('a mistyped or CLI-spelled option name gets the key it meant', async () => {
+    await refused(() => neutral.measureOvmf({ ovmf, vcpus: 1, vcpuTpye: 'EPYC-v4' } as never), /^vcpuTpye is not a launch option; did you mean vcpuType\?/);
+    await refused(() => neutral.measureOvmf({ ovmf, vcpus: 1, 'vcpu-type': 'EPYC-v4' } as never), /^vcpu-type is not a launch option; did you mean vcpuType\?/);
+    await refused(() => neutral.measureOvmf({ ovmf, vcpus: 1, vcpu_type: 'EPYC-v4' } as never), /did you mean vcpuType\?/);
+  });
+  it('referenceValues refuses format options it does not know, and points a launch option to the launch', async () => {
+    await refused(() => neutral.referenceValues({ ovmf, vcpuType: 'EPYC-Milan' }, { vcpus: '1-2' }, 'json', { encodng: 'hex' } as never), /encodng is not a format option; did you mean encoding\?/);
+    await refused(() => neutral.referenceValues({ ovmf, vcpuType: 'EPYC-Milan' }, { vcpus: '1-2' }, 'contrast', { product: 'milan' } as never), /product is not a format option; product describes the launch: give it in the launch argument/);
+    // In the launch argument it works.
+    expect((await neutral.referenceValues({ ovmf, vcpuType: 'EPYC-Milan', product: 'milan' }, { vcpus: '1-2' }, 'contrast')).text).toContain('"ProductName": "Milan"');
+  });
+});

@@ -7,7 +7,7 @@ import { captureIO, runCli } from '../src/cli/main.js';
 import { buildSyntheticImage } from '../src/conformance/recipes.js';
 import { buildReport } from '../src/attestation/report.js';
 import { toHex } from '../src/bytes.js';
-import { REPO, buildPrivateCli, loadVectors } from './helpers.js';
+import { REPO, buildPrivateCli, cliIn, loadVectors } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmfw-errors-'));
 const synth = loadVectors<{ images: Record<string, Parameters<typeof buildSyntheticImage>[0]> }>('synthetic-vectors.json');
@@ -148,5 +148,33 @@ describe('the installed command line', () => {
     const r = spawnSync(process.execPath, [bin, 'igvm', join(dir, 'short.bin')], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('alternatives and inputs that cannot be what they claim', () => {
+  const ws = mkdtempSync(join(tmpdir(), 'vmfw-alternatives-'));
+  const run = cliIn(ws);
+  const launch = ['--vcpus', '1', '--vcpu-type', 'EPYC-v4'];
+  beforeAll(async () => {
+    const r = await run('regions', 'encode', join(REPO, 'examples', 'regions', 'uki-update.json'), '--struct-out', 's.bin', '--regions-out', 'r.bin', '--memory-out', 'm.img');
+    expect(r.rc, r.err).toBe(0);
+  });
+  it('--struct and --struct-at together are refused (the second was ignored), and a --struct-size the file contradicts', async () => {
+    const good = await run('regions', '--struct', 's.bin', '--memory', 'm.img', ...launch);
+    expect(good.out).toMatch(/^[0-9a-f]{96}\n$/);
+    expect(await run('regions', '--struct', 's.bin', '--struct-at', '0x5000', '--memory', 'm.img', ...launch)).toMatchObject({ rc: 2, out: '', err: expect.stringMatching(/^error\[usage\]: --struct and --struct-at are alternatives/) });
+    expect(await run('launch-update', '--struct', 's.bin', '--struct-at', '0x5000', '--memory', 'm.img')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[usage\]: --struct and --struct-at are alternatives/) });
+    expect(await run('regions', '--struct', 's.bin', '--struct-size', '36', '--memory', 'm.img', ...launch)).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[struct-size\]: --struct-size 36, but --struct s\.bin has 40 bytes/) });
+    expect((await run('regions', '--struct', 's.bin', '--struct-size', '40', '--memory', 'm.img', ...launch)).out).toBe(good.out);
+  });
+  it('regions decode without guest memory says to give it', async () => {
+    expect(await run('regions', 'decode', '--struct', 's.bin')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[usage\]: the region array \(8 entries at 0x2000\) is in guest memory: give it with --memory IMG or --extent GPA=FILE/) });
+  });
+  it('diff: an empty file is no launch log, and a missing argument shows the whole usage', async () => {
+    expect((await run('ovmf', '--mode', 'snp', ...launch, '--ovmf', join(REPO, 'examples', 'ovmf', 'OVMF-synthetic-amdsev.fd'), '--log', 'a.jsonl')).rc).toBe(0);
+    writeFileSync(join(ws, 'empty.jsonl'), '\n\n');
+    expect(await run('diff', 'a.jsonl', 'empty.jsonl')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[log-format\]: empty\.jsonl: no launch steps/) });
+    expect(await run('diff', 'a.jsonl')).toMatchObject({ rc: 2, err: expect.stringMatching(/missing LOG_B \(usage: vmfw-measure diff LOG_A LOG_B \[--json\]/) });
+    expect((await run('diff', 'a.jsonl', 'a.jsonl')).rc).toBe(0);
   });
 });

@@ -7,12 +7,12 @@ import { fail } from '../errors.js';
 import { bytesEqual, fromHex, parseUnsigned, toBase64, toHex, plainBytes } from '../bytes.js';
 import { defaultSuite, type HashSuite } from '../hash/suite.js';
 import { measurePlan, type LogRecord, type MeasureOptions } from '../engine.js';
-import { describeLaunch, bytesSource, parseCounts, type OpenInput, type Source, type LaunchDescription } from '../launch/description.js';
+import { LAUNCH_KEYS, describeLaunch, bytesSource, parseCounts, type OpenInput, type Source, type LaunchDescription } from '../launch/description.js';
 import { ovmfModePlan, referenceSpace, searchSpace, singleConfig } from '../launch/build.js';
 import { openLaunch } from '../launch/open.js';
 import { sweep, orderByHostCpu, type ConfigResult } from '../attestation/launch-space.js';
 import { parseReport, type AttestationReport } from '../attestation/report.js';
-import { checkReferenceRequest, referenceValuesText, type ReferenceFormat, type ReferenceOutput } from '../attestation/reference-formats.js';
+import { REFERENCE_FORMATS, checkReferenceRequest, referenceValuesText, type ReferenceFormat, type ReferenceOutput } from '../attestation/reference-formats.js';
 import { launchProvenance } from '../launch/provenance.js';
 import { decodeDigest } from '../attestation/digest-encoding.js';
 import { resolveMatrixAliases } from '../launch/matrix.js';
@@ -106,7 +106,7 @@ function kindOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (ArrayBuffer.isView(v)) return 'bytes';
-  return `a ${typeof v}`;
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
 /**
@@ -125,6 +125,7 @@ export function optionsArgument<T extends object>(value: T | undefined, what: st
 export function filesOpener(files: Readonly<Record<string, Uint8Array>> | undefined): FileOpener {
   return (path, what, offset, length) => {
     const data = files && Object.hasOwn(files, path) ? files[path]! : fail('file-missing', `${what}: ${path} is not among the files given`);
+    if (!(data instanceof Uint8Array)) fail('usage', `files[${JSON.stringify(path)}]: expected bytes (a Uint8Array), got ${kindOf(data)}`);
     if (offset > data.length || (length !== undefined && offset + length > data.length)) fail('manifest', `${what}: ${path} has ${data.length} bytes; the window runs past its end`);
     return bytesSource(data.subarray(offset, length === undefined ? undefined : offset + length), path);
   };
@@ -138,7 +139,22 @@ export const bytesEnvironment: Environment = {
   },
 };
 
+/** The call options every function takes, checked: a wrong `files` or `hashes` is a usage error, not a TypeError deep inside. */
+function checkCallOptions(call: CallOptions): void {
+  if (call.files !== undefined) {
+    const files = optionsArgument(call.files, 'files');
+    for (const [name, data] of Object.entries(files)) {
+      if (!(data instanceof Uint8Array)) fail('usage', `files[${JSON.stringify(name)}]: expected bytes (a Uint8Array), got ${kindOf(data)}`);
+    }
+  }
+  const h = call.hashes as Partial<Record<string, unknown>> | undefined;
+  if (h !== undefined && (typeof h !== 'object' || h === null || !['sha384', 'sha256', 'createSha256', 'createSha384'].every((f) => typeof h[f] === 'function'))) {
+    fail('usage', `hashes: expected a hash suite (nodeSuite, nobleSuite, or an object with sha384, sha256, createSha256 and createSha384), got ${kindOf(h)}`);
+  }
+}
+
 function describe(options: LaunchOptions, env: Environment, call: CallOptions, extra: Record<string, unknown> = {}): LaunchDescription {
+  checkCallOptions(call);
   const values: Record<string, unknown> = { ...extra };
   for (const [k, v] of Object.entries(options)) if (v !== undefined) values[k] = v;
   if (values['manifest'] !== undefined && !(values['manifest'] instanceof Uint8Array) && typeof values['manifest'] === 'object') {
@@ -246,6 +262,9 @@ export interface ReferenceOptions {
   readonly apeip?: boolean;
 }
 
+/** The format options of referenceValues (ReferenceOptions). */
+const REFERENCE_OPTION_KEYS: readonly string[] = ['encoding', 'policy', 'expires', 'apeip'];
+
 /**
  * Reference values over a matrix (`vmfw-measure reference-values`): `matrix` holds the lists
  * (`{ vcpus: '1-16', vcpuType: ['EPYC-Milan'] }`), merged over `launch`. Returns the text the CLI
@@ -253,8 +272,15 @@ export interface ReferenceOptions {
  */
 export function referenceValuesWith(env: Environment, launch: SweepOptions, matrix?: MatrixOptions, format: ReferenceFormat = 'json', options?: ReferenceOptions): ReferenceOutput {
   const { files, log: _log, hashes, ...rest } = optionsArgument(launch, 'referenceValues(launch)');
+  if (typeof format !== 'string') fail('usage', `referenceValues(launch, matrix, format): expected a format name (${REFERENCE_FORMATS.join(', ')}), got ${kindOf(format)}`);
   const lists = resolveMatrixAliases(optionsArgument<MatrixOptions>(matrix, 'referenceValues(launch, matrix)', true) as Readonly<Record<string, unknown>>, 'referenceValues(launch, matrix)');
   options = optionsArgument(options, 'referenceValues(launch, matrix, format, options)', true);
+  for (const k of Object.keys(options)) {
+    if (REFERENCE_OPTION_KEYS.includes(k)) continue;
+    const guess = didYouMean(k, REFERENCE_OPTION_KEYS);
+    const hint = LAUNCH_KEYS.includes(k) ? `; ${k} describes the launch: give it in the launch argument` : guess ? `; did you mean ${guess}?` : '';
+    fail('usage', `referenceValues(launch, matrix, format, options): ${k} is not a format option${hint} (known: ${REFERENCE_OPTION_KEYS.join(', ')})`);
+  }
   const call: CallOptions = { ...(files ? { files } : {}), ...(hashes ? { hashes } : {}) };
   const d0 = describe({ ...resolveMatrixAliases(rest, 'referenceValues(launch)'), ...lists } as LaunchOptions, env, call);
   const request = checkReferenceRequest({

@@ -43,6 +43,8 @@ export interface CommandShape {
   readonly positionals: readonly PositionalDecl[];
   /** Options marked `matrix` take lists in this command. */
   readonly matrix?: boolean;
+  /** The command's usage line (`diff LOG_A LOG_B [--json]`), quoted when an argument is missing. */
+  readonly usage?: string;
 }
 
 export interface ParsedArgs {
@@ -179,7 +181,7 @@ export function parseArgv(c: CommandShape, argv: readonly string[]): ParsedArgs 
       if (given.has(key)) fail('usage', `${c.path}: ${p.metavar} is given both as an argument and as --${p.option}`);
       set(opt, p.metavar, value);
     } else if (p.required && !given.has(key) && values['help'] !== true && values['version'] !== true) {
-      fail('usage', `${c.path}: missing ${p.metavar} (usage: vmfw-measure ${c.path} ${p.metavar} ...; see vmfw-measure ${c.path} --help)`);
+      fail('usage', `${c.path}: missing ${p.metavar} (usage: vmfw-measure ${c.usage ?? `${c.path} ${p.metavar} ...`}; see vmfw-measure ${c.path} --help)`);
     }
   });
   // Standard input can be read once: two inputs named `-` would leave the second one empty.

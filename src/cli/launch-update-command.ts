@@ -28,6 +28,7 @@ export function runLaunchUpdateCommand(args: CommandArgs, io: CliIO): number {
   const format = oneOf(a['output-format'], '--output-format', ['hex', 'base64'] as const) as OutputFormat;
   const memory = guestMemoryFromFiles(a.memory, a.extent, io.cwd, recordIn(io));
   let raw: Uint8Array;
+  if (a.struct !== undefined && a['struct-at'] !== undefined) fail('usage', '--struct and --struct-at are alternatives: the struct comes from a file or from guest memory');
   if (a.struct !== undefined) raw = readInputFile(a.struct, '--struct', io.cwd, 'struct');
   else if (a['struct-at'] !== undefined) {
     const gpa = optU64(a['struct-at'], '--struct-at')!;

@@ -74,8 +74,15 @@ function structSize(a: MemoryArgs): 40 | 36 {
   return n;
 }
 
-function capturedStruct(a: MemoryArgs, memory: GuestMemory, io: CliIO): VmfwupdateStruct {
-  if (a.struct !== undefined) return decodeStruct(readInputFile(a.struct, '--struct', io.cwd, 'struct'), `--struct ${a.struct}`);
+/** The captured struct vmfwupdate: from --struct FILE, or read from guest memory at --struct-at. */
+function capturedStruct(a: MemoryArgs, memory: GuestMemory, io: CliIO, given: ReadonlySet<string>): VmfwupdateStruct {
+  if (a.struct !== undefined) {
+    if (a['struct-at'] !== undefined) fail('usage', '--struct and --struct-at are alternatives: the struct comes from a file or from guest memory');
+    const bytes = readInputFile(a.struct, '--struct', io.cwd, 'struct');
+    // --struct-size says how much to read from memory; a file's size is its own, and must agree when both are given.
+    if (given.has('structSize') && bytes.length !== structSize(a)) fail('struct-size', `--struct-size ${structSize(a)}, but --struct ${a.struct} has ${bytes.length} bytes`);
+    return decodeStruct(bytes, `--struct ${a.struct}`);
+  }
   const gpa = optU64(a['struct-at'], '--struct-at')!;
   const size = structSize(a);
   if (!memory.covers(gpa, BigInt(size))) fail('struct-range', `struct vmfwupdate (${size} bytes) is not available in the supplied memory at ${hex64(gpa)}`);
@@ -87,7 +94,7 @@ function capturedStruct(a: MemoryArgs, memory: GuestMemory, io: CliIO): Vmfwupda
 
 interface Replayed { outcome: ReplayOutcome; settings: LaunchSettings }
 
-function replayFromArgs(a: RegionsArgs, d: LaunchDescription, io: CliIO): Replayed {
+function replayFromArgs(a: RegionsArgs, d: LaunchDescription, io: CliIO, given: ReadonlySet<string>): Replayed {
   const memory = guestMemory(a, io);
   const overrides = launchOverrides(d);
   if (d.manifest !== undefined) {
@@ -102,14 +109,14 @@ function replayFromArgs(a: RegionsArgs, d: LaunchDescription, io: CliIO): Replay
     return { outcome: replayRegions({ ...(caps !== undefined ? { capabilities: caps } : {}), regions, memory, launch }), settings };
   }
   if (a.struct === undefined && a['struct-at'] === undefined) fail('usage', 'give a manifest, or a captured struct with --struct FILE or --struct-at GPA (and --memory/--extent)');
-  const struct = capturedStruct(a, memory, io);
+  const struct = capturedStruct(a, memory, io, given);
   const { launch, settings } = resolveLaunch({}, overrides);
   return { outcome: replayUpdate({ struct, memory, launch }), settings };
 }
 
 export async function runRegions(a: RegionsArgs, d: LaunchDescription, args: CommandArgs, io: CliIO): Promise<number> {
   const format = oneOf(a['output-format'], '--output-format', ['hex', 'base64'] as const) as OutputFormat;
-  const { outcome, settings } = replayFromArgs(a, d, io);
+  const { outcome, settings } = replayFromArgs(a, d, io, args.given);
   if (outcome.outcome === 'disabled') {
     if (a.json) io.out(toJson({ format: FORMATS.regionsResult, rules: RULES_VERSION, outcome: 'disabled' }));
     io.err('update disabled: control.DISABLE is set, so the VMM ignores the update and the next launch is unchanged (no digest)\n');
@@ -247,7 +254,10 @@ interface DecodeArgs extends MemoryArgs { out?: string; 'inline-limit': string }
 export function runDecode(a: DecodeArgs, launch: LaunchSettings, args: CommandArgs, io: CliIO): number {
   const memory = guestMemory(a, io);
   if (a.struct === undefined && a['struct-at'] === undefined) fail('usage', 'decode needs --struct FILE or --struct-at GPA');
-  const struct = capturedStruct(a, memory, io);
+  const struct = capturedStruct(a, memory, io, args.given);
+  if (struct.regionsCount > 0 && a.memory === undefined && (a.extent ?? []).length === 0) {
+    fail('usage', `the region array (${struct.regionsCount} entries at ${hex64(struct.regionsAddr)}) is in guest memory: give it with --memory IMG or --extent GPA=FILE`);
+  }
   if (!memory.covers(struct.regionsAddr, BigInt(struct.regionsCount * 32))) {
     fail('region-array-range', `the region array of ${struct.regionsCount} entries at ${hex64(struct.regionsAddr)} runs past the supplied memory`);
   }

@@ -13,6 +13,7 @@ import { fromHex, parseUnsigned, plainBytes } from '../bytes.js';
 import { resolveVcpuType, cpuSignature } from '../cpu.js';
 import { resolveProfile, type VmmProfile } from '../profiles.js';
 import { canonicalKeys, oneOf, optionByKey, optionFlag } from '../options/table.js';
+import { didYouMean } from '../options/suggest.js';
 import type { RegionData } from '../regions/replay.js';
 import type { FileOpener } from '../regions/manifest.js';
 
@@ -239,7 +240,13 @@ export function describeLaunch(values0: Readonly<Record<string, unknown>>, o: De
   const values = canonicalKeys(values0, (alias, key) => fail('usage', `${spell(alias)} and ${spell(key)} name the same option; give one`));
   const has = (k: string): boolean => Object.hasOwn(values, k) && values[k] !== undefined;
   for (const k of Object.keys(values)) {
-    if (!LAUNCH_KEYS.includes(k)) fail('usage', `${spell(k)} is not a launch option`);
+    if (!LAUNCH_KEYS.includes(k)) {
+      // Callers spell keys in camelCase; a CLI spelling (vcpu-type) or a typo gets the key it meant.
+      const camel = k.replace(/[-_]([a-z])/g, (_m, c: string) => c.toUpperCase());
+      const near = didYouMean(k.toLowerCase(), LAUNCH_KEYS.map((key) => key.toLowerCase()));
+      const guess = LAUNCH_KEYS.includes(camel) ? camel : LAUNCH_KEYS.find((key) => key.toLowerCase() === near);
+      fail('usage', `${spell(k)} is not a launch option${guess ? `; did you mean ${spell(guess)}?` : ''}`);
+    }
     if (values[k] === null) fail('usage', `${spell(k)}: null is not a value`);
   }
   const d: Record<string, unknown> = {};
