@@ -309,3 +309,14 @@ describe('wrong arguments from JavaScript callers', () => {
     expect((await neutral.referenceValues({ ovmf, vcpuType: 'EPYC-Milan', product: 'milan' }, { vcpus: '1-2' }, 'contrast')).text).toContain('"ProductName": "Milan"');
   });
 });
+
+describe('the Node entry and a manifest given as text or an object', () => {
+  it('opens the files it names from disk, relative to cwd, when files does not name them', async () => {
+    const dir = join(REPO, 'examples', 'regions');
+    const text = readFileSync(join(dir, 'uki-update.json'), 'utf8');
+    const byPath = (await node.measureRegions(join(dir, 'uki-update.json'))).digest;
+    expect((await node.measureRegions(JSON.parse(text), { cwd: dir })).digest).toBe(byPath);
+    expect((await node.measureRegions(text, { cwd: dir })).digest).toBe(byPath);
+    await expect(node.measureRegions(JSON.parse(text), { cwd: tmpdir() })).rejects.toMatchObject({ code: 'file-missing' });
+  });
+});

@@ -178,3 +178,20 @@ describe('alternatives and inputs that cannot be what they claim', () => {
     expect((await run('diff', 'a.jsonl', 'a.jsonl')).rc).toBe(0);
   });
 });
+
+describe('messages that quote an input', () => {
+  it('show a binary file\'s bytes as escapes, never raw (control characters, U+FFFD, bidirectional overrides)', async () => {
+    const ws = mkdtempSync(join(tmpdir(), 'vmfw-printable-'));
+    writeFileSync(join(ws, 'binary.json'), Uint8Array.of(0xff, 0x1b, 0x5b, 0x32, 0x4a, 0x0d));
+    writeFileSync(join(ws, 'bidi.json'), '\u202e{}');
+    const run = cliIn(ws);
+    for (const name of ['binary.json', 'bidi.json']) {
+      const r = await run('regions', name);
+      expect(r.rc).toBe(2);
+      expect(r.err).toMatch(/^error\[manifest\]: manifest binary\.json|^error\[manifest\]: manifest bidi\.json/);
+      expect(r.err.trimEnd()).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffd]/);
+    }
+    expect((await run('regions', 'binary.json')).err).toContain('\\ufffd');
+    expect((await run('regions', 'bidi.json')).err).toContain('\\u202e');
+  });
+});

@@ -118,6 +118,11 @@ describe('metadata-only input', () => {
     const b = await run('ovmf', ...args, '--metadata=amdsev.json');
     expect(a.rc).toBe(0);
     expect(b).toEqual(a);
+    // Without "SevHashTableGPA" the metadata cannot place the kernel hashes: the advice is to add it.
+    const noTable = JSON.parse(readFileSync(join(dir, 'amdsev.json'), 'utf8')) as Record<string, unknown>;
+    delete noTable['SevHashTableGPA'];
+    writeFileSync(join(dir, 'amdsev-no-table.json'), JSON.stringify(noTable));
+    expect(await run('ovmf', ...args, '--metadata=amdsev-no-table.json')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[kernel-hashes-unsupported\]: metadata: a kernel was given but the metadata has no "SevHashTableGPA"/) });
   });
   // sev-snp-measure-go guest_test.go: AWS OVMF metadata, EC2, 2 vCPUs, features 0x1.
   const aws = (hash: string): string => JSON.stringify({

@@ -72,7 +72,7 @@ export interface LaunchOptions {
 export interface CallOptions {
   /** Files named inside a manifest (`{"file": "OVMF.fd"}`), by name, when they are not on disk. */
   readonly files?: Readonly<Record<string, Uint8Array>>;
-  /** Keep the launch log (one record per launch update, as `--log` writes). */
+  /** Keep the launch log: one record per launch update, the fields of a `--log` line (the file adds its `format` to each). */
   readonly log?: boolean;
   readonly hashes?: HashSuite;
 }
@@ -228,8 +228,10 @@ export type MatrixOptions = Pick<LaunchOptions, 'vcpus' | 'vcpuType' | 'vcpuSig'
 export type SweepOptions = LaunchOptions & CallOptions & MatrixAliases;
 
 /**
- * One configuration of a sweep and its digest, as `identify --json` writes it: signature and
- * guest features as 0x-hex strings, null where the launch does not use them.
+ * One configuration of a sweep and its digest, named as the launch options are (`vmmType`,
+ * `vmmEra`, `vcpuSig`), so a match can be passed back as options; `identify --json` writes the
+ * same values as `profile`, `era` and `vcpuSignature` (its format, identify-result@1). Signature
+ * and guest features as 0x-hex strings, null where the launch does not use them.
  */
 export interface ConfigurationDigest {
   readonly vcpus: number;

@@ -94,9 +94,21 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
 }
 
 
+/**
+ * A message as a terminal may show it: a message can quote an input's bytes (a binary file passed
+ * where text was expected), so control characters, bidirectional overrides and U+FFFD (bytes that
+ * were not UTF-8) are written as escapes.
+ */
+export function printable(message: string): string {
+  return message.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffd]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
+}
+
 export function reportError(e: unknown, io: CliIO, debug: boolean): number {
   if (isMeasureError(e)) {
-    io.err(`error[${e.code}]: ${e.message}\n`);
+    io.err(`error[${e.code}]: ${printable(e.message)}\n`);
     if (debug && e.stack) io.err(`${e.stack}\n`);
     const category = ERROR_CODES[e.code].category;
     return category === 'mismatch' ? EXIT_MISMATCH : category === 'internal' ? EXIT_INTERNAL : category === 'outcome' ? EXIT_NO_DIGEST : EXIT_INPUT;

@@ -10,7 +10,8 @@ import {
   type ReferenceFormat, type SweepOptions, type VerifyExpectations, type VerifyResult, type ReferenceOptions,
 } from '../api/measure.js';
 import type { ReferenceOutput } from '../attestation/reference-formats.js';
-import { openInput } from './inputs.js';
+import { openInput, openerIn } from './inputs.js';
+import type { FileOpener } from '../regions/manifest.js';
 import { readInputFile } from './files.js';
 
 export * from '../index.js';
@@ -22,10 +23,17 @@ export interface NodeCallOptions extends CallOptions { readonly cwd?: string }
 
 function environment(cwd: string | undefined): Environment {
   const base = cwd ?? process.cwd();
+  // A manifest given as bytes, text or an object opens the files it names from `files`, else from
+  // disk relative to `cwd` (a manifest given as a path: relative to its own folder).
+  const opener = (files: Readonly<Record<string, Uint8Array>> | undefined): FileOpener => {
+    const fromFiles = filesOpener(files);
+    const fromDisk = openerIn(base);
+    return (path, what, offset, length) => (files && Object.hasOwn(files, path) ? fromFiles : fromDisk)(path, what, offset, length);
+  };
   return {
     open(value, what, files) {
-      if (value instanceof Uint8Array) return bytesSource(value, what, filesOpener(files));
-      if (typeof value === 'string' && files && Object.hasOwn(files, value)) return bytesSource(files[value]!, value, filesOpener(files));
+      if (value instanceof Uint8Array) return bytesSource(value, what, opener(files));
+      if (typeof value === 'string' && files && Object.hasOwn(files, value)) return bytesSource(files[value]!, value, opener(files));
       return openInput(value, what, base);
     },
   };

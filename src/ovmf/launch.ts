@@ -158,12 +158,14 @@ export function metadataRuns(
 }
 
 /** The kernel-hashes page for measured direct boot, placed where the firmware expects the table. */
-export function kernelHashesPage(layout: FirmwareLayout, hashes: DirectBootHashes, what = 'firmware'): Uint8Array {
+export function kernelHashesPage(layout: FirmwareLayout, hashes: DirectBootHashes, what = 'firmware', fromMetadata = false): Uint8Array {
   if (!layout.sections?.some((s) => s.type === SectionType.SnpKernelHashes)) {
     fail('no-kernel-hashes-section', `${what}: a kernel was given but the SEV metadata has no SNP_KERNEL_HASHES section (OvmfPkgX64 builds have none; use an AmdSevX64 build)`);
   }
   if (!layout.hashTable) {
-    fail('kernel-hashes-unsupported', `${what}: a kernel was given but the footer table has no SEV_HASH_TABLE_RV entry, so the table's place in its page is unknown`);
+    fail('kernel-hashes-unsupported', fromMetadata
+      ? `${what}: a kernel was given but the metadata has no "SevHashTableGPA", so the hashes table's place in its page is unknown; add it (the firmware footer table's SEV_HASH_TABLE_RV address, docs/ovmf.md)`
+      : `${what}: a kernel was given but the footer table has no SEV_HASH_TABLE_RV entry, so the table's place in its page is unknown`);
   }
   return buildHashesPage(buildHashTable(hashes), layout.hashTable.gpa & 0xfff);
 }
@@ -230,7 +232,8 @@ export function buildSnpOvmfPlan(l: SnpOvmfLaunch): BuiltPlan {
   if (l.layout.sections === null) {
     warnings.push('the firmware has no SEV metadata: only its pages and the VMSAs are measured; a real SNP launch of it is unlikely to give this digest');
   }
-  const hashesPage = l.directBoot ? kernelHashesPage(l.layout, l.directBoot, what) : undefined;
+  // Without the firmware bytes the layout came from a metadata file.
+  const hashesPage = l.directBoot ? kernelHashesPage(l.layout, l.directBoot, l.firmware ? what : 'metadata', !l.firmware) : undefined;
   runs.push(...metadataRuns(l.layout.sections ?? [], l.profile, hashesPage, l.unknownSections ?? 'error', what));
   const apEip = requireResetEip(l.layout, what);
   const pages = vmsaPagesFor(l.vcpus, {
