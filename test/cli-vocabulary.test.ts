@@ -143,6 +143,13 @@ describe('help and conventions', () => {
     expect(r.rc).toBe(0);
     expect(r.out).toMatch(/vmfw-measure/);
     expect(r.out).toMatch(/--get-yargs-completions/);
+    // A shell named on the command line wins over $SHELL; one it cannot write for is refused.
+    const zsh = await run('completion', 'zsh');
+    const bash = await run('completion', 'bash');
+    expect(zsh.out).toMatch(/compdef _vmfw-measure_yargs_completions vmfw-measure/);
+    expect(bash.out).toMatch(/complete -o bashdefault -o default -F _vmfw-measure_yargs_completions vmfw-measure/);
+    expect(bash.out).not.toMatch(/compdef/);
+    expect(await run('completion', 'fish')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[usage\]: completion: "fish" is not a shell it writes a script for \(bash, zsh\)/) });
   });
   it('--vcpus 0 in an snp mode warns that nothing can start; --quiet silences it', async () => {
     const args = ['ovmf', '--mode', 'snp', '--vcpus', '0', '--vcpu-type', 'EPYC-Milan', '--ovmf', 'amdsev.fd'];

@@ -11,6 +11,8 @@ export type LaunchKind = 'ovmf' | 'regions' | 'igvm';
 export interface NoMatchContext {
   readonly measurement: Uint8Array;
   readonly launch: LaunchKind;
+  /** The host CPU product the search used (--product), if any: GCE's VMSA GPA depends on it. */
+  readonly product?: string;
   /**
    * The inputs as given (a path, or the command line in quotes); null: not given. OVMF launches
    * list firmware, kernel, initrd, cmdline, svsm; region lists the manifest; IGVM the file.
@@ -84,6 +86,9 @@ export function explainNoMatch(ctx: NoMatchContext): string {
   if (ctx.narrowedBy && ctx.narrowedBy.length) {
     const many = ctx.narrowedBy.length > 1;
     out.push(`  - widen the search: ${ctx.narrowedBy.join(', ')} limited it; without ${many ? 'them' : 'it'} identify searches its full default space`);
+  }
+  if (ctx.launch === 'ovmf' && ctx.product === undefined && s.profiles.some((p) => p.startsWith('gce'))) {
+    out.push('  - on GCE, Genoa hosts put the VMSAs at a 52-bit GPA, which this search did not try: add --product genoa');
   }
   const report = ctx.report?.path ?? 'REPORT';
   const inputs = ctx.inputArgs ?? '<the same launch inputs>';

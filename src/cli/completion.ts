@@ -4,8 +4,25 @@
  */
 import { COMMANDS } from './commands.js';
 import type { CliIO } from './io.js';
+import { fail } from '../errors.js';
+
+/** The shells yargs writes a completion script for. */
+const SHELLS = ['bash', 'zsh'];
 
 export async function runCompletion(argv: readonly string[], io: CliIO): Promise<number> {
+  // `completion zsh` names the shell; without it yargs goes by $SHELL (and $ZSH_NAME).
+  const shell = argv[0] === 'completion' && argv[1] !== undefined && !argv[1].startsWith('-') ? argv[1] : undefined;
+  if (shell !== undefined && !SHELLS.includes(shell)) fail('usage', `completion: ${JSON.stringify(shell)} is not a shell it writes a script for (${SHELLS.join(', ')})`);
+  const saved = { SHELL: process.env['SHELL'], ZSH_NAME: process.env['ZSH_NAME'] };
+  if (shell !== undefined) { process.env['SHELL'] = `/bin/${shell}`; delete process.env['ZSH_NAME']; }
+  try {
+    return await writeCompletion(argv, io);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  }
+}
+
+async function writeCompletion(argv: readonly string[], io: CliIO): Promise<number> {
   // Imported here, not at the top: a bundle that inlines this module must not load yargs at start-up.
   const { default: yargs } = await import('yargs');
   let y = yargs([...argv]).scriptName('vmfw-measure').exitProcess(false).help(false).version(false)

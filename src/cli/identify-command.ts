@@ -108,7 +108,7 @@ export async function runIdentify(a: IdentifyArgs, d: LaunchDescription, io: Cli
     const narrowedBy = args ? NARROWING_KEYS.filter((k) => args.given.has(k)).map(kebab) : [];
     const inputArgs = args ? inputArgsText(args) : '';
     io.out(explainNoMatch({
-      measurement: target, launch: launch.kind, fixed: fixedInputs(d),
+      measurement: target, launch: launch.kind, fixed: fixedInputs(d), ...(d.product !== undefined ? { product: d.product } : {}),
       searched: {
         configurations: sw.evaluated, vcpus: searched.vcpus, vcpuTypes: space.vcpuTypes.map((t) => t.name),
         guestFeatures: searched.guestFeatures, profiles: searched.profiles, skipped: sw.skipped.length,

@@ -15,6 +15,8 @@ import { COMMANDS, findCommand } from './commands.js';
 import { processStdout } from '../node/output.js';
 import { VERSION } from '../version.js';
 
+const COMPLETION_USAGE = 'Usage: vmfw-measure completion [bash|zsh] >> ~/.bashrc   (or ~/.zshrc)\n\nPrints a bash or zsh completion script for vmfw-measure: for the shell named, else for $SHELL.\n';
+
 export { EXIT_OK, EXIT_MISMATCH, EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_DIGEST, VERSION };
 
 function quietIO(io: CliIO): CliIO {
@@ -37,7 +39,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     }
     if (first === '--version' || first === '-V' || first === 'version') { io.out(`${VERSION}\n`); return EXIT_OK; }
     if (first === 'completion' && (argv.includes('--help') || argv.includes('-h'))) {
-      io.out('Usage: vmfw-measure completion >> ~/.bashrc   (or ~/.zshrc)\n\nPrints a bash/zsh completion script for vmfw-measure.\n');
+      io.out(COMPLETION_USAGE);
       return EXIT_OK;
     }
     if (first === 'completion' && (argv.includes('--version') || argv.includes('-V'))) { io.out(`${VERSION}\n`); return EXIT_OK; }
@@ -49,7 +51,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
       const help = await import('./help.js');
       if (argv.length === 1 || argv[1] === 'help' || argv[1] === '--help' || argv[1] === '-h') { io.out(help.topLevelHelp(VERSION)); return EXIT_OK; }
       if (argv[1] === '-V' || argv[1] === '--version') { io.out(`${VERSION}\n`); return EXIT_OK; }
-      if (argv[1] === 'completion') { io.out('Usage: vmfw-measure completion >> ~/.bashrc   (or ~/.zshrc)\n\nPrints a bash/zsh completion script for vmfw-measure.\n'); return EXIT_OK; }
+      if (argv[1] === 'completion') { io.out(COMPLETION_USAGE); return EXIT_OK; }
       const hit = findCommand(argv.slice(1));
       if (!hit || hit.rest.length) return unknownCommand(argv.slice(1).join(' '));
       io.out(help.commandHelp(hit.command));
