@@ -2,7 +2,7 @@
 // another launch's digest without a word. Checked where every edge passes (the launch
 // description), through the command line and the library.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytesSource, describeLaunch, launchKind } from '../src/launch/description.js';
@@ -98,6 +98,69 @@ describe('regions from-ovmf', () => {
       }
     } finally {
       rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('what a review of these checks found', () => {
+  it('snp:svsm refuses what it does not read (a VMSA GPA, metadata, other profiles and eras) and warns of guest features it forces', async () => {
+    const fixtures = cliIn(join(REPO, 'vectors', 'fixtures'));
+    const svsm = ['--mode', 'snp:svsm', '--ovmf', 'svsm_ovmf.fd', '--svsm', 'svsm.bin', '--vars-size', '540672', '--vcpus', '2', '--vcpu-type', 'EPYC-v4'];
+    const digest = '9b94745036aafddf4f7f8b00c7513abb5b7703178cb95aaa57928bd963d68d3bfcb715d6019b9167ee2517b11b0d9be7';
+    expect((await fixtures('ovmf', ...svsm)).out).toBe(`${digest}\n`);
+    expect((await fixtures('ovmf', ...svsm, '--guest-features', '0x1')).out).toBe(`${digest}\n`);
+    const tmp = mkdtempSync(join(tmpdir(), 'vmfw-applicability-'));
+    writeFileSync(join(tmp, 'report.bin'), buildReport({ measurement: fromHex(digest, 'digest', 48) }));
+    try {
+      for (const cmd of [['ovmf'], ['verify', join(tmp, 'report.bin')]]) {
+        // sev-snp-measure takes --guest-features here and ignores it (its own test passes 0x21): a warning, the same digest.
+        expect(await fixtures(...cmd, ...svsm, '--guest-features', '0x21'), cmd[0]).toMatchObject({ rc: 0, err: expect.stringMatching(/^warning: --guest-features 0x21 is not measured: snp:svsm mode forces sev_features 0x1/) });
+        expect(await fixtures(...cmd, ...svsm, '--vmsa-gpa', '0x1000'), cmd[0]).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[usage\]: --vmsa-gpa: snp:svsm mode puts the VMSAs at the KVM GPA/) });
+        expect(await fixtures(...cmd, ...svsm, '--vmm-era', 'pre-init2'), cmd[0]).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[profile\]: --vmm-era pre-init2: snp:svsm mode is modelled for qemu:init2 only/) });
+      }
+      expect(await fixtures('verify', join(tmp, 'report.bin'), ...svsm, '--snp-ovmf-hash', '00'.repeat(48))).toMatchObject({ rc: 2, err: expect.stringMatching(/snp:svsm mode measures the firmware's own pages: drop --snp-ovmf-hash/) });
+      expect(await fixtures('verify', join(tmp, 'report.bin'), ...svsm)).toMatchObject({ rc: 0 });
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('an IGVM launch under another era than it is modelled for names --vmm-era, in igvm as in verify', async () => {
+    expect(await run('igvm', IGVM, '--semantics', 'igvmmeasure', '--vmm-era', 'pre-init2')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[profile\]: --vmm-era pre-init2: --semantics igvmmeasure is modelled for qemu:init2 only/) });
+    expect(await run('reference-values', '--igvm', IGVM, '--semantics', 'igvmmeasure', '--vmm-era', 'pre-init2')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[profile\]: --vmm-era pre-init2: IGVM launches are modelled for qemu:init2 only/) });
+    // QEMU's loader runs in either era.
+    expect((await run('igvm', IGVM, '--vcpu-type', 'EPYC-v4', '--vmm-era', 'pre-init2')).rc).toBe(0);
+  });
+
+  it('the library\'s measureOvmf refuses what an OVMF launch does not read', async () => {
+    const { measureOvmf } = await import('../src/node/index.js');
+    await expect(measureOvmf({ ovmf: FW, vcpus: 1, vcpuType: 'EPYC-v4', apResetEip: '0x1234' } as never)).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/apResetEip does not apply to an OVMF launch/) });
+    await expect(measureOvmf({ ovmf: FW, vcpus: 1, vcpuType: 'EPYC-v4', semantics: 'igvmmeasure' } as never)).rejects.toMatchObject({ code: 'usage' });
+    await expect(measureOvmf({ ovmf: FW, vcpus: 1, vcpuType: 'EPYC-v4' })).resolves.toMatchObject({ digest: expect.stringMatching(/^[0-9a-f]{96}$/) });
+  });
+
+  it('the Node entry opens a manifest object\'s files only from files when files is given', async () => {
+    const doc = { regions: [{ dst: '0x100000', flags: ['COPY', 'MEASURE'], source: { file: '/etc/hostname' } }], launch: { vcpus: 1, vcpuType: 'EPYC-v4' } };
+    await expect(measureRegions(doc as never, { files: { 'fw.fd': new Uint8Array(4096) } })).rejects.toMatchObject({ code: 'file-missing', message: expect.stringMatching(/\/etc\/hostname is not among the files given/) });
+  });
+
+  it('a manifest over its size limit is refused before it is read (regions, verify --manifest)', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'vmfw-applicability-'));
+    const big = join(tmp, 'big.json');
+    // Sparse: no disk is used for the 64 MiB + 1 byte.
+    writeFileSync(big, '');
+    truncateSync(big, 64 * 1024 * 1024 + 1);
+    try {
+      expect(await run('regions', big)).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[input-too-large\]/) });
+      expect(await run('reference-values', '--manifest', big, '--vcpus', '1')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[input-too-large\]/) });
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('--log to standard output by any name is refused', async () => {
+    for (const name of ['/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']) {
+      expect(await run('regions', MANIFEST, '--log', name)).toMatchObject({ rc: 2, out: '', err: expect.stringMatching(new RegExp(`^error\\[usage\\]: --log ${name}: standard output carries`)) });
     }
   });
 });

@@ -7,7 +7,7 @@ import { fail } from '../errors.js';
 import { bytesEqual, fromHex, parseUnsigned, toBase64, toHex, plainBytes } from '../bytes.js';
 import { defaultSuite, type HashSuite } from '../hash/suite.js';
 import { measurePlan, type LogRecord, type MeasureOptions } from '../engine.js';
-import { LAUNCH_KEYS, describeLaunch, bytesSource, parseCounts, type OpenInput, type Source, type LaunchDescription } from '../launch/description.js';
+import { LAUNCH_KEYS, describeLaunch, launchKind, bytesSource, parseCounts, type OpenInput, type Source, type LaunchDescription } from '../launch/description.js';
 import { ovmfModePlan, referenceSpace, searchSpace, singleConfig } from '../launch/build.js';
 import { openLaunch } from '../launch/open.js';
 import { sweep, orderByHostCpu, type ConfigResult } from '../attestation/launch-space.js';
@@ -180,6 +180,7 @@ export function measureOvmfWith(env: Environment, options: LaunchOptions & CallO
   const { files, log, hashes, ...launch } = optionsArgument(options, 'measureOvmf(options)');
   const call: CallOptions = { ...(files ? { files } : {}), ...(log ? { log } : {}), ...(hashes ? { hashes } : {}) };
   const d = describe(launch, env, call, { mode: 'snp' });
+  if (launchKind(d, spell) !== 'ovmf') fail('usage', 'measureOvmf: give ovmf (or metadata); measure a manifest with measureRegions and an IGVM file with measureIgvm');
   const r = ovmfModePlan(d, { spell, ...(hashes ? { hashes } : {}) });
   if (!r.built) return { digest: toHex(r.digest), bytes: plainBytes(r.digest), steps: 0, stepsByType: {}, warnings: r.warnings };
   return run(r.built.plan, d, call, r.warnings);

@@ -11,8 +11,8 @@ export type LaunchKind = 'ovmf' | 'regions' | 'igvm';
 export interface NoMatchContext {
   readonly measurement: Uint8Array;
   readonly launch: LaunchKind;
-  /** The host CPU product the search used (--product), if any: GCE's VMSA GPA depends on it. */
-  readonly product?: string;
+  /** The search covered GCE with no --product or --vmsa-gpa: Genoa hosts' VMSA GPA was not tried. */
+  readonly suggestProduct?: boolean;
   /**
    * The inputs as given (a path, or the command line in quotes); null: not given. OVMF launches
    * list firmware, kernel, initrd, cmdline, svsm; region lists the manifest; IGVM the file.
@@ -87,7 +87,7 @@ export function explainNoMatch(ctx: NoMatchContext): string {
     const many = ctx.narrowedBy.length > 1;
     out.push(`  - widen the search: ${ctx.narrowedBy.join(', ')} limited it; without ${many ? 'them' : 'it'} identify searches its full default space`);
   }
-  if (ctx.launch === 'ovmf' && ctx.product === undefined && s.profiles.some((p) => p.startsWith('gce'))) {
+  if (ctx.suggestProduct) {
     out.push('  - on GCE, Genoa hosts put the VMSAs at a 52-bit GPA, which this search did not try: add --product genoa');
   }
   const report = ctx.report?.path ?? 'REPORT';

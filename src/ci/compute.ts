@@ -49,7 +49,7 @@ function matrixOf(d: LaunchDescription, launch: ConfigurableLaunch, spell: (k: s
   const profiles = d.profiles ?? [defaults.profile ?? launch.profiles[0]!];
   for (const p of profiles) {
     if (!launch.profiles.some((q) => q.name === p.name && q.era === p.era)) {
-      fail('usage', `${spell('vmmType')}: a ${launch.kind} launch runs under ${launch.profiles.map((q) => `${q.name}:${q.era}`).join(', ')}, not ${p.name}:${p.era}`);
+      fail('profile', `${spell('vmmType')}: a ${launch.kind} launch runs under ${launch.profiles.map((q) => `${q.name}:${q.era}`).join(', ')}, not ${p.name}:${p.era}`);
     }
   }
   const defaultType = defaults.vcpuSignature !== undefined

@@ -40,7 +40,8 @@ export const KIND_KEYS: Readonly<Record<LaunchKind, readonly string[]>> = {
   ovmf: ['mode', 'ovmf', 'metadata', 'snpOvmfHash', 'kernel', 'initrd', 'append', 'kernelSha256', 'initrdSha256', 'appendSha256',
     'svsm', 'varsSize', 'varsFile', 'unknownSections', 'product', 'vmsaGpa', ...CONFIGURATION_KEYS],
   regions: ['manifest', 'apResetEip', 'measuredZero', 'firmwareMetadata', ...CONFIGURATION_KEYS],
-  igvm: ['igvm', 'semantics', 'apVmsa', 'fileOrder', 'measuredZero', ...CONFIGURATION_KEYS],
+  // An IGVM file brings its own guest features (the SEV_FEATURES of its VP contexts).
+  igvm: ['igvm', 'semantics', 'apVmsa', 'fileOrder', 'measuredZero', ...CONFIGURATION_KEYS.filter((k) => k !== 'guestFeatures')],
 };
 
 /** The input that names each kind; a launch must give it (an OVMF launch may give metadata instead). */

@@ -108,7 +108,9 @@ export async function runIdentify(a: IdentifyArgs, d: LaunchDescription, io: Cli
     const narrowedBy = args ? NARROWING_KEYS.filter((k) => args.given.has(k)).map(kebab) : [];
     const inputArgs = args ? inputArgsText(args) : '';
     io.out(explainNoMatch({
-      measurement: target, launch: launch.kind, fixed: fixedInputs(d), ...(d.product !== undefined ? { product: d.product } : {}),
+      measurement: target, launch: launch.kind, fixed: fixedInputs(d),
+      // Only where GCE was measured (an OVMF snp launch runs under it; snp:svsm does not) and its VMSA GPA left to the product.
+      suggestProduct: d.product === undefined && d.vmsaGpa === undefined && launch.profiles.some((p) => p.name === 'gce') && space.profiles.some((p) => p.name === 'gce'),
       searched: {
         configurations: sw.evaluated, vcpus: searched.vcpus, vcpuTypes: space.vcpuTypes.map((t) => t.name),
         guestFeatures: searched.guestFeatures, profiles: searched.profiles, skipped: sw.skipped.length,

@@ -6,6 +6,7 @@ import { measurePlanParallel } from '../node/parallel.js';
 import { decodePolicy } from '../snp/policy.js';
 import { parseIgvm, type IgvmFile } from '../igvm/parse.js';
 import { parseIgvmSource } from '../launch/igvm-launch.js';
+import { PROFILES } from '../profiles.js';
 import { igvmmeasureCheckKvm, measureIgvm, type IgvmMeasureOptions } from '../igvm/measure.js';
 import { describeIgvm, formatIgvmText } from '../igvm/inspect.js';
 import { isStdin, readInputFile } from '../node/files.js';
@@ -28,6 +29,8 @@ export function igvmMeasureOptions(d: LaunchDescription, given: ReadonlySet<stri
   };
   const profile = one(d.profiles, '--vmm-type');
   if (profile && profile.name !== 'qemu') fail('profile', `IGVM launches are modelled for QEMU/KVM only, not ${profile.name}`);
+  // As igvmLaunch's profiles say: QEMU's loader in either era, the other semantics in the default one.
+  if (profile && semantics !== 'qemu' && profile.era !== PROFILES.qemu.defaultEra) fail('profile', `--vmm-era ${profile.era}: --semantics ${semantics} is modelled for qemu:${PROFILES.qemu.defaultEra} only`);
   const type = one(d.vcpuTypes, '--vcpu-type');
   return {
     semantics,

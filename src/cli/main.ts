@@ -15,6 +15,9 @@ import { COMMANDS, findCommand } from './commands.js';
 import { processStdout } from '../node/output.js';
 import { VERSION } from '../version.js';
 
+/** Names of standard output: a launch log written to one would be mixed into the result. */
+const STDOUT_NAMES: ReadonlySet<string> = new Set(['-', '/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);
+
 const COMPLETION_USAGE = 'Usage: vmfw-measure completion [bash|zsh] >> ~/.bashrc   (or ~/.zshrc)\n\nPrints a bash or zsh completion script for vmfw-measure: for the shell named, else for $SHELL.\n';
 
 export { EXIT_OK, EXIT_MISMATCH, EXIT_INPUT, EXIT_INTERNAL, EXIT_NO_DIGEST, VERSION };
@@ -71,7 +74,8 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     if (parsed.values['version'] === true) { io.out(`${VERSION}\n`); return EXIT_OK; }
     // Every command that writes a launch log prints its result on standard output: a log there
     // too would be mixed into it, and neither could be read back.
-    if (parsed.values['log'] === '-') fail('usage', '--log -: standard output carries the command\'s result, so a log there could not be read back; write the log to a file (--log launch.jsonl)');
+    const log = parsed.values['log'];
+    if (typeof log === 'string' && STDOUT_NAMES.has(log)) fail('usage', `--log ${log}: standard output carries the command's result, so a log there could not be read back; write the log to a file (--log launch.jsonl)`);
     const run = await command.run();
     const cmdIO = parsed.values['quiet'] === true ? quietIO(io) : io;
     return await run(parsed, cmdIO);
@@ -102,7 +106,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
  * were not UTF-8) are written as escapes.
  */
 export function printable(message: string): string {
-  return message.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffd]/g, (c) => {
+  return message.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffd]/g, (c) => {
     const n = c.charCodeAt(0);
     return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
   });

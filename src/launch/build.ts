@@ -15,7 +15,7 @@ import {
   ovmfLaunch, svsmLaunch, ALL_PROFILES, distinctVcpuTypes, type ConfigurableLaunch, type LaunchConfig, type SearchSpace,
 } from '../attestation/launch-space.js';
 import { launchKind, type LaunchDescription, optionSpelling } from './description.js';
-import { directBoot, firmwareImage, ovmfSeedAndLayout, type BuildContext } from './ovmf.js';
+import { checkSvsmSettings, directBoot, firmwareImage, ovmfSeedAndLayout, type BuildContext } from './ovmf.js';
 
 export { directBoot, firmwareImage, ovmfModePlan, sourceSha256, type BuildContext, type DirectBoot, type OvmfModeResult } from './ovmf.js';
 
@@ -63,12 +63,13 @@ export function openOvmfLaunch(d: LaunchDescription, ctx: BuildContext = {}): Op
   const boot0 = directBoot(d, ctx);
   const boot = boot0.hashes ? { hashes: boot0.hashes } : undefined;
   if (mode === 'snp:svsm') {
+    const svsmWarnings = checkSvsmSettings(d, spell);
     if (boot) fail('usage', `snp:svsm mode does not measure a kernel; drop ${spell('kernel')}/${spell('initrd')}/${spell('append')}`);
     if (!d.svsm) fail('usage', `snp:svsm mode requires ${spell('svsm')}`);
     if (d.varsSize === undefined) fail('usage', `snp:svsm mode requires ${spell('varsSize')} or ${spell('varsFile')}`);
     if (!d.ovmf) fail('usage', `snp:svsm mode requires ${spell('ovmf')}`);
     return {
-      warnings: [], inputs: { firmware: d.ovmf.describe, svsm: d.svsm.describe, varsSize: d.varsSize },
+      warnings: svsmWarnings, inputs: { firmware: d.ovmf.describe, svsm: d.svsm.describe, varsSize: d.varsSize },
       launch: svsmLaunch({
         ovmf: firmwareImage(d.ovmf, spell('ovmf')), svsm: firmwareImage(d.svsm, spell('svsm')), varsSize: d.varsSize,
         unknownSections: d.unknownSections ?? 'error',
@@ -91,7 +92,10 @@ export function openOvmfLaunch(d: LaunchDescription, ctx: BuildContext = {}): Op
 function checkProfiles(profiles: readonly VmmProfile[] | undefined, launch: ConfigurableLaunch, spell: (k: string) => string): void {
   for (const p of profiles ?? []) {
     if (launch.profiles.some((q) => q.name === p.name && q.era === p.era)) continue;
-    fail('profile', `${spell('vmmType')} ${p.name}:${p.era}: ${launch.kind === 'igvm' ? 'IGVM launches are' : 'this launch is'} modelled for ${launch.profiles.map((q) => `${q.name}:${q.era}`).join(', ')} only`);
+    // The profile runs this launch in another era only: the era is what the user should change.
+    const eraOnly = launch.profiles.some((q) => q.name === p.name);
+    const what = eraOnly ? `${spell('vmmEra')} ${p.era}` : `${spell('vmmType')} ${p.name}:${p.era}`;
+    fail('profile', `${what}: ${launch.kind === 'igvm' ? 'IGVM launches are' : 'this launch is'} modelled for ${launch.profiles.map((q) => `${q.name}:${q.era}`).join(', ')} only`);
   }
 }
 

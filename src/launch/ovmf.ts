@@ -6,7 +6,7 @@
 import { fail } from '../errors.js';
 import { toHex } from '../bytes.js';
 import { defaultSuite, sha256Of, type HashSuite } from '../hash/suite.js';
-import { resolveProfile, resolveVmsaGpa } from '../profiles.js';
+import { KVM_VMSA_GPA, PROFILES, resolveProfile, resolveVmsaGpa } from '../profiles.js';
 import { parseFirmware, firmwareGpa, type FirmwareLayout } from '../ovmf/firmware.js';
 import { cmdlineHash, type DirectBootHashes } from '../ovmf/kernel-hashes.js';
 import {
@@ -97,6 +97,23 @@ function describeImage(s: Source, image: FirmwareImage, hashes: HashSuite, withS
 }
 
 /**
+ * Refuses what a pre-IGVM COCONUT-SVSM launch (mode snp:svsm) does not read: it is modelled for
+ * QEMU (era init2) only, puts its VMSAs at the KVM GPA and starts from the firmware's own pages.
+ * It forces sev_features 0x1: other guest features are a warning, not an error, because
+ * sev-snp-measure takes them there and ignores them (its own test passes 0x21).
+ */
+export function checkSvsmSettings(d: LaunchDescription, spell: (k: string) => string): string[] {
+  for (const p of d.profiles ?? []) {
+    if (p.name !== 'qemu') fail('profile', `snp:svsm mode is only defined for QEMU, not ${p.name}`);
+    if (p.era !== PROFILES.qemu.defaultEra) fail('profile', `${spell('vmmEra')} ${p.era}: snp:svsm mode is modelled for qemu:${PROFILES.qemu.defaultEra} only`);
+  }
+  if (d.vmsaGpa !== undefined && d.vmsaGpa !== KVM_VMSA_GPA) fail('usage', `${spell('vmsaGpa')}: snp:svsm mode puts the VMSAs at the KVM GPA 0x${KVM_VMSA_GPA.toString(16)}`);
+  if (d.metadata || d.snpOvmfHash) fail('usage', `snp:svsm mode measures the firmware's own pages: drop ${spell(d.metadata ? 'metadata' : 'snpOvmfHash')}`);
+  const other = d.guestFeatures?.filter((f) => f !== 0x1n) ?? [];
+  return other.length ? [`${spell('guestFeatures')} ${other.map((f) => `0x${f.toString(16)}`).join(', ')} is not measured: snp:svsm mode forces sev_features 0x1 (as sev-snp-measure does)`] : [];
+}
+
+/**
  * The plan (SNP modes) or digest (SEV, SEV-ES) of an `ovmf` invocation. `describeInputs` adds the
  * firmware SHA-256 to the inputs (it costs a pass over the file, so only --json asks for it).
  */
@@ -152,7 +169,7 @@ export function ovmfModePlan(d: LaunchDescription, ctx: BuildContext & { describ
 
   let built: BuiltPlan;
   if (mode === 'snp:svsm') {
-    if (profile.name !== 'qemu') fail('profile', `snp:svsm mode is only defined for QEMU, not ${profile.name}`);
+    warnings.push(...checkSvsmSettings(d, spell));
     if (boot) fail('usage', `snp:svsm mode does not measure a kernel; drop ${spell('kernel')}/${spell('initrd')}/${spell('append')}`);
     if (!d.svsm) fail('usage', `snp:svsm mode requires ${spell('svsm')}`);
     if (d.varsSize === undefined) fail('usage', `snp:svsm mode requires ${spell('varsSize')} or ${spell('varsFile')}`);

@@ -23,13 +23,10 @@ export interface NodeCallOptions extends CallOptions { readonly cwd?: string }
 
 function environment(cwd: string | undefined): Environment {
   const base = cwd ?? process.cwd();
-  // A manifest given as bytes, text or an object opens the files it names from `files`, else from
-  // disk relative to `cwd` (a manifest given as a path: relative to its own folder).
-  const opener = (files: Readonly<Record<string, Uint8Array>> | undefined): FileOpener => {
-    const fromFiles = filesOpener(files);
-    const fromDisk = openerIn(base);
-    return (path, what, offset, length) => (files && Object.hasOwn(files, path) ? fromFiles : fromDisk)(path, what, offset, length);
-  };
+  // A manifest given as bytes, text or an object opens the files it names from `files` when that
+  // is given (and only from it: a caller passing a manifest it was handed decides what it may
+  // read), else from disk relative to `cwd` (a manifest given as a path: relative to its folder).
+  const opener = (files: Readonly<Record<string, Uint8Array>> | undefined): FileOpener => (files ? filesOpener(files) : openerIn(base));
   return {
     open(value, what, files) {
       if (value instanceof Uint8Array) return bytesSource(value, what, opener(files));

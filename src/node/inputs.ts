@@ -23,6 +23,9 @@ export function openerIn(folder: string, record?: RecordInput): FileOpener {
   };
 }
 
+/** Kinds of input that are parsed whole (JSON), so read whole within their limit. */
+const READ_WHOLE: ReadonlySet<InputKind> = new Set(['manifest', 'metadata']);
+
 /** The input kind (and so the size limit) of each file option. */
 const KINDS: Readonly<Record<string, InputKind>> = {
   ovmf: 'firmware', svsm: 'firmware', metadata: 'metadata', kernel: 'kernel', initrd: 'kernel', varsFile: 'any',
@@ -39,7 +42,8 @@ export function openInput(value: unknown, what: string, cwd: string, key?: strin
   const { st } = statInput(value, what, cwd);
   record?.(resolve(cwd, value));
   const relative = openerIn(dirname(resolve(cwd, value)), record);
-  if (!st.isFile()) return bytesSource(readInput(value, { what, kind, cwd }), value, relative);
+  // A manifest or metadata file is parsed whole: read it within its kind's limit, never by window.
+  if (!st.isFile() || READ_WHOLE.has(kind)) return bytesSource(readInput(value, { what, kind, cwd }), value, relative);
   const w = fileWindow(value, what, cwd);
   return { length: w.length, describe: value, read: (o, into) => w.read(o, into), ...(w.file ? { file: w.file } : {}), relative };
 }
