@@ -161,6 +161,7 @@ export function fail(code: ErrorCode, message: string, details?: ErrorDetails): 
   throw new MeasureError(code, message, details);
 }
 
+/** Whether `e` is a MeasureError (an error of this tool, with a code and a message naming the field), not a bug or a host error. */
 export function isMeasureError(e: unknown): e is MeasureError {
   return e instanceof MeasureError;
 }

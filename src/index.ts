@@ -64,11 +64,11 @@ export async function identify(report: Uint8Array | string, launch: SweepOptions
 // ---- second layer: plans, the engine, formats ----
 
 /** Every error is a MeasureError with a stable `code` (see docs/errors.md). */
-export { MeasureError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { MeasureError, ERROR_CODES, isMeasureError, type ErrorCode, type ErrorDetails } from './errors.js';
 export { toHex, fromHex, toBase64, fromBase64 } from './bytes.js';
 export { OPTIONS, optionKey, type OptionDecl } from './options/table.js';
-export { describeLaunch, type LaunchDescription, type Source } from './launch/description.js';
-export { ovmfModePlan, singleConfig, searchSpace } from './launch/build.js';
+export { describeLaunch, bytesSource, type DescribeOptions, type LaunchDescription, type OpenInput, type Source } from './launch/description.js';
+export { ovmfModePlan, singleConfig, searchSpace, type BuildContext, type OpenedLaunch } from './launch/build.js';
 export { openLaunch } from './launch/open.js';
 export { defaultSuite, useHashSuite, type HashSuite, type Hasher } from './hash/suite.js';
 /** @noble/hashes: the default where node:crypto is not found (browsers). */
@@ -86,7 +86,7 @@ export { replayRegions, type ReplayLaunch, type ReplayInput, type ReplayedLaunch
 export { parseManifest, formatManifest, type Manifest } from './regions/manifest.js';
 export { parseIgvm, type IgvmFile } from './igvm/parse.js';
 export { measureIgvm as measureIgvmPlan, IGVM_SEMANTICS, type IgvmMeasureOptions, type IgvmMeasurement, type IgvmSemantics, type ApVmsaPolicy } from './igvm/measure.js';
-export { parseReport, buildReport, reportVersionFields, type AttestationReport, type FirmwareVersion } from './attestation/report.js';
+export { parseReport, buildReport, reportVersionFields, type AttestationReport, type FirmwareVersion, type ReportFields } from './attestation/report.js';
 export { parseLog, compareLogs, type LogComparison, type LogDifference } from './attestation/log-diff.js';
 export {
   ovmfLaunch, sweep, type ConfigurableLaunch, type LaunchConfig, type ConfigResult, type OvmfLaunchInputs, type SearchSpace, type SweepReport,

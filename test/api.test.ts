@@ -320,3 +320,19 @@ describe('the Node entry and a manifest given as text or an object', () => {
     await expect(node.measureRegions(JSON.parse(text), { cwd: tmpdir() })).rejects.toMatchObject({ code: 'file-missing' });
   });
 });
+
+describe('what typed callers need is exported', () => {
+  it('the error guard, byte sources and report fields, from the platform-neutral entry', async () => {
+    expect(typeof neutral.isMeasureError).toBe('function');
+    expect(typeof neutral.bytesSource).toBe('function');
+    const error = await Promise.resolve().then(() => neutral.measureOvmf({ ovmf: new Uint8Array(4096), vcpus: 'x' } as never)).catch((e: unknown) => e);
+    expect(neutral.isMeasureError(error)).toBe(true);
+    // A front-end of its own: bytes as a source, a description, the launch it names.
+    const fw = new Uint8Array(readFileSync(join(REPO, 'examples', 'ovmf', 'OVMF-synthetic-amdsev.fd')));
+    const d: neutral.LaunchDescription = neutral.describeLaunch({ ovmf: 'fw', vcpus: 1, vcpuType: 'EPYC-v4' }, { open: (_v, key) => neutral.bytesSource(fw, key) });
+    const opened: neutral.OpenedLaunch = neutral.openLaunch(d);
+    expect(opened.launch.kind).toBe('ovmf');
+    const fields: neutral.ReportFields = { measurement: new Uint8Array(48).fill(7) };
+    expect(neutral.parseReport(neutral.buildReport(fields)).measurement).toEqual(new Uint8Array(48).fill(7));
+  });
+});

@@ -138,6 +138,13 @@ describe('help and conventions', () => {
     expect((await run('ovmf', '--version')).out).toBe(`${VERSION}\n`);
     expect(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version).toBe(VERSION);
   });
+  it('a flag takes no value but true or false, and says so', async () => {
+    expect(await run(...OVMF, '--json=ture')).toMatchObject({ rc: 2, err: expect.stringMatching(/--json is a flag: give it alone, or =true or =false, not "ture"/) });
+    expect(JSON.parse((await run(...OVMF, '--json=true')).out).digest).toMatch(/^[0-9a-f]{96}$/);
+    expect((await run(...OVMF, '--json=false')).out).toMatch(/^[0-9a-f]{96}\n$/);
+    // An alias for a fixed value (--native-zero = --measured-zero native) takes no false.
+    expect(await run('igvm', join(REPO, 'examples', 'igvm', 'example.igvm'), '--semantics', 'igvmmeasure', '--native-zero=no')).toMatchObject({ rc: 2, err: expect.stringMatching(/--native-zero is a flag: give it alone \(or =true\), not "no"/) });
+  });
   it('completion prints a shell script', async () => {
     const r = await run('completion');
     expect(r.rc).toBe(0);

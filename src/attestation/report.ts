@@ -142,6 +142,7 @@ export function parseReport(input: Uint8Array, what = 'report'): AttestationRepo
   };
 }
 
+/** The fields buildReport writes (the measurement is required; the rest default to a plain report). */
 export interface ReportFields {
   version?: number; guestSvn?: number; policy?: bigint; vmpl?: number; measurement: Uint8Array;
   hostData?: Uint8Array; reportData?: Uint8Array; idKeyDigest?: Uint8Array; authorKeyDigest?: Uint8Array;

@@ -136,7 +136,7 @@ export function parseArgv(c: CommandShape, argv: readonly string[]): ParsedArgs 
         const alias = VALUE_ALIASES.find((a) => a.name === name);
         const target = alias ? lookup(c, alias.option) : undefined;
         if (alias && target) {
-          if (inline !== undefined && !TRUE_WORDS.has(inline.toLowerCase())) fail('usage', `${c.path}: --${name} takes no value`);
+          if (inline !== undefined && !TRUE_WORDS.has(inline.toLowerCase())) fail('usage', `${c.path}: --${name} is a flag: give it alone (or =true), not ${JSON.stringify(inline)}`);
           set(target, spelled, alias.value);
           continue;
         }
@@ -156,7 +156,7 @@ export function parseArgv(c: CommandShape, argv: readonly string[]): ParsedArgs 
       if (inline === undefined) set(opt, spelled, true);
       else if (TRUE_WORDS.has(inline.toLowerCase())) set(opt, spelled, true);
       else if (FALSE_WORDS.has(inline.toLowerCase())) set(opt, spelled, false);
-      else fail('usage', `${c.path}: ${spelled} takes no value (got ${JSON.stringify(inline)})`);
+      else fail('usage', `${c.path}: ${spelled} is a flag: give it alone, or =true or =false, not ${JSON.stringify(inline)}`);
       continue;
     }
     if (inline === undefined) {

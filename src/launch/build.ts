@@ -19,6 +19,7 @@ import { checkSvsmSettings, directBoot, firmwareImage, ovmfSeedAndLayout, type B
 
 export { directBoot, firmwareImage, ovmfModePlan, sourceSha256, type BuildContext, type DirectBoot, type OvmfModeResult } from './ovmf.js';
 
+/** A launch a description names, opened: measurable for any configuration, with what it read and any warnings. */
 export interface OpenedLaunch {
   readonly launch: ConfigurableLaunch;
   readonly warnings: readonly string[];

@@ -24,6 +24,7 @@ export interface Source extends RegionData {
   readonly bytes?: Uint8Array;
 }
 
+/** Bytes in memory as a Source named `describe`; `relative` opens the files a manifest among them names. */
 export function bytesSource(data0: Uint8Array, describe = 'bytes', relative?: FileOpener): Source {
   const data = plainBytes(data0);
   return {
@@ -222,6 +223,7 @@ export const LAUNCH_KEYS: readonly string[] = [
 
 const FILE_KEYS = new Set(['ovmf', 'metadata', 'kernel', 'initrd', 'svsm', 'varsFile', 'manifest', 'igvm']);
 
+/** describeLaunch's options: how to open file values, and how to spell keys in messages. */
 export interface DescribeOptions {
   /** How to name a key in messages: `--vmm-type` on the command line, `launches.web.vmmType` in a config. */
   readonly spell?: (key: string) => string;

@@ -17,6 +17,7 @@ import { parseMetadataJson } from '../ovmf/metadata-json.js';
 import type { GuestMemory } from '../regions/memory.js';
 import { readAll, readText, type LaunchDescription, type Source, optionSpelling } from './description.js';
 
+/** What building a launch may use beyond its description: the hash suite, guest memory, how options are spelled in messages. */
 export interface BuildContext {
   readonly hashes?: HashSuite;
   /** Guest memory for region lists whose COPY sources are not in the manifest. */
