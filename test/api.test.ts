@@ -329,8 +329,13 @@ describe('what typed callers need is exported', () => {
     expect(neutral.isMeasureError(error)).toBe(true);
     // A front-end of its own: bytes as a source, a description, the launch it names.
     const fw = new Uint8Array(readFileSync(join(REPO, 'examples', 'ovmf', 'OVMF-synthetic-amdsev.fd')));
-    const d: neutral.LaunchDescription = neutral.describeLaunch({ ovmf: 'fw', vcpus: 1, vcpuType: 'EPYC-v4' }, { open: (_v, key) => neutral.bytesSource(fw, key) });
-    const opened: neutral.OpenedLaunch = neutral.openLaunch(d);
+    const open: neutral.OpenInput = (_v, key) => neutral.bytesSource(fw, key);
+    const options: neutral.DescribeOptions = { open };
+    const d: neutral.LaunchDescription = neutral.describeLaunch({ ovmf: 'fw', vcpus: 1, vcpuType: 'EPYC-v4' }, options);
+    const ctx: neutral.BuildContext = { spell: (k) => k };
+    const opened: neutral.OpenedLaunch = neutral.openLaunch(d, ctx);
+    const details: neutral.ErrorDetails = { region: 0 };
+    expect(new neutral.MeasureError('usage', 'x', details).details).toEqual({ region: 0 });
     expect(opened.launch.kind).toBe('ovmf');
     const fields: neutral.ReportFields = { measurement: new Uint8Array(48).fill(7) };
     expect(neutral.parseReport(neutral.buildReport(fields)).measurement).toEqual(new Uint8Array(48).fill(7));

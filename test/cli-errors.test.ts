@@ -144,6 +144,15 @@ describe('the installed command line', () => {
     expect(igvmByPath.status, igvmByPath.stderr).toBe(0);
     expect(igvmPiped.stdout, igvmPiped.stderr).toBe(igvmByPath.stdout);
   });
+  it('refuses --log naming standard output by another path (it would mix the log into the digest)', () => {
+    const manifest = join(REPO, 'examples', 'regions', 'uki-update.json');
+    for (const name of ['/dev//stdout', '/dev/./stdout', '/dev/fd/1']) {
+      const r = spawnSync(process.execPath, [bin, 'regions', manifest, '--log', name], { encoding: 'utf8' });
+      expect(r.status, name).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^error\[usage\]: --log .*: standard output carries the command's result/);
+    }
+  });
   it('exits 2 with a one-line error, no stack trace', () => {
     const r = spawnSync(process.execPath, [bin, 'igvm', join(dir, 'short.bin')], { encoding: 'utf8' });
     expect(r.status).toBe(2);
@@ -185,6 +194,7 @@ describe('messages that quote an input', () => {
     const ws = mkdtempSync(join(tmpdir(), 'vmfw-printable-'));
     writeFileSync(join(ws, 'binary.json'), Uint8Array.of(0xff, 0x1b, 0x5b, 0x32, 0x4a, 0x0d));
     writeFileSync(join(ws, 'bidi.json'), '\u202e{}');
+    writeFileSync(join(ws, 'marks.json'), '\u200e\u2028\u061c{}');
     const run = cliIn(ws);
     for (const name of ['binary.json', 'bidi.json']) {
       const r = await run('regions', name);
@@ -194,6 +204,9 @@ describe('messages that quote an input', () => {
     }
     expect((await run('regions', 'binary.json')).err).toContain('\\ufffd');
     expect((await run('regions', 'bidi.json')).err).toContain('\\u202e');
+    const marks = (await run('regions', 'marks.json')).err;
+    expect(marks).toContain('\\u200e');
+    expect(marks).not.toMatch(/[\u200e\u2028\u061c]/);
     // Letters of any script stay as they are: a path in a message must stay readable.
     const missing = await run('regions', 'é日本/über.json');
     expect(missing.err).toMatch(/é日本\/über\.json/);

@@ -140,11 +140,19 @@ describe('what a review of these checks found', () => {
   });
 
   it('the Node entry opens a manifest object\'s files only from files when files is given', async () => {
-    const doc = { regions: [{ dst: '0x100000', flags: ['COPY', 'MEASURE'], source: { file: '/etc/hostname' } }], launch: { vcpus: 1, vcpuType: 'EPYC-v4' } };
-    await expect(measureRegions(doc as never, { files: { 'fw.fd': new Uint8Array(4096) } })).rejects.toMatchObject({ code: 'file-missing', message: expect.stringMatching(/\/etc\/hostname is not among the files given/) });
+    const tmp = mkdtempSync(join(tmpdir(), 'vmfw-applicability-'));
+    writeFileSync(join(tmp, 'secret.bin'), 'secret');
+    const doc = { regions: [{ dst: '0x100000', flags: ['COPY', 'MEASURE'], source: { file: join(tmp, 'secret.bin') } }], launch: { vcpus: 1, vcpuType: 'EPYC-v4' } };
+    try {
+      await expect(measureRegions(doc as never, { files: { 'fw.fd': new Uint8Array(4096) } })).rejects.toMatchObject({ code: 'file-missing', message: expect.stringMatching(/secret\.bin is not among the files given/) });
+      // Without files, from disk (here the source is too short for its region: it was read).
+      await expect(measureRegions(doc as never)).rejects.not.toMatchObject({ code: 'file-missing' });
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
-  it('a manifest over its size limit is refused before it is read (regions, verify --manifest)', async () => {
+  it('a manifest or metadata over its size limit is refused before it is read, on the command line, in the library and in a CI config', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'vmfw-applicability-'));
     const big = join(tmp, 'big.json');
     // Sparse: no disk is used for the 64 MiB + 1 byte.
@@ -153,6 +161,14 @@ describe('what a review of these checks found', () => {
     try {
       expect(await run('regions', big)).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[input-too-large\]/) });
       expect(await run('reference-values', '--manifest', big, '--vcpus', '1')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[input-too-large\]/) });
+      await expect(measureRegions(big)).rejects.toMatchObject({ code: 'input-too-large' });
+      const meta = join(tmp, 'meta.json');
+      writeFileSync(meta, '');
+      truncateSync(meta, 1024 * 1024 + 1);
+      const { measureOvmf } = await import('../src/node/index.js');
+      await expect(measureOvmf({ metadata: meta, vcpus: 1, vcpuType: 'EPYC-v4' })).rejects.toMatchObject({ code: 'input-too-large' });
+      writeFileSync(join(tmp, 'ci.json'), JSON.stringify({ launches: { m: { kind: 'ovmf', metadata: 'meta.json', vcpus: 1, vcpuType: 'EPYC-v4' } } }));
+      expect(await cliIn(tmp)('lock', 'ci.json')).toMatchObject({ rc: 2, err: expect.stringMatching(/error\[input-too-large\]/) });
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
@@ -161,6 +177,67 @@ describe('what a review of these checks found', () => {
   it('--log to standard output by any name is refused', async () => {
     for (const name of ['/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']) {
       expect(await run('regions', MANIFEST, '--log', name)).toMatchObject({ rc: 2, out: '', err: expect.stringMatching(new RegExp(`^error\\[usage\\]: --log ${name}: standard output carries`)) });
+    }
+  });
+});
+
+describe('what a third review found', () => {
+  it('identify suggests --product only for OVMF launches, never for a region list', async () => {
+    const none = 'ab'.repeat(48);
+    const regions = await run('identify', '--measurement', none, '--manifest', MANIFEST, '--vcpus', '1-2', '--vcpu-type', 'EPYC-v4');
+    expect(regions.rc).toBe(1);
+    expect(regions.out).toContain('no configuration in the searched space matches');
+    expect(regions.out).not.toContain('--product');
+    const ovmf = await run('identify', '--measurement', none, '--ovmf', FW, '--vcpus', '1-2');
+    expect(ovmf.out).toContain('add --product genoa');
+    expect((await run('identify', '--measurement', none, '--ovmf', FW, '--vcpus', '1-2', '--vmsa-gpa', '0xfffffffff000')).out).not.toContain('--product');
+  });
+
+  it('the library passes a launch\'s warnings on from every call, and measureOvmf names what it measures', async () => {
+    const node = await import('../src/node/index.js');
+    const dir = join(REPO, 'vectors', 'fixtures');
+    const launch = { mode: 'snp:svsm' as const, ovmf: join(dir, 'svsm_ovmf.fd'), svsm: join(dir, 'svsm.bin'), varsSize: 540672, vcpus: 2, vcpuType: 'EPYC-v4', guestFeatures: '0x21' };
+    const svsm = { ...launch, cwd: dir };
+    const warning = /guestFeatures 0x21 is not measured: snp:svsm mode forces sev_features 0x1/;
+    const m = await node.measureOvmf(svsm);
+    expect(m.warnings.join('\n')).toMatch(warning);
+    const rv = await node.referenceValues(svsm);
+    expect(rv.notes[0]).toMatch(/^warning: guestFeatures 0x21 is not measured/);
+    const report = buildReport({ measurement: fromHex(m.digest, 'digest', 48) });
+    const v = await node.verifyReport(report, { launch, cwd: dir });
+    expect(v.ok).toBe(true);
+    expect(v.notes.join('\n')).toMatch(warning);
+    const id = await node.identify(report, { ...svsm, vcpus: '1-2' });
+    expect(id.matches.length).toBeGreaterThan(0);
+    expect(id.warnings.join('\n')).toMatch(warning);
+    await expect(node.measureOvmf({ igvm: IGVM } as never)).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/^measureOvmf: give ovmf \(or metadata\); measure a manifest with measureRegions and an IGVM file with measureIgvm/) });
+  });
+
+  it('verify --json reports the guest features an snp:svsm launch measured (0x1), not the ones given', async () => {
+    const fixtures = cliIn(join(REPO, 'vectors', 'fixtures'));
+    const svsm = ['--mode', 'snp:svsm', '--ovmf', 'svsm_ovmf.fd', '--svsm', 'svsm.bin', '--vars-size', '540672', '--vcpus', '2', '--vcpu-type', 'EPYC-v4'];
+    const digest = (await fixtures('ovmf', ...svsm)).out.trim();
+    const tmp = mkdtempSync(join(tmpdir(), 'vmfw-applicability-'));
+    writeFileSync(join(tmp, 'report.bin'), buildReport({ measurement: fromHex(digest, 'digest', 48) }));
+    try {
+      const v = await fixtures('verify', join(tmp, 'report.bin'), ...svsm, '--guest-features', '0x21', '--json');
+      expect(v.rc, v.err).toBe(0);
+      expect(JSON.parse(v.out).config.guestFeatures).toBe('0x1');
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('a CI config refuses guestFeatures for an igvm launch, saying why, and an era a launch does not run in as error[profile]', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'vmfw-applicability-'));
+    const ci = cliIn(tmp);
+    try {
+      writeFileSync(join(tmp, 'a.json'), JSON.stringify({ launches: { g: { kind: 'igvm', igvm: IGVM, guestFeatures: '0x1' } } }));
+      expect(await ci('lock', 'a.json')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[ci-config\]: .*launches\.g\.guestFeatures does not apply to an igvm launch: the IGVM file brings its own guest features/) });
+      writeFileSync(join(tmp, 'b.json'), JSON.stringify({ launches: { g: { kind: 'igvm', igvm: IGVM, semantics: 'igvmmeasure', vmmEra: 'pre-init2' } } }));
+      expect(await ci('lock', 'b.json')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[profile\]: .*launches\.g\.vmmEra pre-init2: IGVM launches are modelled for qemu:init2 only/) });
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 });

@@ -95,7 +95,8 @@ export interface Measurement {
 
 /** How an environment turns file values into sources (bytes here; paths too under Node). */
 export interface Environment {
-  readonly open: (value: unknown, what: string, files?: Readonly<Record<string, Uint8Array>>) => Source;
+  /** `key` is the launch option the value came from (`manifest`, `metadata`, ...): it sets the input's size limit. */
+  readonly open: (value: unknown, what: string, files?: Readonly<Record<string, Uint8Array>>, key?: string) => Source;
 }
 
 const spell = (k: string): string => k;
@@ -160,7 +161,7 @@ function describe(options: LaunchOptions, env: Environment, call: CallOptions, e
   if (values['manifest'] !== undefined && !(values['manifest'] instanceof Uint8Array) && typeof values['manifest'] === 'object') {
     values['manifest'] = new TextEncoder().encode(JSON.stringify(values['manifest'], (_k, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v)));
   }
-  const open: OpenInput = (value, _key, what) => env.open(value, what, call.files);
+  const open: OpenInput = (value, key, what) => env.open(value, what, call.files, key);
   return describeLaunch(values, { spell, open });
 }
 
@@ -179,8 +180,9 @@ function run(plan: Parameters<typeof measurePlan>[0], d: LaunchDescription, call
 export function measureOvmfWith(env: Environment, options: LaunchOptions & CallOptions): Measurement {
   const { files, log, hashes, ...launch } = optionsArgument(options, 'measureOvmf(options)');
   const call: CallOptions = { ...(files ? { files } : {}), ...(log ? { log } : {}), ...(hashes ? { hashes } : {}) };
+  if (['manifest', 'igvm'].some((k) => (launch as Record<string, unknown>)[k] !== undefined)) fail('usage', 'measureOvmf: give ovmf (or metadata); measure a manifest with measureRegions and an IGVM file with measureIgvm');
   const d = describe(launch, env, call, { mode: 'snp' });
-  if (launchKind(d, spell) !== 'ovmf') fail('usage', 'measureOvmf: give ovmf (or metadata); measure a manifest with measureRegions and an IGVM file with measureIgvm');
+  launchKind(d, spell);
   const r = ovmfModePlan(d, { spell, ...(hashes ? { hashes } : {}) });
   if (!r.built) return { digest: toHex(r.digest), bytes: plainBytes(r.digest), steps: 0, stepsByType: {}, warnings: r.warnings };
   return run(r.built.plan, d, call, r.warnings);
@@ -297,8 +299,10 @@ export function referenceValuesWith(env: Environment, launch: SweepOptions, matr
   const sw = sweep(opened.launch, referenceSpace(d, opened.launch, spell), hashes ?? defaultSuite);
   if (sw.results.length === 0) throw sw.skipped[0]?.error ?? new Error('no configuration of the matrix can launch');
   const l = opened.launch;
-  return referenceValuesText(sw.results, request, { kind: l.kind, ...(l.apResetEip !== undefined ? { apResetEip: l.apResetEip } : {}) },
+  const out = referenceValuesText(sw.results, request, { kind: l.kind, ...(l.apResetEip !== undefined ? { apResetEip: l.apResetEip } : {}) },
     request.format === 'json' ? launchProvenance(d, opened, hashes ?? defaultSuite) : undefined);
+  // The launch's warnings come first, as the command prints them before the format's notes.
+  return opened.warnings.length ? { ...out, notes: [...opened.warnings.map((w) => `warning: ${w}`), ...out.notes] } : out;
 }
 
 /** A digest in hex (optionally 0x) or base64. */
@@ -357,7 +361,10 @@ export interface VerifyResult {
    * mismatch, `matched` is empty and `candidates` lists every entry), as `verify --json` writes them.
    */
   readonly referenceValues?: ReferenceResultJson;
-  /** What the reference-value reader skipped or a verifier would do differently (the CLI's `note:` lines). */
+  /**
+   * What the reference-value reader skipped or a verifier would do differently (the CLI's `note:`
+   * lines), and the measured launch's warnings (`warning: ...`, as the CLI prints them).
+   */
   readonly notes: readonly string[];
 }
 
@@ -424,7 +431,9 @@ export function verifyReportWith(env: Environment, report: Uint8Array, expected:
     } else {
       const { files, hashes, log: _log, ...launch } = optionsArgument(e.launch, 'verifyReport: launch');
       const kind = launch.igvm !== undefined ? { vcpus: 1 } : {};
-      want = [measureOne(env, launch, { ...(files ? { files } : {}), ...(hashes ? { hashes } : {}) }, kind).bytes];
+      const measured = measureOne(env, launch, { ...(files ? { files } : {}), ...(hashes ? { hashes } : {}) }, kind);
+      want = [measured.bytes];
+      notes = measured.warnings.map((w) => `warning: ${w}`);
     }
     const match = want.find((w) => bytesEqual(w, r.measurement));
     measurement = { check: 'measurement', ok: match !== undefined, expected: match ? toHex(match) : want.map(toHex).join(' | '), actual };
@@ -456,6 +465,8 @@ export interface IdentifyResult {
   readonly matches: readonly ConfigurationDigest[];
   /** Configurations evaluated. */
   readonly searched: number;
+  /** The launch's warnings, as the CLI prints them (without `warning: `). */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -473,7 +484,7 @@ export function identifyWith(env: Environment, report: Uint8Array | string, laun
   const space0 = searchSpace(d, { vcpus: parseCounts('1-256'), features: [0x1n, 0x21n], addFeatures: true }, opened.launch, spell);
   const space = { ...space0, vcpuTypes: orderByHostCpu(space0.vcpuTypes, parsed?.cpuid).types };
   const sw = sweep(opened.launch, space, hashes ?? defaultSuite);
-  return { measurement: toHex(target), matches: sw.results.filter((r) => bytesEqual(r.digest, target)).map(configJson), searched: sw.evaluated };
+  return { measurement: toHex(target), matches: sw.results.filter((r) => bytesEqual(r.digest, target)).map(configJson), searched: sw.evaluated, warnings: opened.warnings };
 }
 
 export { toBase64 };

@@ -18,7 +18,7 @@ import { cmdlineHash } from '../ovmf/kernel-hashes.js';
 import { PageType } from '../snp/page-info.js';
 import { optionByKey } from '../options/table.js';
 import { describeLaunch, type LaunchDescription, type Source, type VcpuTypeChoice } from '../launch/description.js';
-import { sourceSha256 } from '../launch/build.js';
+import { checkProfiles, sourceSha256 } from '../launch/build.js';
 import { openLaunch } from '../launch/open.js';
 import type { ConfigurableLaunch, LaunchConfig } from '../attestation/launch-space.js';
 import type { VmmProfile } from '../profiles.js';
@@ -28,7 +28,8 @@ import { newLock, type Lock, type LockConfiguration, type LockInput, type LockLa
 
 export interface ComputeEnv {
   /** Opens a file the config names (`path` as written there); `what` names it in messages. */
-  readonly open: (path: string, what: string) => Source;
+  /** `key` is the launch option the path came from (`manifest`, `metadata`, ...): it sets the input's size limit. */
+  readonly open: (path: string, what: string, key?: string) => Source;
   readonly hashes?: HashSuite;
   /** Warnings (an empty kernel that disables direct boot...), prefixed with the launch. */
   readonly warn?: (message: string) => void;
@@ -47,11 +48,7 @@ function matrixOf(d: LaunchDescription, launch: ConfigurableLaunch, spell: (k: s
   const vcpus = d.vcpus ?? (defaults.vcpus !== undefined ? [defaults.vcpus] : launch.kind === 'igvm' ? [1] : undefined);
   if (!vcpus) fail('usage', `${spell('vcpus')} is missing (a count, a list or ranges such as "1-4,8")`);
   const profiles = d.profiles ?? [defaults.profile ?? launch.profiles[0]!];
-  for (const p of profiles) {
-    if (!launch.profiles.some((q) => q.name === p.name && q.era === p.era)) {
-      fail('profile', `${spell('vmmType')}: a ${launch.kind} launch runs under ${launch.profiles.map((q) => `${q.name}:${q.era}`).join(', ')}, not ${p.name}:${p.era}`);
-    }
-  }
+  checkProfiles(profiles, launch, spell);
   const defaultType = defaults.vcpuSignature !== undefined
     ? { name: defaults.vcpuType ?? `sig ${hex64(defaults.vcpuSignature)}`, signature: defaults.vcpuSignature, aliases: [] }
     : undefined;
@@ -133,13 +130,14 @@ export function computeLaunch(l: CiLaunch, env: ComputeEnv): LockLaunch {
       open: (value, key, what) => {
         // Measuring reads most inputs whole and in order (firmware, manifest, kernel, initrd):
         // their lock SHA-256 comes from that read, so they are hashed after the launch, below.
-        const source = sha256WhileRead(env.open(value as string, what), hashes);
+        const source = sha256WhileRead(env.open(value as string, what, key), hashes);
         files.set(key, { path: value as string, source });
         return source;
       },
     });
     const opened = openLaunch(d, { spell, hashes });
-    for (const w of opened.warnings) env.warn?.(`launches.${l.name}: ${w}`);
+    // A warning that names a key of the launch already says which launch it is.
+    for (const w of opened.warnings) env.warn?.(w.startsWith(`launches.${l.name}.`) ? w : `launches.${l.name}: ${w}`);
     const options: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(l.values)) {
       if (k !== 'append' && !(FILE_KEYS.includes(k) && v !== '')) options[k] = v;

@@ -84,6 +84,7 @@ function parseLaunch(name: string, v: unknown, what: string): CiLaunch {
   for (const [key, value] of Object.entries(given)) {
     if (key === 'kind' || key === 'comment') continue;
     if (!allowed.includes(key)) {
+      if (kind === 'igvm' && key === 'guestFeatures') bad(`${at}.guestFeatures does not apply to an igvm launch: the IGVM file brings its own guest features (the SEV_FEATURES of its VP contexts)`);
       const owner = kindOwning(key);
       if (owner) bad(`${at}.${key} is an option of a ${owner} launch, but ${at}.kind is ${JSON.stringify(kind)}`);
       bad(`${at}.${key} is not an option of a ${kind} launch${suggestion(key, [...allowed, 'kind', 'comment'])} (keys are the camelCase long options: vcpu-type -> vcpuType)`);

@@ -45,7 +45,7 @@ function readText(path: string, what: string, io: CliIO): string {
 
 function computeEnv(paths: CiPaths, io: CliIO): ComputeEnv {
   return {
-    open: (path, what) => openInput(path, what, paths.folder, undefined, recordIn(io)),
+    open: (path, what, key) => openInput(path, what, paths.folder, key, recordIn(io)),
     warn: (m) => io.err(`warning: ${m}\n`),
   };
 }

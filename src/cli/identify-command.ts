@@ -109,8 +109,9 @@ export async function runIdentify(a: IdentifyArgs, d: LaunchDescription, io: Cli
     const inputArgs = args ? inputArgsText(args) : '';
     io.out(explainNoMatch({
       measurement: target, launch: launch.kind, fixed: fixedInputs(d),
-      // Only where GCE was measured (an OVMF snp launch runs under it; snp:svsm does not) and its VMSA GPA left to the product.
-      suggestProduct: d.product === undefined && d.vmsaGpa === undefined && launch.profiles.some((p) => p.name === 'gce') && space.profiles.some((p) => p.name === 'gce'),
+      // Only where GCE was measured with an OVMF launch (snp runs under it, snp:svsm does not; a
+      // region list puts its VMSAs at the KVM GPA for every product) and its VMSA GPA left to the product.
+      suggestProduct: launch.kind === 'ovmf' && d.product === undefined && d.vmsaGpa === undefined && launch.profiles.some((p) => p.name === 'gce') && space.profiles.some((p) => p.name === 'gce'),
       searched: {
         configurations: sw.evaluated, vcpus: searched.vcpus, vcpuTypes: space.vcpuTypes.map((t) => t.name),
         guestFeatures: searched.guestFeatures, profiles: searched.profiles, skipped: sw.skipped.length,

@@ -14,9 +14,22 @@ import { parseArgv, didYouMean } from './argv.js';
 import { COMMANDS, findCommand } from './commands.js';
 import { processStdout } from '../node/output.js';
 import { VERSION } from '../version.js';
+import { fstatSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 /** Names of standard output: a launch log written to one would be mixed into the result. */
 const STDOUT_NAMES: ReadonlySet<string> = new Set(['-', '/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);
+
+/** Whether `path` is this process's standard output under another name (`/dev//stdout`, a link, the file stdout is redirected to). */
+function isStandardOutput(path: string): boolean {
+  try {
+    const out = fstatSync(1);
+    const p = statSync(path);
+    return (out.isFIFO() || out.isSocket() || out.isFile()) && p.dev === out.dev && p.ino === out.ino;
+  } catch {
+    return false;
+  }
+}
 
 const COMPLETION_USAGE = 'Usage: vmfw-measure completion [bash|zsh] >> ~/.bashrc   (or ~/.zshrc)\n\nPrints a bash or zsh completion script for vmfw-measure: for the shell named, else for $SHELL.\n';
 
@@ -75,7 +88,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     // Every command that writes a launch log prints its result on standard output: a log there
     // too would be mixed into it, and neither could be read back.
     const log = parsed.values['log'];
-    if (typeof log === 'string' && STDOUT_NAMES.has(log)) fail('usage', `--log ${log}: standard output carries the command's result, so a log there could not be read back; write the log to a file (--log launch.jsonl)`);
+    if (typeof log === 'string' && (STDOUT_NAMES.has(log) || isStandardOutput(resolve(io.cwd, log)))) fail('usage', `--log ${log}: standard output carries the command's result, so a log there could not be read back; write the log to a file (--log launch.jsonl)`);
     const run = await command.run();
     const cmdIO = parsed.values['quiet'] === true ? quietIO(io) : io;
     return await run(parsed, cmdIO);

@@ -71,7 +71,8 @@ export async function runVerify(a: VerifyArgs, args: CommandArgs, io: CliIO): Pr
     const eo = engineOptions(io, { log: computedLog, maxSteps: d.maxSteps, label: 'measuring' });
     expected = { kind: 'digests', digests: [(await measurePlanParallel(launch.plan(c), eo.options).finally(eo.done)).digest] };
     if (computedLog && a.log !== undefined) writeOutput(args, io, a.log, computedLog.text(), '--log');
-    config = { kind: launch.kind, vcpus: c.vcpus, profile: c.profile.name, era: c.profile.era, vcpuType: c.vcpuType ?? null, vcpuSignature: c.vcpuSignature ?? null, guestFeatures: c.guestFeatures };
+    // snp:svsm measures sev_features 0x1 whatever was given (with a warning): report what was measured.
+    config = { kind: launch.kind, vcpus: c.vcpus, profile: c.profile.name, era: c.profile.era, vcpuType: c.vcpuType ?? null, vcpuSignature: c.vcpuSignature ?? null, guestFeatures: launch.kind === 'ovmf' && !launch.usesGuestFeatures ? 0x1n : c.guestFeatures };
   }
   let measurement: Check;
   if (expected.kind === 'digests') {

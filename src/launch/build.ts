@@ -90,7 +90,7 @@ export function openOvmfLaunch(d: LaunchDescription, ctx: BuildContext = {}): Op
 }
 
 /** Refuses profiles the launch is not modelled for (an IGVM launch runs under QEMU only): a sweep would skip them without a word. */
-function checkProfiles(profiles: readonly VmmProfile[] | undefined, launch: ConfigurableLaunch, spell: (k: string) => string): void {
+export function checkProfiles(profiles: readonly VmmProfile[] | undefined, launch: ConfigurableLaunch, spell: (k: string) => string): void {
   for (const p of profiles ?? []) {
     if (launch.profiles.some((q) => q.name === p.name && q.era === p.era)) continue;
     // The profile runs this launch in another era only: the era is what the user should change.

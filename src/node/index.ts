@@ -28,10 +28,10 @@ function environment(cwd: string | undefined): Environment {
   // read), else from disk relative to `cwd` (a manifest given as a path: relative to its folder).
   const opener = (files: Readonly<Record<string, Uint8Array>> | undefined): FileOpener => (files ? filesOpener(files) : openerIn(base));
   return {
-    open(value, what, files) {
+    open(value, what, files, key) {
       if (value instanceof Uint8Array) return bytesSource(value, what, opener(files));
       if (typeof value === 'string' && files && Object.hasOwn(files, value)) return bytesSource(files[value]!, value, opener(files));
-      return openInput(value, what, base);
+      return openInput(value, what, base, key);
     },
   };
 }

@@ -1,8 +1,8 @@
 /**
  * The Node edge of the launch description: option values that name files become sources. A
- * regular file is read on demand (never whole); `-`, FIFOs and /dev/null are read whole within
- * their kind's limit (node/input.ts); devices are refused. A manifest's own file sources resolve
- * relative to the manifest's folder.
+ * regular file is read on demand, except a manifest or metadata file (parsed whole); those, `-`,
+ * FIFOs and /dev/null are read whole within their kind's limit (node/input.ts); devices are
+ * refused. A manifest's own file sources resolve relative to the manifest's folder.
  */
 import { dirname, resolve } from 'node:path';
 import { fail } from '../errors.js';

@@ -124,7 +124,8 @@ function wireInput(): WireInput | undefined {
 function settings(): WireSettings {
   const values: Settings = {
     vcpus: text('vcpus'), vcpuType: vcpuType.value, vcpuSig: text('vcpu-sig'), vmmType: profileSel.value, vmmEra: eraSel.value,
-    guestFeatures: text('guest-features'),
+    // Disabled when the launch brings or forces its own (IGVM, snp:svsm): a value left there is not the launch's.
+    guestFeatures: input('guest-features').disabled ? '' : text('guest-features'),
   };
   return { values };
 }
