@@ -150,6 +150,19 @@ export const PROFILES: Readonly<Record<'qemu' | 'ec2' | 'gce', ProfileFamily>> =
 export type ProfileName = keyof typeof PROFILES;
 export const PROFILE_NAMES = Object.keys(PROFILES) as ProfileName[];
 
+/**
+ * Refuses profiles outside those a launch is modelled for (`label`: "IGVM launches are", "this
+ * launch is"): measuring under another would silently measure under a modelled one, and a sweep
+ * would skip it. Names the era when only the era is wrong.
+ */
+export function checkModelledProfiles(given: readonly VmmProfile[], modelled: readonly VmmProfile[], label: string, spell: (key: string) => string): void {
+  for (const p of given) {
+    if (modelled.some((q) => q.name === p.name && q.era === p.era)) continue;
+    const what = modelled.some((q) => q.name === p.name) ? `${spell('vmmEra')} ${p.era}` : `${spell('vmmType')} ${p.name}:${p.era}`;
+    fail('profile', `${what}: ${label} modelled for ${modelled.map((q) => `${q.name}:${q.era}`).join(', ')} only`);
+  }
+}
+
 /** Resolves a profile by name (any case) and optional era. */
 export function resolveProfile(name: string, era?: string): VmmProfile {
   const key = name.trim().toLowerCase() as ProfileName;

@@ -126,7 +126,7 @@ describe('what a review of these checks found', () => {
   });
 
   it('an IGVM launch under another era than it is modelled for names --vmm-era, in igvm as in verify', async () => {
-    expect(await run('igvm', IGVM, '--semantics', 'igvmmeasure', '--vmm-era', 'pre-init2')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[profile\]: --vmm-era pre-init2: --semantics igvmmeasure is modelled for qemu:init2 only/) });
+    expect(await run('igvm', IGVM, '--semantics', 'igvmmeasure', '--vmm-era', 'pre-init2')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[profile\]: --vmm-era pre-init2: IGVM launches are modelled for qemu:init2 only/) });
     expect(await run('reference-values', '--igvm', IGVM, '--semantics', 'igvmmeasure', '--vmm-era', 'pre-init2')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[profile\]: --vmm-era pre-init2: IGVM launches are modelled for qemu:init2 only/) });
     // QEMU's loader runs in either era.
     expect((await run('igvm', IGVM, '--vcpu-type', 'EPYC-v4', '--vmm-era', 'pre-init2')).rc).toBe(0);
@@ -233,7 +233,7 @@ describe('what a third review found', () => {
     const ci = cliIn(tmp);
     try {
       writeFileSync(join(tmp, 'a.json'), JSON.stringify({ launches: { g: { kind: 'igvm', igvm: IGVM, guestFeatures: '0x1' } } }));
-      expect(await ci('lock', 'a.json')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[ci-config\]: .*launches\.g\.guestFeatures does not apply to an igvm launch: the IGVM file brings its own guest features/) });
+      expect(await ci('lock', 'a.json')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[ci-config\]: .*launches\.g\.guestFeatures does not apply to an IGVM launch: the IGVM file brings its own guest features/) });
       writeFileSync(join(tmp, 'b.json'), JSON.stringify({ launches: { g: { kind: 'igvm', igvm: IGVM, semantics: 'igvmmeasure', vmmEra: 'pre-init2' } } }));
       expect(await ci('lock', 'b.json')).toMatchObject({ rc: 2, err: expect.stringMatching(/^error\[profile\]: .*launches\.g\.vmmEra pre-init2: IGVM launches are modelled for qemu:init2 only/) });
     } finally {

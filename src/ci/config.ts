@@ -12,6 +12,7 @@ import { fail } from '../errors.js';
 import { jsonKeys, parseJsonExact } from '../json-exact.js';
 import { didYouMean } from '../options/suggest.js';
 import { canonicalKeys, optionName, optionKey } from '../options/table.js';
+import { KIND_OPTIONS, notReadMessage, whyNotRead } from '../launch/description.js';
 
 export type LaunchKind = 'ovmf' | 'regions' | 'igvm';
 export const LAUNCH_KINDS: readonly LaunchKind[] = ['ovmf', 'regions', 'igvm'];
@@ -28,20 +29,16 @@ export interface CiConfig {
   readonly launches: readonly CiLaunch[];
 }
 
-/** Options every kind takes: the guest configuration and the step cap. */
-const CONFIGURATION_KEYS = ['vcpus', 'vcpuType', 'vcpuSig', 'vcpuFamily', 'vcpuModel', 'vcpuStepping', 'vmmType', 'vmmEra', 'guestFeatures', 'maxSteps'];
-
 /**
- * The options of each kind: those of its command that describe the launch. `product` and
- * `vmsaGpa` place the VMSA of OVMF launches only (region lists and IGVM files bring their own), so
- * they are refused elsewhere rather than ignored.
+ * The options of each kind: those its launches read (KIND_OPTIONS, the launch description's one
+ * table), less `product` outside OVMF launches: a lock records digests, and the product moves
+ * only an OVMF launch's (GCE's VMSA GPA); elsewhere it names the host for Contrast's reference
+ * values, which a lock does not write.
  */
 export const KIND_KEYS: Readonly<Record<LaunchKind, readonly string[]>> = {
-  ovmf: ['mode', 'ovmf', 'metadata', 'snpOvmfHash', 'kernel', 'initrd', 'append', 'kernelSha256', 'initrdSha256', 'appendSha256',
-    'svsm', 'varsSize', 'varsFile', 'unknownSections', 'product', 'vmsaGpa', ...CONFIGURATION_KEYS],
-  regions: ['manifest', 'apResetEip', 'measuredZero', 'firmwareMetadata', ...CONFIGURATION_KEYS],
-  // An IGVM file brings its own guest features (the SEV_FEATURES of its VP contexts).
-  igvm: ['igvm', 'semantics', 'apVmsa', 'fileOrder', 'measuredZero', ...CONFIGURATION_KEYS.filter((k) => k !== 'guestFeatures')],
+  ovmf: KIND_OPTIONS.ovmf,
+  regions: KIND_OPTIONS.regions.filter((k) => k !== 'product'),
+  igvm: KIND_OPTIONS.igvm.filter((k) => k !== 'product'),
 };
 
 /** The input that names each kind; a launch must give it (an OVMF launch may give metadata instead). */
@@ -84,8 +81,9 @@ function parseLaunch(name: string, v: unknown, what: string): CiLaunch {
   for (const [key, value] of Object.entries(given)) {
     if (key === 'kind' || key === 'comment') continue;
     if (!allowed.includes(key)) {
-      if (kind === 'igvm' && key === 'guestFeatures') bad(`${at}.guestFeatures does not apply to an igvm launch: the IGVM file brings its own guest features (the SEV_FEATURES of its VP contexts)`);
       const owner = kindOwning(key);
+      // Where there is a reason to give (an IGVM file brings its own guest features), it is given.
+      if (whyNotRead(kind, key)) bad(notReadMessage(kind, key, `${at}.${key}`));
       if (owner) bad(`${at}.${key} is an option of a ${owner} launch, but ${at}.kind is ${JSON.stringify(kind)}`);
       bad(`${at}.${key} is not an option of a ${kind} launch${suggestion(key, [...allowed, 'kind', 'comment'])} (keys are the camelCase long options: vcpu-type -> vcpuType)`);
     }

@@ -5,8 +5,8 @@ import { FORMATS } from '../formats.js';
 import { measurePlanParallel } from '../node/parallel.js';
 import { decodePolicy } from '../snp/policy.js';
 import { parseIgvm, type IgvmFile } from '../igvm/parse.js';
-import { parseIgvmSource } from '../launch/igvm-launch.js';
-import { PROFILES } from '../profiles.js';
+import { igvmProfiles, parseIgvmSource } from '../launch/igvm-launch.js';
+import { checkModelledProfiles } from '../profiles.js';
 import { igvmmeasureCheckKvm, measureIgvm, type IgvmMeasureOptions } from '../igvm/measure.js';
 import { describeIgvm, formatIgvmText } from '../igvm/inspect.js';
 import { isStdin, readInputFile } from '../node/files.js';
@@ -15,7 +15,7 @@ import { sourceSha256 } from '../ovmf/firmware.js';
 import { formatDigest, oneOf, LogCollector, toJson, writeOutput, type OutputFormat, engineOptions } from './common.js';
 import type { CliIO } from './io.js';
 import type { CommandArgs } from './commands.js';
-import type { LaunchDescription } from '../launch/description.js';
+import { optionSpelling, type LaunchDescription } from '../launch/description.js';
 import { launchFromArgs } from './launch-args.js';
 
 /** IGVM measuring options from the launch description (shared with launch-update). */
@@ -28,9 +28,7 @@ export function igvmMeasureOptions(d: LaunchDescription, given: ReadonlySet<stri
     return list?.[0];
   };
   const profile = one(d.profiles, '--vmm-type');
-  if (profile && profile.name !== 'qemu') fail('profile', `IGVM launches are modelled for QEMU/KVM only, not ${profile.name}`);
-  // As igvmLaunch's profiles say: QEMU's loader in either era, the other semantics in the default one.
-  if (profile && semantics !== 'qemu' && profile.era !== PROFILES.qemu.defaultEra) fail('profile', `--vmm-era ${profile.era}: --semantics ${semantics} is modelled for qemu:${PROFILES.qemu.defaultEra} only`);
+  if (profile) checkModelledProfiles([profile], igvmProfiles(semantics), 'IGVM launches are', optionSpelling);
   const type = one(d.vcpuTypes, '--vcpu-type');
   return {
     semantics,

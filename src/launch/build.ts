@@ -5,7 +5,7 @@
  * vocabulary are applied here.
  */
 import { fail } from '../errors.js';
-import { type VmmProfile } from '../profiles.js';
+import { checkModelledProfiles, type VmmProfile } from '../profiles.js';
 import { FOUR_GIB } from '../ovmf/firmware.js';
 import type { DirectBootHashes } from '../ovmf/kernel-hashes.js';
 import type { ManifestSource } from '../regions/manifest.js';
@@ -91,13 +91,7 @@ export function openOvmfLaunch(d: LaunchDescription, ctx: BuildContext = {}): Op
 
 /** Refuses profiles the launch is not modelled for (an IGVM launch runs under QEMU only): a sweep would skip them without a word. */
 export function checkProfiles(profiles: readonly VmmProfile[] | undefined, launch: ConfigurableLaunch, spell: (k: string) => string): void {
-  for (const p of profiles ?? []) {
-    if (launch.profiles.some((q) => q.name === p.name && q.era === p.era)) continue;
-    // The profile runs this launch in another era only: the era is what the user should change.
-    const eraOnly = launch.profiles.some((q) => q.name === p.name);
-    const what = eraOnly ? `${spell('vmmEra')} ${p.era}` : `${spell('vmmType')} ${p.name}:${p.era}`;
-    fail('profile', `${what}: ${launch.kind === 'igvm' ? 'IGVM launches are' : 'this launch is'} modelled for ${launch.profiles.map((q) => `${q.name}:${q.era}`).join(', ')} only`);
-  }
+  checkModelledProfiles(profiles ?? [], launch.profiles, launch.kind === 'igvm' ? 'IGVM launches are' : 'this launch is', spell);
 }
 
 /** The single configuration verify and the measuring commands use; lists must have one entry. */

@@ -294,24 +294,24 @@ export function describeLaunch(values0: Readonly<Record<string, unknown>>, o: De
   return d as LaunchDescription;
 }
 
-type LaunchKind = 'ovmf' | 'regions' | 'igvm';
+export type LaunchKind = 'ovmf' | 'regions' | 'igvm';
 
 /** The configuration every kind of launch reads (`product` also names the host CPU for Contrast's reference values). */
-const CONFIG_FIELDS = ['vcpus', 'vcpuTypes', 'profiles', 'product', 'maxSteps'] as const;
+const CONFIG_OPTIONS = ['vcpus', 'vcpuType', 'vcpuSig', 'vcpuFamily', 'vcpuModel', 'vcpuStepping', 'vmmType', 'vmmEra', 'product', 'maxSteps'];
 
 /**
- * The description fields each kind of launch reads. A field the named launch does not read is
- * refused: it would change nothing, and whoever gave it would get another launch's digest
- * without a word.
+ * The launch options (LAUNCH_KEYS) each kind of launch reads: the one table. launchKind refuses
+ * the others, and the CI config takes these: an option the named launch does not read would
+ * change nothing, and whoever gave it would get another launch's digest without a word.
  */
-const FIELDS_READ: Readonly<Record<LaunchKind, ReadonlySet<string>>> = {
-  ovmf: new Set(['mode', 'ovmf', 'metadata', 'snpOvmfHash', 'kernel', 'initrd', 'append', 'kernelSha256', 'initrdSha256', 'appendSha256',
-    'svsm', 'varsSize', 'unknownSections', 'guestFeatures', 'vmsaGpa', ...CONFIG_FIELDS]),
-  regions: new Set(['manifest', 'apResetEip', 'measuredZero', 'firmwareMetadata', 'guestFeatures', ...CONFIG_FIELDS]),
-  igvm: new Set(['igvm', 'semantics', 'apVmsa', 'fileOrder', 'measuredZero', ...CONFIG_FIELDS]),
+export const KIND_OPTIONS: Readonly<Record<LaunchKind, readonly string[]>> = {
+  ovmf: ['mode', 'ovmf', 'metadata', 'snpOvmfHash', 'kernel', 'initrd', 'append', 'kernelSha256', 'initrdSha256', 'appendSha256',
+    'svsm', 'varsSize', 'varsFile', 'unknownSections', 'guestFeatures', 'vmsaGpa', ...CONFIG_OPTIONS],
+  regions: ['manifest', 'apResetEip', 'measuredZero', 'firmwareMetadata', 'guestFeatures', ...CONFIG_OPTIONS],
+  igvm: ['igvm', 'semantics', 'apVmsa', 'fileOrder', 'measuredZero', ...CONFIG_OPTIONS],
 };
 
-/** Why a kind of launch does not read a field, where there is more to say than that it does not. */
+/** Why a kind of launch does not read an option, where there is more to say than that it does not. */
 const WHY_NOT_READ: Readonly<Partial<Record<LaunchKind, Readonly<Record<string, string>>>>> = {
   regions: { vmsaGpa: 'region lists put the VMSAs at 0xfffffffff000 for every profile and product (rules vmfwupdate-snp/1)' },
   igvm: {
@@ -324,7 +324,18 @@ const WHY_NOT_READ: Readonly<Partial<Record<LaunchKind, Readonly<Record<string, 
 
 const LAUNCH_LABEL: Readonly<Record<LaunchKind, string>> = { ovmf: 'an OVMF', regions: 'a region-list', igvm: 'an IGVM' };
 
-/** The option key a description field comes from, for messages. */
+/** Why a kind of launch does not read an option, where there is more to say than that it does not. */
+export function whyNotRead(kind: LaunchKind, key: string): string | undefined {
+  return WHY_NOT_READ[kind]?.[key];
+}
+
+/** The message for an option a kind of launch does not read (`name`: the option as the caller spells it). */
+export function notReadMessage(kind: LaunchKind, key: string, name: string): string {
+  const why = whyNotRead(kind, key);
+  return `${name} does not apply to ${LAUNCH_LABEL[kind]} launch${why ? `: ${why}` : ''}`;
+}
+
+/** The option a description field comes from, where their names differ. */
 const FIELD_OPTION: Readonly<Record<string, string>> = { vcpuTypes: 'vcpuType', profiles: 'vmmType' };
 
 /**
@@ -336,9 +347,8 @@ export function launchKind(d: LaunchDescription, spell: (k: string) => string = 
   if (kinds.length !== 1) fail('usage', `give exactly one launch: ${spell('ovmf')} (or ${spell('metadata')}), ${spell('manifest')} or ${spell('igvm')}`);
   const kind = kinds[0] as LaunchKind;
   for (const [field, value] of Object.entries(d)) {
-    if (value === undefined || FIELDS_READ[kind].has(field)) continue;
-    const why = WHY_NOT_READ[kind]?.[field];
-    fail('usage', `${spell(FIELD_OPTION[field] ?? field)} does not apply to ${LAUNCH_LABEL[kind]} launch${why ? `: ${why}` : ''}`);
+    const key = FIELD_OPTION[field] ?? field;
+    if (value !== undefined && !KIND_OPTIONS[kind].includes(key)) fail('usage', notReadMessage(kind, key, spell(key)));
   }
   return kind;
 }

@@ -2,12 +2,20 @@
  * IGVM launches: an IGVM file opened into a ConfigurableLaunch. Its own module so that commands
  * measuring other kinds never load the IGVM parser (openLaunchAsync).
  */
-import { PROFILES, resolveProfile } from '../profiles.js';
+import { PROFILES, resolveProfile, type VmmProfile } from '../profiles.js';
 import { measureIgvm, type ApVmsaPolicy, type IgvmSemantics } from '../igvm/measure.js';
 import { parseIgvm, type IgvmFile } from '../igvm/parse.js';
 import type { ConfigurableLaunch } from '../attestation/launch-space.js';
 import type { LaunchDescription, Source } from './description.js';
 import type { OpenedLaunch } from './build.js';
+
+/**
+ * The profiles an IGVM launch is modelled for: QEMU's loader in either era; the other semantics
+ * measure only what the file holds, under QEMU's default era.
+ */
+export function igvmProfiles(semantics: IgvmSemantics): VmmProfile[] {
+  return semantics === 'qemu' ? Object.values(PROFILES.qemu.eras) : [resolveProfile('qemu')];
+}
 
 /**
  * An IGVM image as a ConfigurableLaunch. The file brings its own guest features; with `qemu`
@@ -17,7 +25,7 @@ export function igvmLaunch(file: IgvmFile, o: { semantics?: IgvmSemantics; apVms
   const semantics = o.semantics ?? 'qemu';
   return {
     kind: 'igvm', usesGuestFeatures: false,
-    profiles: semantics === 'qemu' ? Object.values(PROFILES.qemu.eras) : [resolveProfile('qemu')],
+    profiles: igvmProfiles(semantics),
     plan: (c) => measureIgvm(file, {
       semantics, vcpus: c.vcpus, ...(c.vcpuSignature !== undefined ? { vcpuSignature: c.vcpuSignature } : {}), apVmsa: o.apVmsa ?? 'reset',
       deferRegions: o.deferRegions ?? true, era: c.profile.era === 'pre-init2' ? 'pre-init2' : 'init2', nativeZero: o.nativeZero ?? false,

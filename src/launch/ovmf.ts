@@ -6,7 +6,7 @@
 import { fail } from '../errors.js';
 import { toHex } from '../bytes.js';
 import { defaultSuite, sha256Of, type HashSuite } from '../hash/suite.js';
-import { KVM_VMSA_GPA, PROFILES, resolveProfile, resolveVmsaGpa } from '../profiles.js';
+import { KVM_VMSA_GPA, checkModelledProfiles, resolveProfile, resolveVmsaGpa } from '../profiles.js';
 import { parseFirmware, firmwareGpa, type FirmwareLayout } from '../ovmf/firmware.js';
 import { cmdlineHash, type DirectBootHashes } from '../ovmf/kernel-hashes.js';
 import {
@@ -104,10 +104,7 @@ function describeImage(s: Source, image: FirmwareImage, hashes: HashSuite, withS
  * sev-snp-measure takes them there and ignores them (its own test passes 0x21).
  */
 export function checkSvsmSettings(d: LaunchDescription, spell: (k: string) => string): string[] {
-  for (const p of d.profiles ?? []) {
-    if (p.name !== 'qemu') fail('profile', `snp:svsm mode is only defined for QEMU, not ${p.name}`);
-    if (p.era !== PROFILES.qemu.defaultEra) fail('profile', `${spell('vmmEra')} ${p.era}: snp:svsm mode is modelled for qemu:${PROFILES.qemu.defaultEra} only`);
-  }
+  checkModelledProfiles(d.profiles ?? [], [resolveProfile('qemu')], 'snp:svsm mode is', spell);
   if (d.vmsaGpa !== undefined && d.vmsaGpa !== KVM_VMSA_GPA) fail('usage', `${spell('vmsaGpa')}: snp:svsm mode puts the VMSAs at the KVM GPA 0x${KVM_VMSA_GPA.toString(16)}`);
   if (d.metadata || d.snpOvmfHash) fail('usage', `snp:svsm mode measures the firmware's own pages: drop ${spell(d.metadata ? 'metadata' : 'snpOvmfHash')}`);
   const other = d.guestFeatures?.filter((f) => f !== 0x1n) ?? [];
