@@ -88,7 +88,7 @@ describe('identify: explaining no match', () => {
     expect(t).toContain('--report REPORT');
   });
   it('points to --product genoa when GCE was searched without a product (its VMSA GPA depends on it)', () => {
-    expect(explainNoMatch({ ...base, suggestProduct: true })).toContain('on GCE, Genoa hosts put the VMSAs at a 52-bit GPA, which this search did not try: add --product genoa');
+    expect(explainNoMatch({ ...base, untriedProducts: [{ profile: 'gce', products: ['genoa'] }] })).toContain('under gce, genoa hosts put the VMSAs at another GPA, which this search did not try: add --product genoa');
     expect(explainNoMatch(base)).not.toContain('--product');
   });
   it('IGVM and region-list launches list their own inputs', () => {

@@ -11,8 +11,11 @@ export type LaunchKind = 'ovmf' | 'regions' | 'igvm';
 export interface NoMatchContext {
   readonly measurement: Uint8Array;
   readonly launch: LaunchKind;
-  /** The search covered GCE with no --product or --vmsa-gpa: Genoa hosts' VMSA GPA was not tried. */
-  readonly suggestProduct?: boolean;
+  /**
+   * Profiles searched whose VMSA GPA depends on the host CPU product, with the products that move
+   * it, when no --product or --vmsa-gpa was given: those GPAs were not tried.
+   */
+  readonly untriedProducts?: readonly { readonly profile: string; readonly products: readonly string[] }[];
   /**
    * The inputs as given (a path, or the command line in quotes); null: not given. OVMF launches
    * list firmware, kernel, initrd, cmdline, svsm; region lists the manifest; IGVM the file.
@@ -87,8 +90,8 @@ export function explainNoMatch(ctx: NoMatchContext): string {
     const many = ctx.narrowedBy.length > 1;
     out.push(`  - widen the search: ${ctx.narrowedBy.join(', ')} limited it; without ${many ? 'them' : 'it'} identify searches its full default space`);
   }
-  if (ctx.suggestProduct) {
-    out.push('  - on GCE, Genoa hosts put the VMSAs at a 52-bit GPA, which this search did not try: add --product genoa');
+  for (const u of ctx.untriedProducts ?? []) {
+    out.push(`  - under ${u.profile}, ${u.products.join(' and ')} hosts put the VMSAs at another GPA, which this search did not try: add --product ${u.products[0]}`);
   }
   const report = ctx.report?.path ?? 'REPORT';
   const inputs = ctx.inputArgs ?? '<the same launch inputs>';

@@ -15,6 +15,7 @@ import type { CommandArgs } from './commands.js';
 import type { CliIO } from './io.js';
 import { loadReport } from './attest-common.js';
 import { decodeDigest } from '../attestation/digest-encoding.js';
+import type { VmmProfile } from '../profiles.js';
 
 interface IdentifyArgs { report?: string; measurement?: string; json: boolean }
 
@@ -71,6 +72,16 @@ function fixedInputs(d: LaunchDescription): NoMatchContext['fixed'] {
   };
 }
 
+/** Searched profiles whose VMSA GPA depends on the product (profile data), with the products that move it from the default. */
+function untriedProducts(profiles: readonly VmmProfile[]): { profile: string; products: string[] }[] {
+  const seen = new Map<string, string[]>();
+  for (const p of profiles) {
+    const moved = Object.entries(p.vmsaGpa).filter(([k, gpa]) => k !== 'default' && gpa !== p.vmsaGpa['default']).map(([k]) => k);
+    if (moved.length && !seen.has(p.name)) seen.set(p.name, moved);
+  }
+  return [...seen].map(([profile, products]) => ({ profile, products }));
+}
+
 export async function runIdentify(a: IdentifyArgs, d: LaunchDescription, io: CliIO, args?: CommandArgs): Promise<number> {
   if ((a.report === undefined) === (a.measurement === undefined)) fail('usage', 'give --report FILE or --measurement HEX');
   const report = a.report !== undefined ? loadReport(a.report, io) : undefined;
@@ -109,9 +120,9 @@ export async function runIdentify(a: IdentifyArgs, d: LaunchDescription, io: Cli
     const inputArgs = args ? inputArgsText(args) : '';
     io.out(explainNoMatch({
       measurement: target, launch: launch.kind, fixed: fixedInputs(d),
-      // Only where GCE was measured with an OVMF launch (snp runs under it, snp:svsm does not; a
-      // region list puts its VMSAs at the KVM GPA for every product) and its VMSA GPA left to the product.
-      suggestProduct: launch.kind === 'ovmf' && d.product === undefined && d.vmsaGpa === undefined && launch.profiles.some((p) => p.name === 'gce') && space.profiles.some((p) => p.name === 'gce'),
+      // Only OVMF launches place their VMSAs by profile and product (a region list puts them at
+      // the KVM GPA for every product), and only profiles the launch ran under count.
+      untriedProducts: launch.kind === 'ovmf' && d.product === undefined && d.vmsaGpa === undefined ? untriedProducts(space.profiles.filter((p) => launch.profiles.some((q) => q.name === p.name))) : [],
       searched: {
         configurations: sw.evaluated, vcpus: searched.vcpus, vcpuTypes: space.vcpuTypes.map((t) => t.name),
         guestFeatures: searched.guestFeatures, profiles: searched.profiles, skipped: sw.skipped.length,
